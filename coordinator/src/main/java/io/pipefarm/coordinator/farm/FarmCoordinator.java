@@ -1,0 +1,260 @@
+package io.pipefarm.coordinator.farm;
+
+import io.pipefarm.coordinator.store.AgentStore;
+import io.pipefarm.coordinator.store.ErrorKind;
+import io.pipefarm.coordinator.store.FarmStore;
+import io.pipefarm.coordinator.store.JobQueue;
+import io.pipefarm.coordinator.store.ProfileStats;
+import io.pipefarm.coordinator.store.StoreException;
+import io.pipefarm.proto.cluster.ToAgent;
+import io.pipefarm.proto.cluster.ToCoordinator;
+import io.pipefarm.proto.farm.AgentHeartbeat;
+import io.pipefarm.proto.farm.AgentRegistered;
+import io.pipefarm.proto.farm.Device;
+import io.pipefarm.proto.farm.Job;
+import io.pipefarm.proto.farm.JobResult;
+import io.pipefarm.proto.farm.NoWork;
+import io.pipefarm.proto.farm.ProfileSpec;
+import io.pipefarm.proto.farm.RegisterAgent;
+import io.pipefarm.proto.farm.RequestWork;
+import io.pipefarm.proto.farm.ResultAck;
+import io.pipefarm.proto.farm.WorkReply;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongFunction;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The farm's coordinator (a Cluster Singleton): knows the agents, hands leased jobs to idle
+ * devices that ask for work, closes jobs with their results, and puts back the jobs of leases
+ * that expired or whose agent left. The job queue itself lives in the store, so a new coordinator
+ * on the same database carries on where the last one stopped. Requests that find no work are
+ * parked and answered as soon as work for their kind appears.
+ */
+public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
+
+    /** Timing of leases and liveness checks. */
+    public record Settings(Duration leaseDuration, Duration tick, Duration heartbeat, Duration agentSilence,
+                           String blobBaseUrl) {
+        public static Settings defaults(String blobBaseUrl) {
+            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                    blobBaseUrl);
+        }
+    }
+
+    private record AgentEntry(String id, String address, ActorRef<ToAgent> ref, long lastSeenMs) {
+        AgentEntry seen(long now) { return new AgentEntry(id, address, ref, now); }
+    }
+
+    private record Parked(RequestWork request, ActorRef<ToAgent> replyTo) {}
+
+    private final FarmStore store;
+    private final JobQueue jobs;
+    private final Settings settings;
+    private final ActorRefResolver resolver;
+    private final LongFunction<ProfileSpec> specOfCampaign;
+    private final Map<String, AgentEntry> agents = new HashMap<>();
+    /** Idle devices waiting for work, by device kind, in arrival order; key = agent/device. */
+    private final Map<String, LinkedHashMap<String, Parked>> parked = new HashMap<>();
+
+    /**
+     * @param specOfCampaign the profile spec of a campaign (cached by the caller; the spec is fixed
+     *     when the campaign is created)
+     */
+    public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign)));
+    }
+
+    private FarmCoordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, FarmStore store,
+                            Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
+        super(ctx);
+        this.store = store;
+        this.jobs = store.jobs();
+        this.settings = settings;
+        this.specOfCampaign = specOfCampaign;
+        this.resolver = ActorRefResolver.get(ctx.getSystem());
+        ToCoordinator tick = ToCoordinator.newBuilder().setTick(io.pipefarm.proto.cluster.Tick.getDefaultInstance()).build();
+        timers.startTimerWithFixedDelay(tick, settings.tick());
+        ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+                e -> ToCoordinator.newBuilder().setMemberGone(io.pipefarm.proto.cluster.MemberGone.newBuilder()
+                        .setAddress(e.member().address().toString())).build());
+        Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
+        ctx.getLog().info("coordinator started on {}", Cluster.get(ctx.getSystem()).selfMember().address());
+    }
+
+    @Override
+    public Receive<ToCoordinator> createReceive() {
+        return newReceiveBuilder().onMessage(ToCoordinator.class, this::dispatch).build();
+    }
+
+    private Behavior<ToCoordinator> dispatch(ToCoordinator msg) {
+        try {
+            switch (msg.getMsgCase()) {
+                case REGISTER -> onRegister(msg.getRegister());
+                case HEARTBEAT -> onHeartbeat(msg.getHeartbeat());
+                case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
+                case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
+                case RESULT -> onResult(msg.getResult());
+                case QUEUE_CHANGED -> serveParked();
+                case TICK -> onTick();
+                case MEMBER_GONE -> onMemberGone(msg.getMemberGone().getAddress());
+                default -> getContext().getLog().warn("coordinator ignores an empty message");
+            }
+        } catch (StoreException e) {
+            // A store failure must not kill the singleton: log it; the agents retry.
+            getContext().getLog().error("store error while handling {}: {}", msg.getMsgCase(), e.getMessage());
+        }
+        return this;
+    }
+
+    private void onRegister(RegisterAgent r) {
+        long now = System.currentTimeMillis();
+        ActorRef<ToAgent> ref = resolver.resolveActorRef(r.getReplyTo());
+        List<AgentStore.Device> devices = new ArrayList<>();
+        for (Device d : r.getDevicesList()) {
+            devices.add(new AgentStore.Device(d.getId(), d.getKind(), d.getRuntime(), d.getVersionsMap(), d.getPropertiesMap()));
+        }
+        AgentRegistered.Builder ack = AgentRegistered.newBuilder().setAgentId(r.getAgentId())
+                .setHeartbeatIntervalMs(settings.heartbeat().toMillis()).setBlobBaseUrl(settings.blobBaseUrl());
+        try {
+            store.agents().register(r.getAgentId(), r.getAddress(), r.getVersionsMap(), devices, now);
+            agents.put(r.getAgentId(), new AgentEntry(r.getAgentId(), r.getAddress(), ref, now));
+            ack.setAccepted(true);
+            getContext().getLog().info("agent {} registered from {} with {} device(s)", r.getAgentId(), r.getAddress(), devices.size());
+        } catch (StoreException e) {
+            ack.setAccepted(false).setMessage(e.getMessage());
+        }
+        ref.tell(ToAgent.newBuilder().setRegistered(ack).build());
+    }
+
+    private void onHeartbeat(AgentHeartbeat h) {
+        AgentEntry a = agents.get(h.getAgentId());
+        if (a == null) return; // unknown agents re-register when their registration is not acknowledged
+        long now = System.currentTimeMillis();
+        agents.put(a.id(), a.seen(now));
+        store.agents().touch(a.id(), now);
+    }
+
+    private void onRequestWork(RequestWork req) {
+        ActorRef<ToAgent> replyTo = resolver.resolveActorRef(req.getReplyTo());
+        AgentEntry a = agents.get(req.getAgentId());
+        if (a == null) {
+            replyTo.tell(noWork(req, 1000, "agent " + req.getAgentId() + " is not registered with this coordinator"));
+            return;
+        }
+        agents.put(a.id(), a.seen(System.currentTimeMillis()));
+        if (!tryLease(req, replyTo)) {
+            parked.computeIfAbsent(req.getDeviceKind(), k -> new LinkedHashMap<>())
+                    .put(req.getAgentId() + "/" + req.getDeviceId(), new Parked(req, replyTo));
+        }
+    }
+
+    /** Leases a job to the requesting device and sends it; false when there is none. */
+    private boolean tryLease(RequestWork req, ActorRef<ToAgent> replyTo) {
+        long now = System.currentTimeMillis();
+        Optional<JobQueue.Lease> lease = jobs.leaseNext(req.getDeviceKind(), req.getAgentId(), req.getDeviceId(),
+                settings.leaseDuration(), now);
+        if (lease.isEmpty()) return false;
+        JobQueue.Lease l = lease.get();
+        Job job = Job.newBuilder().setJobId(l.jobId()).setLeaseToken(l.leaseToken()).setAttempt(l.attempt())
+                .setCampaignId(l.campaignId()).setSegmentKey(l.segmentKey())
+                .setBlobUrl(settings.blobBaseUrl() + "/" + l.segmentKey()).setBlobSize(l.blobSize())
+                .setSpec(specOfCampaign.apply(l.campaignId())).setLeaseDeadlineEpochMs(l.leaseDeadlineMs())
+                .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind()).build();
+        replyTo.tell(ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId())
+                .setDeviceId(req.getDeviceId()).setJob(job)).build());
+        return true;
+    }
+
+    private static ToAgent noWork(RequestWork req, long retryMs, String reason) {
+        return ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId()).setDeviceId(req.getDeviceId())
+                .setNoWork(NoWork.newBuilder().setRetryAfterMs(retryMs).setReason(reason))).build();
+    }
+
+    private void onResult(JobResult r) {
+        long now = System.currentTimeMillis();
+        ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : resolver.resolveActorRef(r.getReplyTo());
+        ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
+        try {
+            if (r.hasStats()) {
+                var s = r.getStats();
+                long[] samples = r.hasSamples() ? r.getSamples().getLatencyNsList().stream().mapToLong(Long::longValue).toArray() : null;
+                JobQueue.Completion c = jobs.complete(r.getJobId(), r.getLeaseToken(), r.getAgentId(), r.getDeviceId(),
+                        new ProfileStats(s.getN(), s.getMeanNs(), s.getMedianNs(), s.getP90Ns(), s.getP99Ns(), s.getStdevNs(), s.getMinNs()),
+                        samples, r.getVersionsMap(), now);
+                ack.setStatus(c == JobQueue.Completion.ALREADY_DONE ? ResultAck.Status.STATUS_ALREADY_DONE : ResultAck.Status.STATUS_ACCEPTED);
+            } else {
+                ErrorKind kind = r.getError().getKind() == io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_UNSPECIFIED
+                        ? ErrorKind.RUN : ErrorKind.parse(r.getError().getKind().name());
+                JobQueue.Failure f = jobs.fail(r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
+                ack.setStatus(switch (f) {
+                    case IGNORED -> ResultAck.Status.STATUS_IGNORED;
+                    case ALREADY_DONE -> ResultAck.Status.STATUS_ALREADY_DONE;
+                    default -> ResultAck.Status.STATUS_FAILURE_RECORDED;
+                }).setMessage(f.name());
+                if (f == JobQueue.Failure.REQUEUED) serveParked();
+            }
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.UNAVAILABLE) throw e; // no ack: the agent retries
+            ack.setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(e.getMessage());
+        }
+        if (replyTo != null) replyTo.tell(ToAgent.newBuilder().setAck(ack).build());
+    }
+
+    private void onTick() {
+        long now = System.currentTimeMillis();
+        boolean changed = jobs.expireLeases(now).total() > 0;
+        for (AgentEntry a : List.copyOf(agents.values())) {
+            if (now - a.lastSeenMs() > settings.agentSilence().toMillis()) {
+                changed |= releaseAgent(a.id(), "silent for " + (now - a.lastSeenMs()) + " ms");
+            }
+        }
+        if (changed) serveParked();
+    }
+
+    private void onMemberGone(String address) {
+        boolean changed = false;
+        for (AgentEntry a : List.copyOf(agents.values())) {
+            if (a.address().equals(address)) changed |= releaseAgent(a.id(), "its node " + address + " left the cluster");
+        }
+        if (changed) serveParked();
+    }
+
+    /** Forgets an agent and puts its leased jobs back; true if any job changed state. */
+    private boolean releaseAgent(String agentId, String why) {
+        agents.remove(agentId);
+        for (LinkedHashMap<String, Parked> q : parked.values()) q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
+        store.agents().setState(agentId, AgentStore.AgentState.DOWN);
+        JobQueue.Requeued r = jobs.releaseAgent(agentId, System.currentTimeMillis());
+        getContext().getLog().info("agent {} released ({}): {} job(s) requeued, {} failed", agentId, why, r.requeued(), r.failed());
+        return r.total() > 0;
+    }
+
+    /** Answers parked requests while their kind has work. */
+    private void serveParked() {
+        for (LinkedHashMap<String, Parked> queue : parked.values()) {
+            Iterator<Parked> it = queue.values().iterator();
+            while (it.hasNext()) {
+                Parked p = it.next();
+                if (!tryLease(p.request(), p.replyTo())) break;
+                it.remove();
+            }
+        }
+    }
+}

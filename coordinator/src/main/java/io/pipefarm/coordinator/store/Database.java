@@ -1,0 +1,303 @@
+package io.pipefarm.coordinator.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A JDBC database (H2 by default) behind a small fixed pool of connections, each with its own cache
+ * of prepared statements. All store work runs through {@link #tx}: one transaction, committed on
+ * return, rolled back on any exception, and retried a few times when H2 reports a lock timeout,
+ * deadlock or concurrent-update conflict (so work passed to {@code tx} must have no side effects
+ * outside the database).
+ *
+ * <p>Durability: {@link #fileUrl} sets {@code WRITE_DELAY=0}, so every commit is written to the
+ * database file before {@code tx} returns; a {@code kill -9} of the JVM right after an
+ * acknowledged commit loses nothing (the OS holds the written pages). A power loss can still lose
+ * the last commits, as H2 does not fsync per commit.
+ */
+public final class Database implements AutoCloseable {
+
+    /** Default connection pool size. */
+    public static final int DEFAULT_POOL_SIZE = 16;
+
+    private static final int MAX_RETRIES = 8;
+    private static final long BORROW_TIMEOUT_MS = 30_000;
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private final int poolSize;
+    private final ArrayBlockingQueue<Tx> idle;
+    private final List<Tx> all = new ArrayList<>();
+    private final AtomicInteger created = new AtomicInteger();
+    private volatile boolean closed;
+
+    private Database(String url, String user, String password, int poolSize) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.poolSize = poolSize;
+        this.idle = new ArrayBlockingQueue<>(poolSize);
+    }
+
+    /** Embedded H2 file database {@code <dir>/pipefarm.mv.db}, settings that survive kill -9. */
+    public static String fileUrl(Path dir) {
+        return "jdbc:h2:file:" + dir.toAbsolutePath().normalize().resolve("pipefarm")
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+    }
+
+    /** Private in-memory H2 database (lives as long as this {@code Database} is open). */
+    public static String memUrl(String name) {
+        return "jdbc:h2:mem:" + name + ";LOCK_TIMEOUT=10000";
+    }
+
+    /** Opens a database at a JDBC URL (H2 file, mem or server mode). Checks it can connect. */
+    public static Database open(String url, String user, String password, int poolSize) {
+        if (poolSize < 1) {
+            throw StoreException.badInput("pool size must be >= 1, got " + poolSize);
+        }
+        Database db = new Database(url, user, password, poolSize);
+        Tx first = db.borrow();
+        db.giveBack(first);
+        return db;
+    }
+
+    public static Database open(String url) {
+        return open(url, "sa", "", DEFAULT_POOL_SIZE);
+    }
+
+    /** Opens (creating if needed) the embedded file database in {@code dir}. */
+    public static Database openDir(Path dir) {
+        return open(fileUrl(dir));
+    }
+
+    public String url() {
+        return url;
+    }
+
+    /** Work done in one transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Tx tx) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction; see the class comment for retries. */
+    <T> T tx(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            Tx tx = borrow();
+            boolean broken = false;
+            try {
+                T result = work.run(tx);
+                tx.conn.commit();
+                return result;
+            } catch (SQLException e) {
+                broken = rollback(tx);
+                if (isTransient(e) && attempt < MAX_RETRIES) {
+                    backoff(attempt);
+                    continue;
+                }
+                throw translate(e);
+            } catch (RuntimeException | Error e) {
+                broken = rollback(tx);
+                throw e;
+            } finally {
+                if (broken) {
+                    discard(tx);
+                } else {
+                    giveBack(tx);
+                }
+            }
+        }
+    }
+
+    private static boolean rollback(Tx tx) {
+        try {
+            tx.conn.rollback();
+            return false;
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private static void backoff(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(1, 2L << Math.min(attempt, 6)));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "interrupted while retrying a transaction");
+        }
+    }
+
+    static boolean isTransient(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                int code = s.getErrorCode();
+                // H2: DEADLOCK_1, LOCK_TIMEOUT_1, CONCURRENT_UPDATE_1, ROW_NOT_FOUND_WHEN_DELETING_1
+                if (code == 40001 || code == 50200 || code == 90131 || code == 90112
+                        || "40001".equals(s.getSQLState()) || "40P01".equals(s.getSQLState())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Maps a JDBC error to the store's closed set of error kinds, with an actionable message. */
+    static StoreException translate(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        int code = e.getErrorCode();
+        if (code == 90020) {
+            return new StoreException(StoreException.Kind.UNAVAILABLE,
+                    "the database is open in another process (" + firstLine(e) + "); stop that process "
+                            + "or point pipefarm at another database directory", e);
+        }
+        if (code == 23506 || code == 23503) {
+            return new StoreException(StoreException.Kind.BAD_INPUT,
+                    "reference to something that does not exist: " + firstLine(e), e);
+        }
+        if (code == 23505) {
+            return new StoreException(StoreException.Kind.CONFLICT, "already exists: " + firstLine(e), e);
+        }
+        if (state.startsWith("23") || state.startsWith("22")) {
+            return new StoreException(StoreException.Kind.BAD_INPUT, "invalid data: " + firstLine(e), e);
+        }
+        if (isTransient(e)) {
+            return new StoreException(StoreException.Kind.UNAVAILABLE,
+                    "the database stayed busy (lock contention); retry later: " + firstLine(e), e);
+        }
+        return new StoreException(StoreException.Kind.UNAVAILABLE, "database error: " + firstLine(e), e);
+    }
+
+    private static String firstLine(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private Tx borrow() {
+        if (closed) {
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + url + " is closed");
+        }
+        Tx tx = idle.poll();
+        if (tx != null) {
+            return tx;
+        }
+        if (created.incrementAndGet() <= poolSize) {
+            try {
+                Connection c = DriverManager.getConnection(url, user, password);
+                c.setAutoCommit(false);
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                Tx fresh = new Tx(c);
+                synchronized (all) {
+                    all.add(fresh);
+                }
+                return fresh;
+            } catch (SQLException e) {
+                created.decrementAndGet();
+                throw translate(e);
+            }
+        }
+        created.decrementAndGet();
+        try {
+            tx = idle.poll(BORROW_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "interrupted waiting for a database connection");
+        }
+        if (tx == null) {
+            throw new StoreException(StoreException.Kind.UNAVAILABLE,
+                    "no free database connection within " + BORROW_TIMEOUT_MS + " ms (pool size " + poolSize + ")");
+        }
+        return tx;
+    }
+
+    private void giveBack(Tx tx) {
+        if (closed) {
+            tx.close();
+            return;
+        }
+        idle.offer(tx);
+    }
+
+    private void discard(Tx tx) {
+        tx.close();
+        synchronized (all) {
+            all.remove(tx);
+        }
+        created.decrementAndGet();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        synchronized (all) {
+            for (Tx tx : all) {
+                tx.close();
+            }
+            all.clear();
+        }
+        idle.clear();
+    }
+
+    /** One pooled connection inside a transaction, with cached prepared statements. */
+    static final class Tx {
+        final Connection conn;
+        private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+        Tx(Connection conn) {
+            this.conn = conn;
+        }
+
+        /** A cached prepared statement for {@code sql} (parameters are overwritten by the caller). */
+        PreparedStatement ps(String sql) throws SQLException {
+            PreparedStatement ps = statements.get(sql);
+            if (ps == null) {
+                ps = conn.prepareStatement(sql);
+                statements.put(sql, ps);
+            }
+            return ps;
+        }
+
+        /** A prepared statement returning generated keys (cached as well). */
+        PreparedStatement psKeys(String sql) throws SQLException {
+            String cacheKey = "#keys#" + sql;
+            PreparedStatement ps = statements.get(cacheKey);
+            if (ps == null) {
+                ps = conn.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS);
+                statements.put(cacheKey, ps);
+            }
+            return ps;
+        }
+
+        void close() {
+            for (PreparedStatement ps : statements.values()) {
+                try {
+                    ps.close();
+                } catch (SQLException ignored) {
+                    // closing anyway
+                }
+            }
+            statements.clear();
+            try {
+                conn.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,439 @@
+package io.pipefarm.coordinator.store;
+
+import java.nio.ByteBuffer;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The job queue: leases, results, failures and lease expiry. Every method is one transaction.
+ *
+ * <p>Lease semantics:
+ * <ul>
+ *   <li>{@link #leaseNext} hands out the oldest (lowest id) queued job of a running campaign for a
+ *       device kind, with a fresh random lease token, and counts the attempt. It is a conditional
+ *       {@code UPDATE ... WHERE state = 'queued'} checked by update count, so concurrent callers
+ *       (threads or coordinators sharing a database) never get the same job.</li>
+ *   <li>{@link #complete} is idempotent by job id: the first result for a job that is not done
+ *       stores the profile and closes the job in one transaction, even when its lease token is
+ *       stale (the job expired and was re-leased: a measurement is a measurement) or the job had
+ *       failed or been cancelled meanwhile; any later result returns {@link Completion#ALREADY_DONE}
+ *       and changes nothing ({@code profiles.job_id} is UNIQUE as a backstop).</li>
+ *   <li>{@link #fail} only acts on the current lease (matching token, state leased): the job goes
+ *       back to the queue while {@code attempts < max_attempts}, else to failed with the error.
+ *       A failure from a stale lease is ignored.</li>
+ *   <li>{@link #expireLeases} and {@link #releaseAgent} treat their jobs like a failure of kind
+ *       {@link ErrorKind#UNAVAILABLE}: back to the queue, or failed once out of attempts (so a
+ *       segment that crashes every agent that runs it cannot circulate forever).</li>
+ *   <li>A requeued job of a paused campaign is held; of a cancelled campaign it is cancelled.</li>
+ * </ul>
+ */
+public final class JobQueue {
+
+    /** A job leased to one device. */
+    public record Lease(long jobId, long campaignId, String segmentKey, long blobSize, String deviceKind,
+                        String agentId, String deviceId, long leaseToken, int attempt, long leaseDeadlineMs) { }
+
+    /** Outcome of {@link #complete}. */
+    public enum Completion {
+        /** Stored; the job was leased under this token. */
+        ACCEPTED,
+        /** Stored; the job was not leased under this token any more (expired, re-leased, failed, cancelled). */
+        ACCEPTED_STALE,
+        /** The job was already done; nothing changed. */
+        ALREADY_DONE
+    }
+
+    /** Outcome of {@link #fail}. */
+    public enum Failure {
+        /** Back in the queue for another attempt (or held, if the campaign is paused). */
+        REQUEUED,
+        /** Out of attempts: failed with this error. */
+        FAILED,
+        /** The campaign was cancelled meanwhile: the job is cancelled. */
+        CANCELLED,
+        /** Not the current lease of a leased job (stale token, or requeued already): nothing changed. */
+        IGNORED,
+        /** The job was already done: nothing changed. */
+        ALREADY_DONE
+    }
+
+    /** Result of {@link #expireLeases} / {@link #releaseAgent}. */
+    public record Requeued(int requeued, int failed, int cancelled) {
+        public int total() {
+            return requeued + failed + cancelled;
+        }
+    }
+
+    /** One job row (for status pages and tests). */
+    public record JobInfo(long id, long campaignId, String segmentKey, String deviceKind, JobState state,
+                          String leaseAgent, String leaseDevice, Long leaseToken, Long leaseDeadlineMs,
+                          int attempts, int maxAttempts, ErrorKind lastErrorKind, String lastErrorMessage,
+                          long createdMs, Long finishedMs) { }
+
+    private static final int CANDIDATES = 8;
+
+    private static final String SELECT_CANDIDATES =
+            "SELECT j.id FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
+                    + "WHERE j.device_kind = ? AND j.state = 'queued' AND j.held = FALSE AND c.state = 'running' "
+                    + "ORDER BY j.device_kind, j.state, j.held, j.id LIMIT " + CANDIDATES;
+    private static final String TAKE =
+            "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
+                    + "lease_deadline = ?, leased_at = ?, attempts = attempts + 1 "
+                    + "WHERE id = ? AND state = 'queued' AND held = FALSE";
+    private static final String LEASED_ROW =
+            "SELECT j.campaign_id, j.segment_key, j.attempts, s.byte_size FROM jobs j "
+                    + "JOIN segments s ON s.segment_key = j.segment_key WHERE j.id = ?";
+
+    /** SET clause that sends a leased job back (params: finished-at, error kind, error message). */
+    private static final String REQUEUE_SET =
+            "state = CASE WHEN attempts >= max_attempts THEN 'failed' "
+                    + "WHEN (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN 'cancelled' "
+                    + "ELSE 'queued' END, "
+                    + "held = COALESCE((SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'paused', FALSE), "
+                    + "finished = CASE WHEN attempts >= max_attempts "
+                    + "OR (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN ? ELSE NULL END, "
+                    + "last_error_kind = ?, last_error_message = ?, lease_deadline = NULL";
+
+    private final Database db;
+
+    public JobQueue(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * Leases the oldest queued job of a running campaign for {@code deviceKind} to one device.
+     *
+     * @return the lease, or empty when there is no such job
+     */
+    public Optional<Lease> leaseNext(String deviceKind, String agentId, String deviceId, Duration leaseDuration,
+                                     long nowMs) {
+        if (leaseDuration.isNegative() || leaseDuration.isZero()) {
+            throw StoreException.badInput("lease duration must be positive, got " + leaseDuration);
+        }
+        long deadline = nowMs + leaseDuration.toMillis();
+        return db.tx(tx -> {
+            PreparedStatement cand = tx.ps(SELECT_CANDIDATES);
+            PreparedStatement take = tx.ps(TAKE);
+            while (true) {
+                cand.setString(1, deviceKind);
+                long[] ids = new long[CANDIDATES];
+                int n = 0;
+                try (ResultSet rs = cand.executeQuery()) {
+                    while (rs.next()) {
+                        ids[n++] = rs.getLong(1);
+                    }
+                }
+                if (n == 0) {
+                    return Optional.<Lease>empty();
+                }
+                for (int i = 0; i < n; i++) {
+                    long token = newToken();
+                    take.setString(1, agentId);
+                    take.setString(2, deviceId);
+                    take.setLong(3, token);
+                    take.setLong(4, deadline);
+                    take.setLong(5, nowMs);
+                    take.setLong(6, ids[i]);
+                    if (take.executeUpdate() == 1) {
+                        PreparedStatement row = tx.ps(LEASED_ROW);
+                        row.setLong(1, ids[i]);
+                        try (ResultSet rs = row.executeQuery()) {
+                            rs.next();
+                            return Optional.of(new Lease(ids[i], rs.getLong(1), rs.getString(2).trim(), rs.getLong(4),
+                                    deviceKind, agentId, deviceId, token, rs.getInt(3), deadline));
+                        }
+                    }
+                }
+                // every candidate was taken by a concurrent caller: look again
+            }
+        });
+    }
+
+    /** Moves the deadline of a current lease; false if the lease is no longer current. */
+    public boolean extendLease(long jobId, long leaseToken, long newDeadlineMs) {
+        return db.tx(tx -> {
+            PreparedStatement ps = tx.ps("UPDATE jobs SET lease_deadline = ? "
+                    + "WHERE id = ? AND state = 'leased' AND lease_token = ?");
+            ps.setLong(1, newDeadlineMs);
+            ps.setLong(2, jobId);
+            ps.setLong(3, leaseToken);
+            return ps.executeUpdate() == 1;
+        });
+    }
+
+    /**
+     * Stores a measurement and closes its job, in one transaction (see the class comment).
+     *
+     * @param samplesNs raw per-invocation latencies, or null
+     * @throws StoreException NOT_FOUND for an unknown job, CONFLICT for a job that was never leased
+     */
+    public Completion complete(long jobId, long leaseToken, String agentId, String deviceId, ProfileStats stats,
+                               long[] samplesNs, Map<String, String> versions, long nowMs) {
+        String versionsJson = Json.write(versions);
+        byte[] samples = encodeSamples(samplesNs);
+        return db.tx(tx -> {
+            PreparedStatement row = tx.ps("SELECT state, lease_token, attempts, campaign_id, segment_key, device_kind "
+                    + "FROM jobs WHERE id = ? FOR UPDATE");
+            row.setLong(1, jobId);
+            boolean current;
+            long campaignId;
+            String segmentKey;
+            String kind;
+            try (ResultSet rs = row.executeQuery()) {
+                if (!rs.next()) {
+                    throw StoreException.notFound("no job " + jobId);
+                }
+                JobState state = JobState.fromDb(rs.getString(1));
+                if (state == JobState.DONE) {
+                    return Completion.ALREADY_DONE;
+                }
+                long token = rs.getLong(2);
+                boolean hasToken = !rs.wasNull();
+                if (rs.getInt(3) == 0) {
+                    throw StoreException.conflict("job " + jobId + " was never leased; a result for it cannot be genuine");
+                }
+                current = state == JobState.LEASED && hasToken && token == leaseToken;
+                campaignId = rs.getLong(4);
+                segmentKey = rs.getString(5).trim();
+                kind = rs.getString(6);
+            }
+            PreparedStatement close = tx.ps("UPDATE jobs SET state = 'done', finished = ?, lease_deadline = NULL "
+                    + "WHERE id = ?");
+            close.setLong(1, nowMs);
+            close.setLong(2, jobId);
+            close.executeUpdate();
+            ProfileStore.insert(tx, jobId, segmentKey, kind, deviceId, agentId, stats, samples, versionsJson, nowMs);
+            CampaignStore.settle(tx, campaignId, nowMs);
+            return current ? Completion.ACCEPTED : Completion.ACCEPTED_STALE;
+        });
+    }
+
+    /**
+     * Records a failed attempt of the current lease (see the class comment).
+     */
+    public Failure fail(long jobId, long leaseToken, ErrorKind kind, String message, long nowMs) {
+        String msg = clip(message);
+        return db.tx(tx -> {
+            PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
+                    + " WHERE id = ? AND state = 'leased' AND lease_token = ?");
+            up.setLong(1, nowMs);
+            up.setString(2, kind.name());
+            up.setString(3, msg);
+            up.setLong(4, jobId);
+            up.setLong(5, leaseToken);
+            int n = up.executeUpdate();
+            PreparedStatement st = tx.ps("SELECT state, campaign_id FROM jobs WHERE id = ?");
+            st.setLong(1, jobId);
+            JobState state;
+            long campaignId;
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw StoreException.notFound("no job " + jobId);
+                }
+                state = JobState.fromDb(rs.getString(1));
+                campaignId = rs.getLong(2);
+            }
+            if (n == 0) {
+                return state == JobState.DONE ? Failure.ALREADY_DONE : Failure.IGNORED;
+            }
+            if (state.terminal()) {
+                CampaignStore.settle(tx, campaignId, nowMs);
+            }
+            return switch (state) {
+                case FAILED -> Failure.FAILED;
+                case CANCELLED -> Failure.CANCELLED;
+                default -> Failure.REQUEUED;
+            };
+        });
+    }
+
+    /**
+     * Sends every lease whose deadline is before {@code nowMs} back to the queue (or to failed when
+     * out of attempts), and marks done any running campaign with no open jobs left.
+     */
+    public Requeued expireLeases(long nowMs) {
+        return db.tx(tx -> {
+            PreparedStatement sel = tx.ps("SELECT id, lease_token, lease_agent, lease_device FROM jobs "
+                    + "WHERE state = 'leased' AND lease_deadline < ? ORDER BY lease_deadline LIMIT 10000");
+            sel.setLong(1, nowMs);
+            List<Object[]> expired = new ArrayList<>();
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) {
+                    expired.add(new Object[] {rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)});
+                }
+            }
+            PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
+                    + " WHERE id = ? AND state = 'leased' AND lease_token = ? AND lease_deadline < ?");
+            int[] counts = new int[3];
+            for (Object[] e : expired) {
+                up.setLong(1, nowMs);
+                up.setString(2, ErrorKind.UNAVAILABLE.name());
+                up.setString(3, "lease expired: agent " + e[2] + " device " + e[3] + " sent no result in time");
+                up.setLong(4, (Long) e[0]);
+                up.setLong(5, (Long) e[1]);
+                up.setLong(6, nowMs);
+                if (up.executeUpdate() == 1) {
+                    count(tx, (Long) e[0], counts);
+                }
+            }
+            CampaignStore.settleAll(tx, nowMs);
+            return new Requeued(counts[0], counts[1], counts[2]);
+        });
+    }
+
+    /** Sends all jobs leased by {@code agentId} back (the agent left or restarted). */
+    public Requeued releaseAgent(String agentId, long nowMs) {
+        return db.tx(tx -> {
+            PreparedStatement sel = tx.ps("SELECT id FROM jobs WHERE lease_agent = ? AND state = 'leased'");
+            sel.setString(1, agentId);
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
+                    + " WHERE id = ? AND state = 'leased' AND lease_agent = ?");
+            int[] counts = new int[3];
+            for (long id : ids) {
+                up.setLong(1, nowMs);
+                up.setString(2, ErrorKind.UNAVAILABLE.name());
+                up.setString(3, "agent " + agentId + " left while running the job");
+                up.setLong(4, id);
+                up.setString(5, agentId);
+                if (up.executeUpdate() == 1) {
+                    count(tx, id, counts);
+                }
+            }
+            CampaignStore.settleAll(tx, nowMs);
+            return new Requeued(counts[0], counts[1], counts[2]);
+        });
+    }
+
+    /** Whether any job of {@code deviceKind} can be leased right now. */
+    public boolean hasWork(String deviceKind) {
+        return db.tx(tx -> {
+            PreparedStatement ps = tx.ps(SELECT_CANDIDATES);
+            ps.setString(1, deviceKind);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    /** Device kinds that have leasable jobs now. */
+    public Set<String> kindsWithWork() {
+        return db.tx(tx -> {
+            Set<String> out = new HashSet<>();
+            try (ResultSet rs = tx.ps("SELECT DISTINCT j.device_kind FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
+                    + "WHERE j.state = 'queued' AND j.held = FALSE AND c.state = 'running'").executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    public Optional<JobInfo> job(long jobId) {
+        return db.tx(tx -> {
+            PreparedStatement ps = tx.ps("SELECT id, campaign_id, segment_key, device_kind, state, lease_agent, "
+                    + "lease_device, lease_token, lease_deadline, attempts, max_attempts, last_error_kind, "
+                    + "last_error_message, created, finished FROM jobs WHERE id = ?");
+            ps.setLong(1, jobId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.<JobInfo>empty();
+                }
+                return Optional.of(jobInfo(rs));
+            }
+        });
+    }
+
+    /** Jobs of a campaign, in id order. */
+    public List<JobInfo> jobsOf(long campaignId) {
+        return db.tx(tx -> {
+            PreparedStatement ps = tx.ps("SELECT id, campaign_id, segment_key, device_kind, state, lease_agent, "
+                    + "lease_device, lease_token, lease_deadline, attempts, max_attempts, last_error_kind, "
+                    + "last_error_message, created, finished FROM jobs WHERE campaign_id = ? ORDER BY id");
+            ps.setLong(1, campaignId);
+            List<JobInfo> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(jobInfo(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    private static JobInfo jobInfo(ResultSet rs) throws SQLException {
+        long token = rs.getLong(8);
+        Long leaseToken = rs.wasNull() ? null : token;
+        long deadline = rs.getLong(9);
+        Long leaseDeadline = rs.wasNull() ? null : deadline;
+        String ek = rs.getString(12);
+        long fin = rs.getLong(15);
+        Long finished = rs.wasNull() ? null : fin;
+        return new JobInfo(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getString(4),
+                JobState.fromDb(rs.getString(5)), rs.getString(6), rs.getString(7), leaseToken, leaseDeadline,
+                rs.getInt(10), rs.getInt(11), ek == null ? null : ErrorKind.valueOf(ek), rs.getString(13),
+                rs.getLong(14), finished);
+    }
+
+    private static void count(Database.Tx tx, long id, int[] counts) throws SQLException {
+        PreparedStatement st = tx.ps("SELECT state FROM jobs WHERE id = ?");
+        st.setLong(1, id);
+        try (ResultSet rs = st.executeQuery()) {
+            rs.next();
+            switch (JobState.fromDb(rs.getString(1))) {
+                case FAILED -> counts[1]++;
+                case CANCELLED -> counts[2]++;
+                default -> counts[0]++;
+            }
+        }
+    }
+
+    private static long newToken() {
+        long t;
+        do {
+            t = ThreadLocalRandom.current().nextLong();
+        } while (t == 0);
+        return t;
+    }
+
+    private static String clip(String message) {
+        String m = message == null ? "" : message;
+        return m.length() > 4000 ? m.substring(0, 3997) + "..." : m;
+    }
+
+    /** Raw samples as big-endian int64 nanoseconds. */
+    static byte[] encodeSamples(long[] samplesNs) {
+        if (samplesNs == null) {
+            return null;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(samplesNs.length * Long.BYTES);
+        for (long s : samplesNs) {
+            buf.putLong(s);
+        }
+        return buf.array();
+    }
+
+    static long[] decodeSamples(byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        long[] out = new long[bytes.length / Long.BYTES];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = buf.getLong();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,38 @@
+package io.pipefarm.coordinator.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** String maps <-> JSON text for the store's small JSON columns (versions, properties). */
+final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<TreeMap<String, String>> MAP = new TypeReference<>() { };
+
+    private Json() {
+    }
+
+    static String write(Map<String, String> map) {
+        if (map == null || map.isEmpty()) {
+            return "{}";
+        }
+        try {
+            return MAPPER.writeValueAsString(new TreeMap<>(map));
+        } catch (JsonProcessingException e) {
+            throw StoreException.badInput("cannot encode map as JSON: " + e.getMessage());
+        }
+    }
+
+    static Map<String, String> readMap(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            return java.util.Collections.unmodifiableMap(MAPPER.readValue(json, MAP));
+        } catch (JsonProcessingException e) {
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "corrupt JSON in the database: " + e.getMessage());
+        }
+    }
+}
