@@ -61,6 +61,18 @@ public final class GraphBuilder {
     /** A 2-D convolution with a per-channel int8 filter [Cout, kh, kw, Cin] and an int32 bias. */
     public int conv2d(int x, int outChannels, int kh, int kw, int strideH, int strideW, Padding padding,
                       Activation act, boolean bias) {
+        return conv2d(x, outChannels, kh, kw, strideH, strideW, padding, act, bias, false);
+    }
+
+    /**
+     * As {@link #conv2d(int, int, int, int, int, int, Padding, Activation, boolean)}, but with
+     * {@code signedOutput} the output uses {@link #SIGNED} parameters even after a ReLU. This is what
+     * TFLite's quantiser does when a ReLU output reaches a concatenation (through ops that keep
+     * quantisation, such as max-pool) together with signed tensors: the concatenation's parameters
+     * propagate back to the producer.
+     */
+    public int conv2d(int x, int outChannels, int kh, int kw, int strideH, int strideW, Padding padding,
+                      Activation act, boolean bias, boolean signedOutput) {
         int[] in = shape(x);
         requireRank(in, 4, "conv2d");
         int cin = in[3];
@@ -68,7 +80,7 @@ public final class GraphBuilder {
         int w = constInt8("w", new int[] {outChannels, kh, kw, cin}, new Quant(wScales, new long[outChannels], 0));
         int b = bias ? biasTensor(x, wScales) : -1;
         int[] out = {in[0], outDim(in[1], kh, strideH, 1, padding), outDim(in[2], kw, strideW, 1, padding), outChannels};
-        int y = activation("conv", out, act, false);
+        int y = activation("conv", out, act, signedOutput);
         addOp(OpType.CONV_2D, new int[] {x, w, b}, y, new OpOptions.Conv(strideH, strideW, 1, 1, padding, act));
         return y;
     }

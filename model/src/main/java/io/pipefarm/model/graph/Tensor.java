@@ -12,8 +12,13 @@ public record Tensor(int id, String name, DType type, int[] shape, Quant quant, 
     public Tensor {
         if (name == null || type == null || shape == null) throw new IllegalArgumentException("tensor needs name, type, shape");
         shape = shape.clone();
-        for (int d : shape) if (d < 0) throw new IllegalArgumentException("tensor " + name + " has a negative dimension");
-        if (data != null && data.length != elements() * type.bytes()) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("tensor " + name + " has a negative dimension");
+            n *= d;
+        }
+        // The record's fields are not assigned yet inside the compact constructor: count from the parameter.
+        if (data != null && data.length != n * type.bytes()) {
             throw new IllegalArgumentException("tensor " + name + ": " + data.length + " data bytes for shape "
                     + Arrays.toString(shape) + " of " + type);
         }
