@@ -29,7 +29,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  */
 public final class AgentGuardian {
 
-    public sealed interface Command {}
+    /** Local messages only: they never cross nodes. */
+    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
     private record Membership(ClusterEvent.MemberEvent event) implements Command {}
 

@@ -36,7 +36,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  */
 public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
 
-    public sealed interface Command {}
+    /** Local messages only: they never cross nodes. */
+    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
     /** A message from the coordinator (through a message adapter). */
     public record FromCoordinator(ToAgent msg) implements Command {}

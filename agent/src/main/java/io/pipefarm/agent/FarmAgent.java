@@ -31,7 +31,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  */
 public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
 
-    public sealed interface Command {}
+    /** Local messages only: they never cross nodes. */
+    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
     public record FromCoordinator(ToAgent msg) implements Command {}
 

@@ -31,9 +31,10 @@ import java.util.TreeMap;
  * {@code exp(noiseSigma * z)}, z standard normal, drawn from {@code seed} and the run index.
  *
  * <p>Convolution utilisation follows a weight-stationary {@code arrayDim x arrayDim} systolic array:
- * {@code efficiency * fill(K) * fill(Cout) * P / (P + arrayDim)} where {@code K} is the reduction depth
- * (kh*kw*Cin; kh*kw for depthwise, whose channels run side by side), {@code P} the output pixels and
- * {@code fill(n) = n / (arrayDim * ceil(n / arrayDim))}.
+ * {@code efficiency * fill(K) * fill(Cout)} where {@code K} is the reduction depth (kh*kw*Cin; kh*kw
+ * for depthwise, whose channels run side by side) and {@code fill(n) = n / (arrayDim * ceil(n / arrayDim))};
+ * a convolution also takes at least its weight bytes / (peak * fcUtilisation), the rate at which
+ * weights enter the array (so a 1x1 conv on one pixel costs what the equivalent FC costs).
  */
 public record EdgeTpuSimConfig(
         /** Device kind this config simulates, e.g. {@code sim-edgetpu-usb}. */
@@ -117,20 +118,20 @@ public record EdgeTpuSimConfig(
                 2.0e12,            // 4 TOPS int8 peak = 2 TMAC/s [Coral datasheet]
                 1.0,               // the published USB column runs the Edge TPU at its maximum clock
                 64,                // 64x64 MAC array (4096 MACs/cycle at ~480 MHz ~= 2 TMAC/s)
-                0.55,              // dense convs: fitted so Inception v1 / EfficientNet-EdgeTPU-S land on 3.4 / 5.1 ms
-                0.55,              // depthwise: same efficiency; its penalty is the 9-of-64 row fill
-                0.04,              // FC at batch 1 reads each weight once: ~80 GB/s of on-chip weights, fitted to 0.22 ms at hidden 1580
-                1.0 / 64,          // vector unit: one element per lane, 64 lanes
-                1.0 / 64,          // pooling / mean reduce on the vector unit like element-wise ops
-                16.0e9,            // on-chip activation copies (concat, pad, slice): 32 B/cycle
-                4_000,             // per-op issue/sync cost: separates MobileNet v2 (~70 ops) from v1 (~30 ops)
+                0.31,              // dense convs: least-max-error fit of the 8 published latencies (with depthwise and pci clockScale)
+                0.12,              // depthwise: same fit; times its 9-of-64 row fill gives ~1.7% of peak (MobileNets spend ~1/3 of their time there)
+                0.04,              // FC at batch 1 uses each weight once: weights enter the array at ~80 GB/s, fitted to 0.22 ms at hidden 1580
+                1.0 / 8,           // element-wise ops are cheap: ~250 G elements/s (a few us per op at 56x56x24)
+                1.0 / 8,           // pooling / mean: cheap like element-wise ops (Inception v1's 13 pools cost ~0.05 ms)
+                64.0e9,            // on-chip activation copies (concat, pad, slice): 128 B/cycle, cheap
+                2_000,             // per-op issue/sync cost; the fit degrades above ~3 us (Inception v1 has 83 ops but is fast)
                 100_000,           // USB invoke round trip (driver + bulk transfer setup + completion)
                 7_995_392L,        // 7.625 MiB: the only window (7.621..7.632 MiB of graph bytes) where hidden 1980 keeps 3 layers and 1620 spills its 4th
                 386.0e6,           // 2.715 ms per streamed MiB: slope of the FC sweep between hidden 1980 and 2620
                 250_000,           // first spill: intercept of the sweep line minus the no-spill latency
                 300.0e6,           // effective USB 3 rate reported by third parties [edgetpu.md]
-                620.0e6,           // bulk reload near the USB 3 signalling rate: ~11 ms per switch for a ~6.5 MiB model
-                500_000,           // executable re-send and context switch on a model switch
+                600.0e6,           // bulk reload near the 640 MB/s USB 3 signalling rate: 11.5 ms per switch for 6.34 MiB (published ~10.8 ms)
+                400_000,           // executable re-send and context switch on a model switch
                 20_000,            // host fallback op: TFLite kernel dispatch on the CPU
                 20.0e9,            // host fallback: one desktop core running int8 kernels (~30 ms for MobileNet v1)
                 0.015,             // 1.5% run-to-run spread
@@ -146,7 +147,7 @@ public record EdgeTpuSimConfig(
         return new EdgeTpuSimConfig(
                 "sim-edgetpu-pci",
                 u.peakMacsPerSec(),
-                0.80,              // Dev Board column is ~20% slower on compute-bound Inception v1 (4.1 vs 3.4 ms): lower clock/thermal cap
+                0.82,              // Dev Board column is slower on compute-heavy models (Inception v1 4.1 vs 3.4 ms): fitted effective clock
                 u.arrayDim(),
                 u.convEfficiency(),
                 u.depthwiseEfficiency(),

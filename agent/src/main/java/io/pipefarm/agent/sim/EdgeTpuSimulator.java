@@ -7,6 +7,8 @@ import io.pipefarm.model.graph.OpCost;
 import io.pipefarm.model.graph.OpOptions;
 import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Tensor;
+import io.pipefarm.model.tflite.TfliteFormatException;
+import io.pipefarm.model.tflite.TfliteReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -91,6 +93,12 @@ public final class EdgeTpuSimulator {
                 util = utilisation(g, op);
                 if (util > 0) {
                     ns = m / (macRate * util) * 1e9;
+                    if (op.type() == OpType.CONV_2D || op.type() == OpType.DEPTHWISE_CONV_2D) {
+                        // Weight-stationary: every weight enters the array once per invoke, at the FC rate.
+                        long weights = g.tensor(op.input(1)).byteSize();
+                        ns = Math.max(ns, weights / (macRate * cf.fcUtilisation()) * 1e9);
+                    }
+                    util = m / (macRate * ns / 1e9);
                 } else if (op.type() == OpType.RESHAPE) {
                     ns = 0;
                 } else {
@@ -146,25 +154,23 @@ public final class EdgeTpuSimulator {
     }
 
     /**
-     * Achieved fraction of the peak MAC rate for ops timed by their MACs; 0 for ops timed by the bytes
-     * they move (concat, pad, slice) or free (reshape).
+     * Fraction of the peak MAC rate an op's shape allows (before the weight-load bound of convolutions);
+     * 0 for ops timed by the bytes they move (concat, pad, slice) or free (reshape).
      */
     double utilisation(Graph g, Op op) {
         EdgeTpuSimConfig cf = config;
         int a = cf.arrayDim();
         return switch (op.type()) {
             case CONV_2D -> {
-                Tensor out = g.tensor(op.output(0));
                 Tensor w = g.tensor(op.input(1)); // [Cout, kh, kw, Cin]
                 long k = (long) w.dim(1) * w.dim(2) * w.dim(3);
-                // A conv over very few pixels is an FC in disguise: never slower than the FC rate.
-                yield Math.max(cf.fcUtilisation(), cf.convEfficiency() * fill(k, a) * fill(w.dim(0), a) * pixelFill(pixels(out), a));
+                yield cf.convEfficiency() * fill(k, a) * fill(w.dim(0), a);
             }
             case DEPTHWISE_CONV_2D -> {
                 Tensor out = g.tensor(op.output(0));
                 Tensor w = g.tensor(op.input(1)); // [1, kh, kw, C]
                 long k = (long) w.dim(1) * w.dim(2);
-                yield cf.depthwiseEfficiency() * fill(k, a) * fill(out.dim(-1), a) * pixelFill(pixels(out), a);
+                yield cf.depthwiseEfficiency() * fill(k, a) * fill(out.dim(-1), a);
             }
             case FULLY_CONNECTED -> cf.fcUtilisation();
             case ADD, MUL, LOGISTIC, TANH, HARD_SWISH, SOFTMAX -> cf.elementwiseUtilisation();
@@ -178,17 +184,6 @@ public final class EdgeTpuSimulator {
         if (n <= 0) return 1.0;
         long tiles = (n + a - 1) / a;
         return (double) n / ((double) tiles * a);
-    }
-
-    /** Streaming {@code p} pixels through a tile costs {@code p + a} cycles (pipeline fill and drain). */
-    static double pixelFill(long p, int a) {
-        return (double) p / (p + a);
-    }
-
-    private static long pixels(Tensor out) {
-        long p = 1;
-        for (int d = 0; d < out.rank() - 1; d++) p *= out.dim(d);
-        return Math.max(1, p);
     }
 
     // ---- model switches and sampling ----------------------------------------------------------
@@ -264,17 +259,30 @@ public final class EdgeTpuSimulator {
         return mix(h);
     }
 
+    /** The graph of a segment blob (an int8 {@code .tflite}), as the simulated device reads it. */
+    public static Graph readSegment(byte[] tflite) throws TfliteFormatException {
+        return TfliteReader.read(tflite);
+    }
+
+    /** The farm's segment key of a blob: the SHA-256 of its bytes, lower-case hex (DESIGN.md section 1). */
+    public static String blobKey(byte[] tflite) {
+        return HexFormat.of().formatHex(sha256().digest(tflite));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * A key for a graph when its blob's SHA-256 is not at hand: SHA-256 over its name, ops, tensor
      * types and shapes, and the first bytes of every constant. Equal graphs get equal keys.
      */
     public static String modelKey(Graph g) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = sha256();
         StringBuilder sb = new StringBuilder(g.name()).append('|');
         for (Tensor t : g.tensors()) {
             sb.append(t.type()).append(java.util.Arrays.toString(t.shape())).append(t.isConstant() ? 'c' : 'a').append(';');

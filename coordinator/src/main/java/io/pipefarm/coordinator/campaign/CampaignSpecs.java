@@ -62,12 +62,18 @@ public final class CampaignSpecs {
         ProfileSpec spec = defaultSpec();
         JsonNode s = root.get("spec");
         if (s != null && !s.isNull()) {
-            ProfileSpec.Builder b = defaultSpec().toBuilder();
+            if (!s.isObject()) throw StoreException.badInput("'spec' must be an object like {\"warmupRuns\": 1, \"timedRuns\": 10}");
+            ProfileSpec.Builder b = ProfileSpec.newBuilder();
             try {
                 JsonFormat.parser().merge(s.toString(), b);
             } catch (InvalidProtocolBufferException e) {
                 throw StoreException.badInput("bad profile spec: " + e.getMessage());
             }
+            // Fields the request leaves out keep the defaults.
+            ProfileSpec d = defaultSpec();
+            if (!s.has("warmupRuns") && !s.has("warmup_runs")) b.setWarmupRuns(d.getWarmupRuns());
+            if (!s.has("timedRuns") && !s.has("timed_runs")) b.setTimedRuns(d.getTimedRuns());
+            if (!s.has("timeBudgetMs") && !s.has("time_budget_ms")) b.setTimeBudgetMs(d.getTimeBudgetMs());
             spec = b.build();
         }
         if (spec.getTimedRuns() < 1) throw StoreException.badInput("the profile spec needs timedRuns >= 1");

@@ -26,8 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>otherwise one job is enqueued.</li>
  * </ol>
  * The counts of both kinds of skip are kept with the campaign. A campaign whose pairs were all
- * skipped is done at once. A campaign is done when no queued or leased job remains (checked when a
- * job closes, and by the periodic {@link JobQueue#expireLeases} sweep).
+ * skipped is done at once. A campaign is done when no queued or leased job remains: the campaign
+ * row counts its open jobs ({@code open_jobs}), decremented in the transaction that closes each job.
  */
 public final class CampaignStore {
 
@@ -145,18 +145,19 @@ public final class CampaignStore {
             job.executeBatch();
             CampaignState state = CampaignState.RUNNING;
             PreparedStatement up = tx.ps("UPDATE campaigns SET skipped_profiled = ?, skipped_in_flight = ?, "
-                    + "state = ?, finished = ? WHERE id = ?");
+                    + "open_jobs = ?, state = ?, finished = ? WHERE id = ?");
             up.setLong(1, skipP);
             up.setLong(2, skipF);
+            up.setLong(3, enq);
             if (enq == 0) {
                 state = CampaignState.DONE;
-                up.setString(3, state.db());
-                up.setLong(4, nowMs);
+                up.setString(4, state.db());
+                up.setLong(5, nowMs);
             } else {
-                up.setString(3, state.db());
-                up.setNull(4, java.sql.Types.BIGINT);
+                up.setString(4, state.db());
+                up.setNull(5, java.sql.Types.BIGINT);
             }
-            up.setLong(5, id);
+            up.setLong(6, id);
             up.executeUpdate();
             return new Created(id, enq, skipP, skipF, state);
         });
@@ -249,7 +250,7 @@ public final class CampaignStore {
             PreparedStatement hold = tx.ps("UPDATE jobs SET held = FALSE WHERE campaign_id = ? AND state = 'queued'");
             hold.setLong(1, id);
             hold.executeUpdate();
-            settle(tx, id, nowMs);
+            jobsClosed(tx, id, 0, nowMs);
             return find(tx, id).orElseThrow();
         });
     }
@@ -273,7 +274,11 @@ public final class CampaignStore {
                     + "WHERE campaign_id = ? AND state = 'queued'");
             ps.setLong(1, nowMs);
             ps.setLong(2, id);
-            ps.executeUpdate();
+            int cancelled = ps.executeUpdate();
+            PreparedStatement open = tx.ps("UPDATE campaigns SET open_jobs = open_jobs - ? WHERE id = ?");
+            open.setLong(1, cancelled);
+            open.setLong(2, id);
+            open.executeUpdate();
             return find(tx, id).orElseThrow();
         });
     }
@@ -315,54 +320,22 @@ public final class CampaignStore {
 
     // ---- shared with JobQueue (same transaction) ----
 
-    /** Marks the campaign done if it is running or paused and has no queued or leased job left. */
-    static void settle(Database.Tx tx, long campaignId, long nowMs) throws SQLException {
-        if (hasOpen(tx, campaignId)) {
-            return;
-        }
-        // Lock the campaign row, then look again: two transactions closing the last two jobs
-        // serialize here, and the second one sees the first one's commit.
-        PreparedStatement lock = tx.ps("SELECT state FROM campaigns WHERE id = ? FOR UPDATE");
-        lock.setLong(1, campaignId);
-        String state;
-        try (ResultSet rs = lock.executeQuery()) {
-            if (!rs.next()) {
-                return;
-            }
-            state = rs.getString(1);
-        }
-        if (!("running".equals(state) || "paused".equals(state)) || hasOpen(tx, campaignId)) {
-            return;
-        }
-        setState(tx, campaignId, CampaignState.DONE, nowMs);
-    }
-
-    /** {@link #settle} for every running or paused campaign (a periodic safety net). */
-    static void settleAll(Database.Tx tx, long nowMs) throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (ResultSet rs = tx.ps("SELECT id FROM campaigns WHERE state IN ('running', 'paused')").executeQuery()) {
-            while (rs.next()) {
-                ids.add(rs.getLong(1));
-            }
-        }
-        for (long id : ids) {
-            settle(tx, id, nowMs);
-        }
-    }
-
-    private static boolean hasOpen(Database.Tx tx, long campaignId) throws SQLException {
-        PreparedStatement q = tx.ps("SELECT 1 FROM jobs WHERE campaign_id = ? AND state = 'queued' LIMIT 1");
-        q.setLong(1, campaignId);
-        try (ResultSet rs = q.executeQuery()) {
-            if (rs.next()) {
-                return true;
-            }
-        }
-        PreparedStatement l = tx.ps("SELECT 1 FROM jobs WHERE campaign_id = ? AND state = 'leased' LIMIT 1");
-        l.setLong(1, campaignId);
-        try (ResultSet rs = l.executeQuery()) {
-            return rs.next();
-        }
+    /**
+     * Records that {@code n} jobs of a campaign left the queued/leased states, and marks the
+     * campaign done when none remain (unless it is cancelled). The counter row is locked by the
+     * update, so concurrent transactions closing the last jobs cannot both miss the end.
+     */
+    static void jobsClosed(Database.Tx tx, long campaignId, long n, long nowMs) throws SQLException {
+        PreparedStatement ps = tx.ps("UPDATE campaigns SET open_jobs = open_jobs - ?, "
+                + "state = CASE WHEN open_jobs - ? <= 0 AND state IN ('running', 'paused') THEN 'done' ELSE state END, "
+                + "finished = CASE WHEN open_jobs - ? <= 0 AND state IN ('running', 'paused') THEN ? ELSE finished END "
+                + "WHERE id = ?");
+        ps.setLong(1, n);
+        ps.setLong(2, n);
+        ps.setLong(3, n);
+        ps.setLong(4, nowMs);
+        ps.setLong(5, campaignId);
+        ps.executeUpdate();
     }
 
     private static void setState(Database.Tx tx, long id, CampaignState state, Long finishedMs) throws SQLException {

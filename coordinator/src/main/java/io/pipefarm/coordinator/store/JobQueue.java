@@ -84,7 +84,7 @@ public final class JobQueue {
     private static final String SELECT_CANDIDATES =
             "SELECT j.id FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
                     + "WHERE j.device_kind = ? AND j.state = 'queued' AND j.held = FALSE AND c.state = 'running' "
-                    + "ORDER BY j.device_kind, j.state, j.held, j.id LIMIT " + CANDIDATES;
+                    + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT " + CANDIDATES;
     private static final String TAKE =
             "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
                     + "lease_deadline = ?, leased_at = ?, attempts = attempts + 1 "
@@ -174,7 +174,7 @@ public final class JobQueue {
      * Stores a measurement and closes its job, in one transaction (see the class comment).
      *
      * @param samplesNs raw per-invocation latencies, or null
-     * @throws StoreException NOT_FOUND for an unknown job, CONFLICT for a job that was never leased
+     * @throws StoreException NOT_FOUND for an unknown job
      */
     public Completion complete(long jobId, long leaseToken, String agentId, String deviceId, ProfileStats stats,
                                long[] samplesNs, Map<String, String> versions, long nowMs) {
@@ -185,6 +185,7 @@ public final class JobQueue {
                     + "FROM jobs WHERE id = ? FOR UPDATE");
             row.setLong(1, jobId);
             boolean current;
+            boolean wasOpen;
             long campaignId;
             String segmentKey;
             String kind;
@@ -198,10 +199,8 @@ public final class JobQueue {
                 }
                 long token = rs.getLong(2);
                 boolean hasToken = !rs.wasNull();
-                if (rs.getInt(3) == 0) {
-                    throw StoreException.conflict("job " + jobId + " was never leased; a result for it cannot be genuine");
-                }
                 current = state == JobState.LEASED && hasToken && token == leaseToken;
+                wasOpen = !state.terminal();
                 campaignId = rs.getLong(4);
                 segmentKey = rs.getString(5).trim();
                 kind = rs.getString(6);
@@ -212,7 +211,9 @@ public final class JobQueue {
             close.setLong(2, jobId);
             close.executeUpdate();
             ProfileStore.insert(tx, jobId, segmentKey, kind, deviceId, agentId, stats, samples, versionsJson, nowMs);
-            CampaignStore.settle(tx, campaignId, nowMs);
+            if (wasOpen) {
+                CampaignStore.jobsClosed(tx, campaignId, 1, nowMs);
+            }
             return current ? Completion.ACCEPTED : Completion.ACCEPTED_STALE;
         });
     }
@@ -246,7 +247,7 @@ public final class JobQueue {
                 return state == JobState.DONE ? Failure.ALREADY_DONE : Failure.IGNORED;
             }
             if (state.terminal()) {
-                CampaignStore.settle(tx, campaignId, nowMs);
+                CampaignStore.jobsClosed(tx, campaignId, 1, nowMs);
             }
             return switch (state) {
                 case FAILED -> Failure.FAILED;
@@ -258,7 +259,7 @@ public final class JobQueue {
 
     /**
      * Sends every lease whose deadline is before {@code nowMs} back to the queue (or to failed when
-     * out of attempts), and marks done any running campaign with no open jobs left.
+     * out of attempts). Meant to run periodically (e.g. every few seconds).
      */
     public Requeued expireLeases(long nowMs) {
         return db.tx(tx -> {
@@ -282,10 +283,9 @@ public final class JobQueue {
                 up.setLong(5, (Long) e[1]);
                 up.setLong(6, nowMs);
                 if (up.executeUpdate() == 1) {
-                    count(tx, (Long) e[0], counts);
+                    count(tx, (Long) e[0], counts, nowMs);
                 }
             }
-            CampaignStore.settleAll(tx, nowMs);
             return new Requeued(counts[0], counts[1], counts[2]);
         });
     }
@@ -311,10 +311,9 @@ public final class JobQueue {
                 up.setLong(4, id);
                 up.setString(5, agentId);
                 if (up.executeUpdate() == 1) {
-                    count(tx, id, counts);
+                    count(tx, id, counts, nowMs);
                 }
             }
-            CampaignStore.settleAll(tx, nowMs);
             return new Requeued(counts[0], counts[1], counts[2]);
         });
     }
@@ -390,16 +389,24 @@ public final class JobQueue {
                 rs.getLong(14), finished);
     }
 
-    private static void count(Database.Tx tx, long id, int[] counts) throws SQLException {
-        PreparedStatement st = tx.ps("SELECT state FROM jobs WHERE id = ?");
+    /** Counts a requeued job by its new state and closes it in its campaign if terminal. */
+    private static void count(Database.Tx tx, long id, int[] counts, long nowMs) throws SQLException {
+        PreparedStatement st = tx.ps("SELECT state, campaign_id FROM jobs WHERE id = ?");
         st.setLong(1, id);
+        JobState state;
+        long campaignId;
         try (ResultSet rs = st.executeQuery()) {
             rs.next();
-            switch (JobState.fromDb(rs.getString(1))) {
-                case FAILED -> counts[1]++;
-                case CANCELLED -> counts[2]++;
-                default -> counts[0]++;
-            }
+            state = JobState.fromDb(rs.getString(1));
+            campaignId = rs.getLong(2);
+        }
+        switch (state) {
+            case FAILED -> counts[1]++;
+            case CANCELLED -> counts[2]++;
+            default -> counts[0]++;
+        }
+        if (state.terminal()) {
+            CampaignStore.jobsClosed(tx, campaignId, 1, nowMs);
         }
     }
 

@@ -1,0 +1,226 @@
+package io.pipefarm.cli.farm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
+import io.pipefarm.coordinator.CoordinatorNode;
+import io.pipefarm.coordinator.campaign.CampaignSpecs;
+import io.pipefarm.coordinator.store.CampaignStore;
+import io.pipefarm.coordinator.store.FarmStore;
+import io.pipefarm.coordinator.store.JobQueue;
+import io.pipefarm.coordinator.store.JobState;
+import io.pipefarm.coordinator.store.ProfileStore;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real cluster nodes in one JVM on loopback ports: a coordinator and three agents with simulated
+ * Edge TPUs run campaigns end to end, also when an agent or the coordinator goes away mid-campaign.
+ */
+class FarmClusterTest {
+    /** Every remote message goes through serialization, as if it crossed the network. */
+    static final Config TEST = ConfigFactory.parseString("""
+            pekko.actor.serialize-messages = on
+            pekko.loglevel = WARNING
+            pekko.cluster.split-brain-resolver.stable-after = 3s
+            pekko.coordinated-shutdown.phases.cluster-leave.timeout = 5s
+            """);
+
+    @TempDir Path dir;
+    final List<AutoCloseable> open = new ArrayList<>();
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void closeAll() {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try {
+                open.get(i).close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    CoordinatorNode coordinator(int clusterPort, String jdbc, Duration lease) {
+        CoordinatorNode c = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", clusterPort, 0, jdbc,
+                List.of(), lease, TEST));
+        open.add(c);
+        return c;
+    }
+
+    AgentNode agent(String id, int coordinatorPort, List<String> kinds) throws IOException {
+        AgentNode a = AgentNode.start(new AgentNode.Settings(id, "127.0.0.1", freePort(), List.of("127.0.0.1:" + coordinatorPort),
+                dir.resolve("cache-" + id), Duration.ofSeconds(5), TEST), List.of(new SimulatedEdgeTpuRuntime(kinds, 0.0)));
+        open.add(a);
+        return a;
+    }
+
+    HttpResponse<String> post(CoordinatorNode c, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(c.httpUrl() + path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(CoordinatorNode c, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(c.httpUrl() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static long campaignId(String createdJson) {
+        var m = java.util.regex.Pattern.compile("\"campaignId\":(\\d+)").matcher(createdJson);
+        assertTrue(m.find(), createdJson);
+        return Long.parseLong(m.group(1));
+    }
+
+    static CampaignStore.Status awaitDone(FarmStore store, long id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CampaignStore.Status s;
+        do {
+            s = store.campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(10));
+            if (s.open() == 0) return s;
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("campaign " + id + " not done in " + timeout + ": " + s.counts());
+    }
+
+    /** Every job ended done or failed with a reason; profiles match done jobs one to one. */
+    static void assertConsistent(FarmStore store, long campaignId) {
+        List<JobQueue.JobInfo> jobs = store.jobs().jobsOf(campaignId);
+        Set<Long> done = new HashSet<>();
+        for (JobQueue.JobInfo j : jobs) {
+            assertTrue(j.state() == JobState.DONE || (j.state() == JobState.FAILED && j.lastErrorKind() != null),
+                    "job " + j.id() + " ended " + j.state());
+            if (j.state() == JobState.DONE) done.add(j.id());
+        }
+        List<ProfileStore.Profile> profiles = store.profiles().list(ProfileStore.Query.all());
+        Set<Long> profiled = new HashSet<>();
+        for (ProfileStore.Profile p : profiles) {
+            if (p.jobId() != null && done.contains(p.jobId())) assertTrue(profiled.add(p.jobId()), "two profiles for job " + p.jobId());
+        }
+        assertEquals(done, profiled, "profiles must match done jobs one to one");
+    }
+
+    static final String FC_CAMPAIGN = """
+            {"name": "%s", "models": ["fc:64,256,8"], "kinds": ["sim-edgetpu-usb", "sim-edgetpu-pci"],
+             "cuts": {"mode": "all"}, "spec": {"warmupRuns": 1, "timedRuns": 5}}""";
+
+    @Test
+    void coordinatorAndThreeAgentsCompleteACampaign() throws Exception {
+        int port = freePort();
+        CoordinatorNode c = coordinator(port, "jdbc:h2:mem:happy;DB_CLOSE_DELAY=-1", Duration.ofMinutes(1));
+        agent("a1", port, List.of("sim-edgetpu-usb", "sim-edgetpu-pci"));
+        agent("a2", port, List.of("sim-edgetpu-usb"));
+        agent("a3", port, List.of("sim-edgetpu-pci", "sim-edgetpu-pci"));
+        HttpResponse<String> r = post(c, "/api/campaigns", FC_CAMPAIGN.formatted("happy"));
+        assertEquals(201, r.statusCode(), r.body());
+        long id = campaignId(r.body());
+        CampaignStore.Status s = awaitDone(c.store(), id, Duration.ofSeconds(120));
+        assertTrue(s.total() >= 200, "campaign has " + s.total() + " jobs");
+        assertEquals(s.total(), s.count(JobState.DONE), "every job done: " + s.counts());
+        assertConsistent(c.store(), id);
+        // Profiles came from more than one agent.
+        Set<String> agents = new HashSet<>();
+        for (var p : c.store().profiles().list(ProfileStore.Query.all())) agents.add(p.agentId());
+        assertTrue(agents.size() >= 2, "work spread over agents: " + agents);
+        // Running the same campaign again profiles nothing new.
+        HttpResponse<String> again = post(c, "/api/campaigns", FC_CAMPAIGN.formatted("again"));
+        assertEquals(201, again.statusCode(), again.body());
+        assertTrue(again.body().contains("\"jobsEnqueued\":0"), again.body());
+    }
+
+    @Test
+    void badRequestsGetClearErrorsAndChangeNothing() throws Exception {
+        int port = freePort();
+        CoordinatorNode c = coordinator(port, "jdbc:h2:mem:bad;DB_CLOSE_DELAY=-1", Duration.ofMinutes(1));
+        String[][] cases = {
+                {"{\"name\":\"x\",\"models\":[\"nosuchnet\"],\"kinds\":[\"sim-edgetpu-usb\"]}", "nosuchnet"},
+                {"{\"name\":\"x\",\"models\":[\"fc:64,32,2\"],\"kinds\":[\"tpu-from-mars\"]}", "unknown device kind"},
+                {"{\"name\":\"x\",\"models\":[\"fc:64,32,2\"],\"kinds\":[\"sim-edgetpu-usb\"],\"cuts\":{\"mode\":\"given\",\"cuts\":[]}}", "empty"},
+                {"{\"name\":\"x\",\"models\":[\"fc:64,32,2\"],\"kinds\":[\"sim-edgetpu-usb\"],\"cuts\":{\"mode\":\"given\",\"cuts\":[99]}}", "out of range"},
+                {"{\"name\": \"x\", \"models\": [", "malformed JSON"},
+        };
+        for (String[] k : cases) {
+            HttpResponse<String> r = post(c, "/api/campaigns", k[0]);
+            assertEquals(400, r.statusCode(), k[0] + " -> " + r.body());
+            assertTrue(r.body().contains(k[1]), r.body());
+        }
+        assertEquals(404, get(c, "/api/campaigns/4242").statusCode());
+        assertEquals(404, post(c, "/api/campaigns/4242/pause", "").statusCode());
+        assertTrue(c.store().campaigns().list().isEmpty(), "nothing was created");
+    }
+
+    @Test
+    void agentTerminatedMidCampaignLosesNothing() throws Exception {
+        int port = freePort();
+        CoordinatorNode c = coordinator(port, "jdbc:h2:mem:agentloss;DB_CLOSE_DELAY=-1", Duration.ofMinutes(2));
+        AgentNode doomed = new SlowAgents(dir).start("doomed", port, open);
+        agent("b2", port, List.of("sim-edgetpu-usb", "sim-edgetpu-pci"));
+        long id = campaignId(post(c, "/api/campaigns", FC_CAMPAIGN.formatted("agentloss")).body());
+        // Let the doomed agent lease work, then take it away.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (c.store().jobs().jobsOf(id).stream().noneMatch(j -> "doomed".equals(j.leaseAgent()) && j.state() == JobState.LEASED)) {
+            assertTrue(System.nanoTime() < deadline, "doomed agent never leased a job");
+            Thread.sleep(20);
+        }
+        doomed.close();
+        CampaignStore.Status s = awaitDone(c.store(), id, Duration.ofSeconds(120));
+        assertEquals(s.total(), s.count(JobState.DONE), "every job done: " + s.counts());
+        assertConsistent(c.store(), id);
+    }
+
+    @Test
+    void newCoordinatorOnTheSameDatabaseFinishesTheCampaign() throws Exception {
+        int port = freePort();
+        String jdbc = io.pipefarm.coordinator.store.Database.fileUrl(dir.resolve("db"));
+        CoordinatorNode first = coordinator(port, jdbc, Duration.ofSeconds(20));
+        agent("c1", port, List.of("sim-edgetpu-usb", "sim-edgetpu-pci"));
+        new SlowAgents(dir).start("c2", port, open);
+        long id = campaignId(post(first, "/api/campaigns", FC_CAMPAIGN.formatted("restart")).body());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (first.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5)).count(JobState.DONE) < 5) {
+            assertTrue(System.nanoTime() < deadline, "no progress before the restart");
+            Thread.sleep(20);
+        }
+        long doneBefore = first.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5)).count(JobState.DONE);
+        first.close();
+        open.remove(first);
+        CoordinatorNode second = coordinator(port, jdbc, Duration.ofSeconds(20));
+        CampaignStore.Status s = awaitDone(second.store(), id, Duration.ofSeconds(180));
+        assertTrue(s.count(JobState.DONE) >= doneBefore, "no acknowledged profile lost");
+        assertEquals(s.total(), s.count(JobState.DONE), "every job done: " + s.counts());
+        assertConsistent(second.store(), id);
+        assertEquals("restart", CampaignSpecs.parse(second.store().campaigns().spec(id)).name());
+    }
+
+    /** Agents whose simulated devices take real wall time, so that they hold leases for a while. */
+    record SlowAgents(Path dir) {
+        AgentNode start(String id, int coordinatorPort, List<AutoCloseable> open) throws IOException {
+            AgentNode a = AgentNode.start(new AgentNode.Settings(id, "127.0.0.1", freePort(), List.of("127.0.0.1:" + coordinatorPort),
+                    dir.resolve("cache-" + id), Duration.ofSeconds(5), TEST),
+                    List.of(new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb", "sim-edgetpu-pci"), 20.0)));
+            open.add(a);
+            return a;
+        }
+    }
+}

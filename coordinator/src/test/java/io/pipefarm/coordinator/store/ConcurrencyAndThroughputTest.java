@@ -1,0 +1,161 @@
+package io.pipefarm.coordinator.store;
+
+import static io.pipefarm.coordinator.store.StoreFixture.T0;
+import static io.pipefarm.coordinator.store.StoreFixture.stats;
+import static io.pipefarm.coordinator.store.StoreFixture.versions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pipefarm.coordinator.store.JobQueue.Completion;
+import io.pipefarm.coordinator.store.JobQueue.Lease;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConcurrencyAndThroughputTest {
+
+    static final Duration LEASE = Duration.ofMinutes(5);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void concurrentLeasingNeverHandsOutAJobTwice() throws Exception {
+        try (FarmStore store = StoreFixture.open(dir)) {
+            List<String> keys = StoreFixture.segments(store, "m", 250);
+            List<String> kinds = List.of("k1", "k2");
+            CampaignStore.Created c = store.campaigns().create("c", null, keys, kinds, false, 3, T0);
+            int total = c.jobsEnqueued();
+            assertEquals(500, total);
+            Set<Long> seen = ConcurrentHashMap.newKeySet();
+            AtomicInteger dupes = new AtomicInteger();
+            int threads = 8;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<Integer>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String kind = kinds.get(t % 2);
+                String agent = "agent" + t;
+                fs.add(pool.submit(() -> {
+                    int n = 0;
+                    Optional<Lease> l;
+                    while ((l = store.jobs().leaseNext(kind, agent, "d", LEASE, T0)).isPresent()) {
+                        if (!seen.add(l.get().jobId())) {
+                            dupes.incrementAndGet();
+                        }
+                        n++;
+                        // complete every other one so leases and completions interleave
+                        if (n % 2 == 0) {
+                            Completion r = store.jobs().complete(l.get().jobId(), l.get().leaseToken(), agent, "d",
+                                    stats(1000), null, versions(), T0 + 1);
+                            assertEquals(Completion.ACCEPTED, r);
+                        }
+                    }
+                    return n;
+                }));
+            }
+            int sum = 0;
+            for (Future<Integer> f : fs) {
+                sum += f.get();
+            }
+            pool.shutdown();
+            assertEquals(0, dupes.get(), "no job leased twice");
+            assertEquals(total, sum);
+            assertEquals(total, seen.size());
+            CampaignStore.Status st = store.campaigns().status(c.campaignId(), T0 + 2, Duration.ofMinutes(1));
+            assertEquals(0, st.count(JobState.QUEUED));
+            assertEquals(total, st.count(JobState.LEASED) + st.count(JobState.DONE));
+        }
+    }
+
+    @Test
+    void concurrentCompletionOfLastJobsFinishesCampaign() throws Exception {
+        try (FarmStore store = StoreFixture.open(dir)) {
+            for (int round = 0; round < 10; round++) {
+                List<String> keys = StoreFixture.segments(store, "r" + round, 8);
+                CampaignStore.Created c = store.campaigns().create("c" + round, null, keys, List.of("k"), false, 3, T0);
+                List<Lease> leases = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    leases.add(store.jobs().leaseNext("k", "a", "d" + i, LEASE, T0).orElseThrow());
+                }
+                ExecutorService pool = Executors.newFixedThreadPool(8);
+                List<Future<?>> fs = new ArrayList<>();
+                for (Lease l : leases) {
+                    fs.add(pool.submit(() -> store.jobs().complete(l.jobId(), l.leaseToken(), "a", l.deviceId(),
+                            stats(5), null, null, T0 + 1)));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+                pool.shutdown();
+                assertEquals(CampaignState.DONE, store.campaigns().get(c.campaignId()).state(), "round " + round);
+            }
+        }
+    }
+
+    /**
+     * Not a timed assertion: prints the lease+complete rate, single-threaded and with 8 threads
+     * (the farm benchmark needs >= 2,000 jobs/s end to end).
+     */
+    @Test
+    void leaseAndCompleteThroughput() throws Exception {
+        try (FarmStore store = StoreFixture.open(dir)) {
+            List<String> keys = StoreFixture.segments(store, "big", 2000);
+            List<String> kinds = List.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7");
+            store.campaigns().create("warm", null, keys.subList(0, 100), List.of("warm"), false, 3, T0);
+            drain(store, "warm", "w");
+            CampaignStore.Created c = store.campaigns().create("bench", null, keys, kinds, false, 3, T0);
+            assertEquals(16_000, c.jobsEnqueued());
+
+            // single thread: k0..k3 (8,000 jobs)
+            long t0 = System.nanoTime();
+            int n1 = 0;
+            for (int k = 0; k < 4; k++) {
+                n1 += drain(store, kinds.get(k), "a0");
+            }
+            double s1 = (System.nanoTime() - t0) / 1e9;
+
+            // 8 threads: k4..k7, two threads per kind (8,000 jobs)
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<Future<Integer>> fs = new ArrayList<>();
+            long t1 = System.nanoTime();
+            for (int t = 0; t < 8; t++) {
+                String kind = kinds.get(4 + t % 4);
+                String agent = "a" + t;
+                fs.add(pool.submit(() -> drain(store, kind, agent)));
+            }
+            int n8 = 0;
+            for (Future<Integer> f : fs) {
+                n8 += f.get();
+            }
+            double s8 = (System.nanoTime() - t1) / 1e9;
+            pool.shutdown();
+            assertEquals(8000, n1);
+            assertEquals(8000, n8);
+            assertEquals(CampaignState.DONE, store.campaigns().get(c.campaignId()).state());
+            System.out.printf("store lease+complete: 1 thread %.0f jobs/s (%d in %.2f s); 8 threads %.0f jobs/s (%d in %.2f s)%n",
+                    n1 / s1, n1, s1, n8 / s8, n8, s8);
+            assertTrue(store.profiles().count() >= 16_000);
+        }
+    }
+
+    private static int drain(FarmStore store, String kind, String agent) {
+        int n = 0;
+        Optional<Lease> l;
+        while ((l = store.jobs().leaseNext(kind, agent, "d", LEASE, T0)).isPresent()) {
+            store.jobs().complete(l.get().jobId(), l.get().leaseToken(), agent, "d", stats(1000 + n), null,
+                    versions(), T0 + 1);
+            n++;
+        }
+        return n;
+    }
+}
