@@ -12,7 +12,7 @@ public abstract class ParentCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
-        err.println("pipefarm: " + spec.qualifiedName() + " needs a subcommand");
+        err.println("pipefarm: missing subcommand of '" + spec.qualifiedName() + "'");
         spec.commandLine().usage(err);
         err.flush();
         return CliException.USAGE;

@@ -22,11 +22,11 @@ import java.util.TreeMap;
  *         = activation bytes / dataMoveBytesPerSec                       (concat, pad, slice)
  *         = 0                                                           (reshape)
  * </pre>
- * Like the Edge TPU compiler, the first op the Edge TPU cannot run (an opaque op, or one on float
- * tensors) and every op after it run on the host: {@code hostOpNs + MACs / hostMacsPerSec} each, and the
- * tensors crossing into the host part (instead of the segment's outputs) go over the link.
- * and the parameter cache holds whole constant tensors, first fit in execution order, up to
- * {@code paramCacheBytes}. A switch from another model adds
+ The parameter cache holds whole constant tensors, first fit in execution order (a tensor that does
+ * not fit streams, later smaller ones may still fit), up to {@code paramCacheBytes}. Like the Edge TPU
+ * compiler, the first op the Edge TPU cannot run (an opaque op, or one on float tensors) and every op
+ * after it run on the host: {@code hostOpNs + MACs / hostMacsPerSec} each, their parameters stay on the
+ * host, and the tensors crossing into the host part (instead of the segment's outputs) go over the link. A switch from another model adds
  * {@code swapFixedNs + cached parameter bytes / reloadBytesPerSec}. Measured samples are multiplied by
  * {@code exp(noiseSigma * z)}, z standard normal, drawn from {@code seed} and the run index.
  *
@@ -119,9 +119,9 @@ public record EdgeTpuSimConfig(
                 1.0,               // the published USB column runs the Edge TPU at its maximum clock
                 64,                // 64x64 MAC array (4096 MACs/cycle at ~480 MHz ~= 2 TMAC/s)
                 0.31,              // dense convs: least-max-error fit of the 8 published latencies (with depthwise and pci clockScale)
-                0.12,              // depthwise: same fit; times its 9-of-64 row fill gives ~1.7% of peak (MobileNets spend ~1/3 of their time there)
+                0.12,              // depthwise: same fit; times its 9-of-64 row fill gives ~1.4% of peak (MobileNet v1/v2 spend 27%/32% of their time there)
                 0.04,              // FC at batch 1 uses each weight once: weights enter the array at ~80 GB/s, fitted to 0.22 ms at hidden 1580
-                1.0 / 8,           // element-wise ops are cheap: ~250 G elements/s (a few us per op at 56x56x24)
+                1.0 / 8,           // element-wise ops are cheap: ~250 G elements/s (0.3 us for an add at 56x56x24)
                 1.0 / 8,           // pooling / mean: cheap like element-wise ops (Inception v1's 13 pools cost ~0.05 ms)
                 64.0e9,            // on-chip activation copies (concat, pad, slice): 128 B/cycle, cheap
                 2_000,             // per-op issue/sync cost; the fit degrades above ~3 us (Inception v1 has 83 ops but is fast)

@@ -1,14 +1,97 @@
 package io.pipefarm.cli.farm;
 
+import com.typesafe.config.ConfigFactory;
+import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.device.DeviceInfo;
+import io.pipefarm.agent.device.DeviceRuntime;
+import io.pipefarm.agent.device.FixedLatencyRuntime;
+import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
+import io.pipefarm.agent.device.TfliteCpuRuntime;
+import io.pipefarm.cli.ui.Table;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** `pipefarm agent` (being written). */
-@Command(name = "agent", mixinStandardHelpOptions = true, description = "Agent (being written)")
+/** {@code pipefarm agent}: runs an agent node with the runtimes of this host. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Run an agent node: discover this host's devices, join the farm and profile segments.")
 public final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--seed", split = ",", description = "coordinator seed node HOST:PORT (required unless --list-devices)")
+    List<String> seeds = List.of();
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind and advertise (default ${DEFAULT-VALUE})")
+    String host;
+    @Option(names = "--port", defaultValue = "2552", description = "cluster port (default ${DEFAULT-VALUE}; 0 = any free port)")
+    int port;
+    @Option(names = "--id", description = "agent id (default: host name and port)")
+    String id;
+    @Option(names = "--sim-usb", defaultValue = "0", description = "simulated Edge TPUs behind USB (kind sim-edgetpu-usb)")
+    int simUsb;
+    @Option(names = "--sim-pci", defaultValue = "0", description = "simulated Edge TPUs behind PCIe (kind sim-edgetpu-pci)")
+    int simPci;
+    @Option(names = "--time-scale", defaultValue = "1.0", description = "wall time per simulated second (default ${DEFAULT-VALUE}; 0 = instant)")
+    double timeScale;
+    @Option(names = "--cpu-threads", split = ",", description = "TFLite CPU devices, one per thread count (default 1; 'none' to disable)")
+    List<String> cpuThreads = List.of("1");
+    @Option(names = "--fixed", description = "benchmark devices KIND:COUNT:MILLIS whose runs take a fixed time")
+    String fixed;
+    @Option(names = "--cache", description = "blob cache directory (default ~/.cache/pipefarm/blobs)")
+    Path cache;
+    @Option(names = "--list-devices", description = "print the devices this host has and exit")
+    boolean listDevices;
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
+
+    List<DeviceRuntime> runtimes() {
+        List<DeviceRuntime> rts = new ArrayList<>();
+        if (!(cpuThreads.size() == 1 && cpuThreads.get(0).equals("none"))) {
+            rts.add(new TfliteCpuRuntime(cpuThreads.stream().map(Integer::parseInt).toList()));
+        }
+        List<String> sims = new ArrayList<>();
+        sims.addAll(Collections.nCopies(simUsb, "sim-edgetpu-usb"));
+        sims.addAll(Collections.nCopies(simPci, "sim-edgetpu-pci"));
+        if (!sims.isEmpty()) rts.add(new SimulatedEdgeTpuRuntime(sims, timeScale));
+        if (fixed != null) {
+            String[] p = fixed.split(":");
+            if (p.length != 3) throw new IllegalArgumentException("--fixed takes KIND:COUNT:MILLIS, e.g. bench-fixed:64:20");
+            rts.add(new FixedLatencyRuntime(p[0], Integer.parseInt(p[1]), Duration.ofMillis(Long.parseLong(p[2]))));
+        }
+        return rts;
+    }
+
     @Override
-    public Integer call() {
-        System.err.println("pipefarm agent: not yet available");
-        return 2;
+    public Integer call() throws Exception {
+        List<DeviceRuntime> rts = runtimes();
+        if (listDevices) {
+            List<DeviceInfo> all = new ArrayList<>();
+            for (DeviceRuntime rt : rts) all.addAll(rt.discover());
+            if (json) {
+                System.out.println(io.pipefarm.cli.ui.Json.compact(all));
+            } else {
+                Table t = new Table("device", "kind", "runtime", "versions", "properties");
+                for (DeviceInfo d : all) t.row(d.id(), d.kind(), d.runtime(), d.versions(), d.properties());
+                System.out.print(t.render());
+                if (all.isEmpty()) System.out.println("no devices (no TFLite CPU library, no Edge TPU, no simulated devices requested)");
+            }
+            rts.forEach(DeviceRuntime::close);
+            return 0;
+        }
+        if (seeds.isEmpty()) throw new IllegalArgumentException("an agent needs --seed HOST:PORT of the coordinator");
+        int p = port == 0 ? FarmPorts.free() : port;
+        String agentId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + p;
+        Path dir = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "pipefarm", "blobs");
+        AgentNode node = AgentNode.start(new AgentNode.Settings(agentId, host, p, seeds, dir, Duration.ofSeconds(20),
+                ConfigFactory.empty()), rts);
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+        if (json) System.out.printf("{\"agent\":\"%s\",\"cluster\":\"%s:%d\"}%n", agentId, host, p);
+        else System.out.printf("pipefarm agent %s on %s:%d joining %s%n", agentId, host, p, seeds);
+        System.out.flush();
+        Thread.currentThread().join();
+        return 0;
     }
 }

@@ -1,14 +1,55 @@
 package io.pipefarm.cli.farm;
 
+import com.typesafe.config.ConfigFactory;
+import io.pipefarm.coordinator.CoordinatorNode;
+import io.pipefarm.coordinator.store.Database;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** `pipefarm coordinator` (being written). */
-@Command(name = "coordinator", mixinStandardHelpOptions = true, description = "Coordinator (being written)")
+/** {@code pipefarm coordinator}: runs a coordinator node until interrupted. */
+@Command(name = "coordinator", mixinStandardHelpOptions = true,
+        description = "Run a coordinator node: the farm singleton, the H2 store and the HTTP API.")
 public final class CoordinatorCommand implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind and advertise (default ${DEFAULT-VALUE})")
+    String host;
+    @Option(names = "--port", defaultValue = "2551", description = "cluster port (default ${DEFAULT-VALUE})")
+    int port;
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP API port (default ${DEFAULT-VALUE}; 0 = any free port)")
+    int httpPort;
+    @Option(names = "--data", defaultValue = "pipefarm-data", description = "directory of the embedded H2 database (default ${DEFAULT-VALUE})")
+    Path data;
+    @Option(names = "--jdbc", description = "JDBC URL of the store instead of the embedded database")
+    String jdbc;
+    @Option(names = "--seed", split = ",", description = "cluster seed nodes HOST:PORT (default: this node)")
+    List<String> seeds = List.of();
+    @Option(names = "--lease-seconds", defaultValue = "300", description = "job lease duration (default ${DEFAULT-VALUE})")
+    long leaseSeconds;
+    @Option(names = "--json", description = "print the node's endpoints as one JSON object once started")
+    boolean json;
+
     @Override
-    public Integer call() {
-        System.err.println("pipefarm coordinator: not yet available");
-        return 2;
+    public Integer call() throws Exception {
+        String url = jdbc != null ? jdbc : Database.fileUrl(data);
+        CoordinatorNode node = FarmWiring.startCoordinator(new CoordinatorNode.Settings(host, port, httpPort, url, seeds,
+                Duration.ofSeconds(leaseSeconds), ConfigFactory.empty()));
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stop.countDown();
+        }));
+        if (json) {
+            System.out.printf("{\"cluster\":\"%s:%d\",\"http\":\"%s\",\"store\":\"%s\"}%n", host, port, node.httpUrl(), url.replace("\\", "/"));
+        } else {
+            System.out.printf("pipefarm coordinator up: cluster %s:%d, HTTP %s, store %s%n", host, port, node.httpUrl(), url);
+            System.out.printf("agents join with: pipefarm agent --seed %s:%d%n", host, port);
+        }
+        System.out.flush();
+        node.system().getWhenTerminated().toCompletableFuture().join();
+        return 0;
     }
 }

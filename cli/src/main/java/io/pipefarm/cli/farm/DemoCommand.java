@@ -1,14 +1,183 @@
 package io.pipefarm.cli.farm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
+import io.pipefarm.agent.device.TfliteCpuRuntime;
+import io.pipefarm.cli.ui.Json;
+import io.pipefarm.cli.ui.ProgressBar;
+import io.pipefarm.cli.ui.Table;
+import io.pipefarm.coordinator.CoordinatorNode;
+import io.pipefarm.coordinator.store.AgentStore;
+import io.pipefarm.coordinator.store.CampaignStore;
+import io.pipefarm.coordinator.store.Database;
+import io.pipefarm.coordinator.store.JobState;
+import io.pipefarm.coordinator.store.ProfileStore;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** `pipefarm demo` (being written). */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Demo (being written)")
+/**
+ * {@code pipefarm demo}: the whole loop that exists so far, in one process. A coordinator with an
+ * embedded H2 store under {@code ./pipefarm-data}, an agent with 4 simulated Edge TPUs and an agent
+ * with the real TFLite CPU runtime join one loopback cluster; a campaign over a few zoo models runs
+ * with a live progress bar; a summary table shows what was measured.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run a coordinator, 4 simulated Edge TPUs and a CPU agent in one process and profile a few zoo models.")
 public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "pipefarm-data", description = "data directory (default ${DEFAULT-VALUE})")
+    Path data;
+    @Option(names = "--models", split = ",", defaultValue = "mobilenet_v1,mobilenet_v2,efficientnet_edgetpu_s,inception_v1",
+            description = "models to profile (default ${DEFAULT-VALUE})")
+    List<String> models;
+    @Option(names = "--segmentations", defaultValue = "3", description = "random 3-stage segmentations per model (default ${DEFAULT-VALUE})")
+    int segmentations;
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP API port, any free one if taken (default ${DEFAULT-VALUE})")
+    int httpPort;
+    @Option(names = "--no-cpu", description = "leave out the TFLite CPU agent")
+    boolean noCpu;
+    @Option(names = "--json", description = "print the summary as one JSON object")
+    boolean json;
+
     @Override
-    public Integer call() {
-        System.err.println("pipefarm demo: not yet available");
-        return 2;
+    public Integer call() throws Exception {
+        PrintWriter out = new PrintWriter(System.out, true);
+        int clusterPort = FarmPorts.isFree(2551) ? 2551 : FarmPorts.free();
+        int http = FarmPorts.isFree(httpPort) ? httpPort : 0;
+        List<AutoCloseable> nodes = new ArrayList<>();
+        try {
+            CoordinatorNode coordinator = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", clusterPort, http,
+                    Database.fileUrl(data.resolve("db")), List.of(), Duration.ofMinutes(5), ConfigFactory.empty()));
+            nodes.add(coordinator);
+            say(out, "coordinator: cluster 127.0.0.1:" + clusterPort + ", HTTP " + coordinator.httpUrl() + ", store " + data.resolve("db"));
+            String seed = "127.0.0.1:" + clusterPort;
+            Path cache = data.resolve("blob-cache");
+            nodes.add(AgentNode.start(new AgentNode.Settings("demo-tpu", "127.0.0.1", FarmPorts.free(), List.of(seed),
+                    cache.resolve("tpu"), Duration.ofSeconds(20), ConfigFactory.empty()),
+                    List.of(new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb", "sim-edgetpu-usb", "sim-edgetpu-usb", "sim-edgetpu-usb"), 1.0))));
+            List<String> kinds = new ArrayList<>(List.of("sim-edgetpu-usb"));
+            int expectedAgents = 1;
+            if (!noCpu) {
+                TfliteCpuRuntime cpu = new TfliteCpuRuntime();
+                if (!cpu.discover().isEmpty()) {
+                    kinds.add(cpu.discover().get(0).kind());
+                    nodes.add(AgentNode.start(new AgentNode.Settings("demo-cpu", "127.0.0.1", FarmPorts.free(), List.of(seed),
+                            cache.resolve("cpu"), Duration.ofSeconds(20), ConfigFactory.empty()), List.of(cpu)));
+                    expectedAgents++;
+                } else {
+                    say(out, "no TFLite CPU runtime on this host: profiling on simulated Edge TPUs only");
+                }
+            }
+            awaitAgents(coordinator, expectedAgents, out);
+            String body = Json.compact(Map.of("name", "demo-" + System.currentTimeMillis(), "models", models, "kinds", kinds,
+                    "cuts", Map.of("mode", "random", "count", segmentations, "stages", 3, "seed", 7),
+                    "spec", Map.of("warmupRuns", 1, "timedRuns", 10), "reprofile", true));
+            HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(coordinator.httpUrl() + "/api/campaigns"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (resp.statusCode() != 201) throw new IllegalStateException("campaign refused: " + resp.body());
+            JsonNode created = Json.MAPPER.readTree(resp.body());
+            long id = created.path("created").path("campaignId").asLong();
+            say(out, "campaign " + id + ": " + created.path("created").path("jobsEnqueued").asInt() + " jobs over " + models + " on " + kinds);
+            CampaignStore.Status s = follow(coordinator, id, out);
+            printSummary(coordinator, id, s, kinds, out);
+            say(out, "data kept in " + data.toAbsolutePath() + " (profiles in H2; segment blobs stored by SHA-256 key)");
+            return s.count(JobState.DONE) > 0 ? 0 : 1;
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                try {
+                    nodes.get(i).close();
+                } catch (Exception ignored) {
+                    // shutting down
+                }
+            }
+        }
+    }
+
+    private void say(PrintWriter out, String line) {
+        if (!json) out.println(line);
+    }
+
+    private void awaitAgents(CoordinatorNode c, int n, PrintWriter out) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            List<AgentStore.Agent> up = c.store().agents().list().stream().filter(a -> a.state() == AgentStore.AgentState.UP
+                    && (a.id().equals("demo-tpu") || a.id().equals("demo-cpu"))).toList();
+            if (up.size() >= n) {
+                for (AgentStore.Agent a : up) {
+                    say(out, "agent " + a.id() + " registered: " + a.devices().stream().map(d -> d.id() + "=" + d.kind()).toList());
+                }
+                return;
+            }
+            if (System.nanoTime() > deadline) throw new IllegalStateException("agents did not register within 60 s");
+            Thread.sleep(100);
+        }
+    }
+
+    private CampaignStore.Status follow(CoordinatorNode c, long id, PrintWriter out) throws InterruptedException {
+        ProgressBar bar = new ProgressBar(out, "campaign " + id, !json && ProgressBar.stdoutIsTerminal());
+        while (true) {
+            CampaignStore.Status s = c.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(10));
+            long done = s.count(JobState.DONE);
+            long failed = s.count(JobState.FAILED);
+            if (s.open() == 0) {
+                if (!json) bar.finish(done, failed, s.total(), s.doneRatePerSec(), s.campaign().state().db());
+                return s;
+            }
+            if (!json) bar.update(done, failed, s.total(), s.doneRatePerSec(), s.etaSeconds());
+            Thread.sleep(200);
+        }
+    }
+
+    private void printSummary(CoordinatorNode c, long id, CampaignStore.Status s, List<String> kinds, PrintWriter out) {
+        Table t = new Table("model", "kind", "segments", "median ms (min..max)", "whole-model ms");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String model : models) {
+            var m = c.store().models().byName(FarmWiring.resolve(model).name());
+            if (m.isEmpty()) continue;
+            for (String kind : kinds) {
+                List<ProfileStore.Profile> ps = c.store().profiles().list(ProfileStore.Query.all().model(m.get().id()).kind(kind).latest());
+                if (ps.isEmpty()) continue;
+                double lo = Double.MAX_VALUE, hi = 0;
+                for (ProfileStore.Profile p : ps) {
+                    lo = Math.min(lo, p.stats().medianNs());
+                    hi = Math.max(hi, p.stats().medianNs());
+                }
+                t.row(model, kind, ps.size(), String.format("%.3f..%.3f", lo / 1e6, hi / 1e6), "-");
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", model);
+                r.put("kind", kind);
+                r.put("segments", ps.size());
+                r.put("minMedianMs", lo / 1e6);
+                r.put("maxMedianMs", hi / 1e6);
+                rows.add(r);
+            }
+        }
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("campaign", id);
+            o.put("total", s.total());
+            o.put("done", s.count(JobState.DONE));
+            o.put("failed", s.count(JobState.FAILED));
+            o.put("rows", rows);
+            out.println(Json.compact(o));
+        } else {
+            out.println();
+            out.print(t.render());
+            out.printf("%d jobs: %d done, %d failed%n", s.total(), s.count(JobState.DONE), s.count(JobState.FAILED));
+        }
     }
 }

@@ -89,7 +89,7 @@ public final class CampaignStore {
         for (String kind : kinds) {
             AgentStore.checkKind(kind);
         }
-        Created created = db.tx(tx -> {
+        Created created = db.txDurable(tx -> {
             PreparedStatement seg = tx.ps("SELECT 1 FROM segments WHERE segment_key = ?");
             for (String k : keys) {
                 seg.setString(1, k);
@@ -220,7 +220,7 @@ public final class CampaignStore {
 
     /** Pauses a running campaign (its queued jobs are held). Pausing a paused one is a no-op. */
     public Campaign pause(long id, long nowMs) {
-        return db.tx(tx -> {
+        return db.txDurable(tx -> {
             Campaign c = lockedOrThrow(tx, id);
             if (c.state() == CampaignState.PAUSED) {
                 return c;
@@ -238,7 +238,7 @@ public final class CampaignStore {
 
     /** Resumes a paused campaign. Resuming a running one is a no-op. */
     public Campaign resume(long id, long nowMs) {
-        return db.tx(tx -> {
+        return db.txDurable(tx -> {
             Campaign c = lockedOrThrow(tx, id);
             if (c.state() == CampaignState.RUNNING) {
                 return c;
@@ -261,7 +261,7 @@ public final class CampaignStore {
      * a CONFLICT.
      */
     public Campaign cancel(long id, long nowMs) {
-        return db.tx(tx -> {
+        return db.txDurable(tx -> {
             Campaign c = lockedOrThrow(tx, id);
             if (c.state() == CampaignState.CANCELLED) {
                 return c;

@@ -49,7 +49,9 @@ public final class JobQueue {
         /** Stored; the job was not leased under this token any more (expired, re-leased, failed, cancelled). */
         ACCEPTED_STALE,
         /** The job was already done; nothing changed. */
-        ALREADY_DONE
+        ALREADY_DONE,
+        /** No such job (only from {@link #completeAll}; {@link #complete} throws NOT_FOUND). */
+        UNKNOWN_JOB
     }
 
     /** Outcome of {@link #fail}. */
@@ -170,52 +172,91 @@ public final class JobQueue {
         });
     }
 
+    /** One measurement reported for a job (maps 1:1 to a successful {@code JobResult}). */
+    public record Result(long jobId, long leaseToken, String agentId, String deviceId, ProfileStats stats,
+                         long[] samplesNs, Map<String, String> versions) { }
+
     /**
-     * Stores a measurement and closes its job, in one transaction (see the class comment).
+     * Stores a measurement and closes its job, in one durable transaction (see the class comment).
      *
      * @param samplesNs raw per-invocation latencies, or null
      * @throws StoreException NOT_FOUND for an unknown job
      */
     public Completion complete(long jobId, long leaseToken, String agentId, String deviceId, ProfileStats stats,
                                long[] samplesNs, Map<String, String> versions, long nowMs) {
-        String versionsJson = Json.write(versions);
-        byte[] samples = encodeSamples(samplesNs);
-        return db.tx(tx -> {
-            PreparedStatement row = tx.ps("SELECT state, lease_token, attempts, campaign_id, segment_key, device_kind "
-                    + "FROM jobs WHERE id = ? FOR UPDATE");
-            row.setLong(1, jobId);
-            boolean current;
-            boolean wasOpen;
-            long campaignId;
-            String segmentKey;
-            String kind;
-            try (ResultSet rs = row.executeQuery()) {
-                if (!rs.next()) {
-                    throw StoreException.notFound("no job " + jobId);
-                }
-                JobState state = JobState.fromDb(rs.getString(1));
-                if (state == JobState.DONE) {
-                    return Completion.ALREADY_DONE;
-                }
-                long token = rs.getLong(2);
-                boolean hasToken = !rs.wasNull();
-                current = state == JobState.LEASED && hasToken && token == leaseToken;
-                wasOpen = !state.terminal();
-                campaignId = rs.getLong(4);
-                segmentKey = rs.getString(5).trim();
-                kind = rs.getString(6);
+        Result r = new Result(jobId, leaseToken, agentId, deviceId, stats, samplesNs, versions);
+        Encoded e = encode(r);
+        Completion c = db.txDurable(tx -> completeIn(tx, r, e, nowMs));
+        if (c == Completion.UNKNOWN_JOB) {
+            throw StoreException.notFound("no job " + jobId);
+        }
+        return c;
+    }
+
+    /**
+     * {@link #complete} for many results in ONE durable transaction (one commit, one flush): the
+     * way to sustain thousands of results per second. Outcomes are in input order; an unknown job
+     * yields {@link Completion#UNKNOWN_JOB} instead of failing the batch.
+     */
+    public List<Completion> completeAll(List<Result> results, long nowMs) {
+        List<Encoded> enc = new ArrayList<>(results.size());
+        for (Result r : results) {
+            enc.add(encode(r));
+        }
+        return db.txDurable(tx -> {
+            List<Completion> out = new ArrayList<>(results.size());
+            for (int i = 0; i < results.size(); i++) {
+                out.add(completeIn(tx, results.get(i), enc.get(i), nowMs));
             }
-            PreparedStatement close = tx.ps("UPDATE jobs SET state = 'done', finished = ?, lease_deadline = NULL "
-                    + "WHERE id = ?");
-            close.setLong(1, nowMs);
-            close.setLong(2, jobId);
-            close.executeUpdate();
-            ProfileStore.insert(tx, jobId, segmentKey, kind, deviceId, agentId, stats, samples, versionsJson, nowMs);
-            if (wasOpen) {
-                CampaignStore.jobsClosed(tx, campaignId, 1, nowMs);
-            }
-            return current ? Completion.ACCEPTED : Completion.ACCEPTED_STALE;
+            return out;
         });
+    }
+
+    private record Encoded(byte[] samples, String versionsJson) { }
+
+    private static Encoded encode(Result r) {
+        if (r.stats() == null) {
+            throw StoreException.badInput("result for job " + r.jobId() + " has no statistics");
+        }
+        return new Encoded(encodeSamples(r.samplesNs()), Json.write(r.versions()));
+    }
+
+    private static Completion completeIn(Database.Tx tx, Result r, Encoded e, long nowMs) throws SQLException {
+        PreparedStatement row = tx.ps("SELECT state, lease_token, campaign_id, segment_key, device_kind "
+                + "FROM jobs WHERE id = ? FOR UPDATE");
+        row.setLong(1, r.jobId());
+        boolean current;
+        boolean wasOpen;
+        long campaignId;
+        String segmentKey;
+        String kind;
+        try (ResultSet rs = row.executeQuery()) {
+            if (!rs.next()) {
+                return Completion.UNKNOWN_JOB;
+            }
+            JobState state = JobState.fromDb(rs.getString(1));
+            if (state == JobState.DONE) {
+                return Completion.ALREADY_DONE;
+            }
+            long token = rs.getLong(2);
+            boolean hasToken = !rs.wasNull();
+            current = state == JobState.LEASED && hasToken && token == r.leaseToken();
+            wasOpen = !state.terminal();
+            campaignId = rs.getLong(3);
+            segmentKey = rs.getString(4).trim();
+            kind = rs.getString(5);
+        }
+        PreparedStatement close = tx.ps("UPDATE jobs SET state = 'done', finished = ?, lease_deadline = NULL "
+                + "WHERE id = ?");
+        close.setLong(1, nowMs);
+        close.setLong(2, r.jobId());
+        close.executeUpdate();
+        ProfileStore.insert(tx, r.jobId(), segmentKey, kind, r.deviceId(), r.agentId(), r.stats(), e.samples(),
+                e.versionsJson(), nowMs);
+        if (wasOpen) {
+            CampaignStore.jobsClosed(tx, campaignId, 1, nowMs);
+        }
+        return current ? Completion.ACCEPTED : Completion.ACCEPTED_STALE;
     }
 
     /**
@@ -223,7 +264,7 @@ public final class JobQueue {
      */
     public Failure fail(long jobId, long leaseToken, ErrorKind kind, String message, long nowMs) {
         String msg = clip(message);
-        return db.tx(tx -> {
+        return db.txDurable(tx -> {
             PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
                     + " WHERE id = ? AND state = 'leased' AND lease_token = ?");
             up.setLong(1, nowMs);

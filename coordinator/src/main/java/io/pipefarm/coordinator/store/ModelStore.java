@@ -27,7 +27,7 @@ public final class ModelStore {
         if (opCount < 1) {
             throw StoreException.badInput("model '" + name + "' must have at least one op, got " + opCount);
         }
-        return db.tx(tx -> {
+        return db.txDurable(tx -> {
             PreparedStatement ps = tx.psKeys("INSERT INTO models (name, source, op_count, created) VALUES (?, ?, ?, ?)");
             ps.setString(1, name);
             ps.setString(2, source == null ? "" : source);

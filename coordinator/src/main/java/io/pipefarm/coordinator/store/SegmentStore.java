@@ -74,7 +74,7 @@ public final class SegmentStore {
         if (!actual.equals(key)) {
             throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + key);
         }
-        return db.tx(tx -> {
+        return db.txDurable(tx -> {
             boolean created = false;
             PreparedStatement has = tx.ps("SELECT 1 FROM segments WHERE segment_key = ?");
             has.setString(1, key);
@@ -123,7 +123,7 @@ public final class SegmentStore {
     /** Sets (or replaces) the feature JSON of a stored segment. */
     public void setFeatures(String key, String featuresJson) {
         checkKey(key);
-        int n = db.tx(tx -> {
+        int n = db.txDurable(tx -> {
             PreparedStatement ps = tx.ps("UPDATE segments SET features = ? WHERE segment_key = ?");
             ps.setString(1, featuresJson);
             ps.setString(2, key);

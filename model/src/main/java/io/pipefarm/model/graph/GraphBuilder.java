@@ -78,7 +78,8 @@ public final class GraphBuilder {
         int cin = in[3];
         float[] wScales = weightScales(outChannels, (long) kh * kw * cin, x);
         int w = constInt8("w", new int[] {outChannels, kh, kw, cin}, new Quant(wScales, new long[outChannels], 0));
-        int b = bias ? biasTensor(x, wScales) : -1;
+        // TFLite's int8 CONV_2D always needs a bias tensor: a conv without one gets zeros.
+        int b = bias ? biasTensor(x, wScales) : zeroBias(x, wScales);
         int[] out = {in[0], outDim(in[1], kh, strideH, 1, padding), outDim(in[2], kw, strideW, 1, padding), outChannels};
         int y = activation("conv", out, act, signedOutput);
         addOp(OpType.CONV_2D, new int[] {x, w, b}, y, new OpOptions.Conv(strideH, strideW, 1, 1, padding, act));
@@ -354,6 +355,14 @@ public final class GraphBuilder {
                 data[i++] = v == Byte.MIN_VALUE ? (byte) 127 : v;
             }
         }
+    }
+
+    private int zeroBias(int x, float[] wScales) {
+        float inScale = quant(x).scale(0);
+        int n = wScales.length;
+        float[] scales = new float[n];
+        for (int c = 0; c < n; c++) scales[c] = inScale * wScales[c];
+        return addTensor(next("zero_b"), DType.INT32, new int[] {n}, new Quant(scales, new long[n], 0), new byte[n * 4]);
     }
 
     private int biasTensor(int x, float[] wScales) {

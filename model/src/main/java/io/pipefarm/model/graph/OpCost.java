@@ -60,12 +60,18 @@ public final class OpCost {
                 long n = 0;
                 for (int k = 1; k < op.inputCount(); k++) {
                     int t = op.input(k);
-                    if (t >= 0 && g.tensor(t).isConstant()) n += g.tensor(t).elements();
+                    // An all-zero bias is what TFLite requires of a conv without one: no parameters.
+                    if (t >= 0 && g.tensor(t).isConstant() && !(k == 2 && allZero(g.tensor(t).data()))) n += g.tensor(t).elements();
                 }
                 yield n;
             }
             default -> 0L;
         };
+    }
+
+    private static boolean allZero(byte[] data) {
+        for (byte b : data) if (b != 0) return false;
+        return true;
     }
 
     public static long totalMacs(Graph g) {

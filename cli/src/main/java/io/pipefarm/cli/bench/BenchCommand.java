@@ -1,0 +1,12 @@
+package io.pipefarm.cli.bench;
+
+import io.pipefarm.cli.ParentCommand;
+import io.pipefarm.cli.farm.FarmBench;
+import picocli.CommandLine.Command;
+
+/** {@code pipefarm bench <topic>}. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks that print a table (or one JSON object with --json).",
+        subcommands = {ModelBench.class, FarmBench.class})
+public final class BenchCommand extends ParentCommand {
+}
