@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.pipefarm.agent.runtime.tflite.TensorInfo;
+import io.pipefarm.agent.runtime.tflite.TfliteException;
 import io.pipefarm.agent.runtime.tflite.TfliteInterpreter;
 import io.pipefarm.model.graph.Graph;
+import io.pipefarm.model.graph.Op;
+import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Tensor;
 import io.pipefarm.model.segment.Segment;
 import io.pipefarm.model.segment.Segmenter;
@@ -95,6 +98,10 @@ final class SegmentChain {
                 Map<Integer, byte[]> out = collect(interp, label, seg.outputs(), g);
                 live.putAll(out);
                 for (int id : seg.outputs()) if (g.isGraphOutput(id)) modelOutputs.put(id, out.get(id));
+            } catch (TfliteException e) {
+                throw new AssertionError(label + " (inputs " + describe(g, seg.inputs()) + ", outputs "
+                        + describe(g, seg.outputs()) + ", ops " + g.op(seg.start()).label() + ".." + g.op(seg.end() - 1).label()
+                        + "): " + e.getMessage(), e);
             }
             dropDead(g, live, seg);
         });
@@ -134,6 +141,36 @@ final class SegmentChain {
         return out;
     }
 
+    private static String describe(Graph g, int[] ids) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int id : ids) {
+            Tensor t = g.tensor(id);
+            if (sb.length() > 1) sb.append(", ");
+            sb.append(id).append(' ').append(t.name()).append(Arrays.toString(t.shape()))
+                    .append(" producer ").append(g.producer(id)).append(" lastUse ").append(g.lastUse(id));
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * {@code g} with the input of its last SOFTMAX (the logits) as an extra graph output, if it has one
+     * that is not an output yet; else {@code g}. Same ops, weights and order: only what the model returns
+     * grows. Zoo classifiers have seeded random weights, so their 1000-way softmax is nearly uniform and
+     * quantises to all -128 at scale 1/256; the logits make the comparison able to fail.
+     */
+    static Graph withLogits(Graph g) {
+        for (int k = g.size() - 1; k >= 0; k--) {
+            Op op = g.op(k);
+            if (op.type() != OpType.SOFTMAX) continue;
+            int logits = op.input(0);
+            if (g.isGraphOutput(logits) || g.tensor(logits).isConstant()) return g;
+            int[] outs = Arrays.copyOf(g.outputs(), g.outputs().length + 1);
+            outs[outs.length - 1] = logits;
+            return new Graph(g.name(), g.tensors(), g.ops(), g.inputs(), outs);
+        }
+        return g;
+    }
+
     /** Whether the bytes vary (so that an equality check on them can fail). */
     static boolean varied(byte[] b) {
         for (byte x : b) if (x != b[0]) return true;
@@ -144,9 +181,12 @@ final class SegmentChain {
      * The acceptance check of one graph: whole run on a seeded input, then {@link #SEGMENTATIONS}
      * seeded random segmentations run segment after segment must give byte-identical outputs.
      *
+     * A classifier is checked with its logits as an extra output ({@link #withLogits}).
+     *
      * @return the whole-model run (for latency reports)
      */
-    static Whole checkSegmentationsMatchWhole(Graph g, long seed, int timedRuns) {
+    static Whole checkSegmentationsMatchWhole(Graph model, long seed, int timedRuns) {
+        Graph g = withLogits(model);
         Map<Integer, byte[]> inputs = randomInputs(g, seed);
         Whole whole = runWhole(g, inputs, timedRuns);
         boolean anyVaried = false;
@@ -170,7 +210,7 @@ final class SegmentChain {
                             + " differs from the whole model's at byte " + diff + " of " + expect.length);
                 }
             }
-            log.debug("{}: cuts {} match ({} ms)", g.name(), Arrays.toString(cuts), (System.nanoTime() - t0) / 1_000_000);
+            log.info("{}: cuts {} match ({} ms)", g.name(), Arrays.toString(cuts), (System.nanoTime() - t0) / 1_000_000);
         }
         return whole;
     }

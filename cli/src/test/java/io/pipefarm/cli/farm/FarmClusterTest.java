@@ -213,6 +213,45 @@ class FarmClusterTest {
         assertEquals("restart", CampaignSpecs.parse(second.store().campaigns().spec(id)).name());
     }
 
+    @Test
+    void aSegmentThatFailsOnItsDeviceFailsItsJobAndTheCampaignGoesOn() throws Exception {
+        // A user model whose last op is one the simulated Edge TPU cannot run (a custom op).
+        io.pipefarm.model.graph.Graph base = io.pipefarm.model.zoo.ModelZoo.fc(64, 32, 2);
+        List<io.pipefarm.model.graph.Tensor> ts = new ArrayList<>(base.tensors());
+        int out = base.outputs()[0];
+        io.pipefarm.model.graph.Tensor o = base.tensor(out);
+        ts.add(new io.pipefarm.model.graph.Tensor(ts.size(), "custom_out", o.type(), o.shape(), o.quant(), null));
+        List<io.pipefarm.model.graph.Op> ops = new ArrayList<>(base.ops());
+        ops.add(new io.pipefarm.model.graph.Op(ops.size(), io.pipefarm.model.graph.OpType.OPAQUE, new int[] {out},
+                new int[] {ts.size() - 1}, new io.pipefarm.model.graph.OpOptions.Opaque(32, "my-custom-op", 1, 0, null, new byte[0]), 1));
+        io.pipefarm.model.graph.Graph g = new io.pipefarm.model.graph.Graph("with_custom_op", ts, ops, base.inputs(), new int[] {ts.size() - 1});
+        Path file = dir.resolve("custom.tflite");
+        java.nio.file.Files.write(file, new io.pipefarm.model.tflite.TfliteWriter().write(g));
+
+        int port = freePort();
+        CoordinatorNode c = coordinator(port, "jdbc:h2:mem:failing;DB_CLOSE_DELAY=-1", Duration.ofMinutes(1));
+        agent("f1", port, List.of("sim-edgetpu-usb"));
+        String body = """
+                {"name": "failing", "models": ["file:%s"], "kinds": ["sim-edgetpu-usb"], "cuts": {"mode": "all"},
+                 "maxAttempts": 2}""".formatted(file.toString().replace("\\", "/"));
+        HttpResponse<String> r = post(c, "/api/campaigns", body);
+        assertEquals(201, r.statusCode(), r.body());
+        long id = campaignId(r.body());
+        CampaignStore.Status s = awaitDone(c.store(), id, Duration.ofSeconds(60));
+        int n = g.size();
+        long withCustom = n; // segments [i, n) contain the custom op
+        assertEquals(withCustom, s.count(JobState.FAILED), s.counts().toString());
+        assertEquals(s.total() - withCustom, s.count(JobState.DONE), s.counts().toString());
+        for (JobQueue.JobInfo j : c.store().jobs().jobsOf(id)) {
+            if (j.state() == JobState.FAILED) {
+                assertEquals(io.pipefarm.coordinator.store.ErrorKind.LOAD, j.lastErrorKind());
+                assertTrue(j.lastErrorMessage().contains("my-custom-op"), j.lastErrorMessage());
+                assertEquals(2, j.attempts());
+            }
+        }
+        assertConsistent(c.store(), id);
+    }
+
     /** Agents whose simulated devices take real wall time, so that they hold leases for a while. */
     record SlowAgents(Path dir) {
         AgentNode start(String id, int coordinatorPort, List<AutoCloseable> open) throws IOException {

@@ -84,16 +84,14 @@ public final class JobQueue {
     private static final int CANDIDATES = 8;
 
     private static final String SELECT_CANDIDATES =
-            "SELECT j.id FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
+            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
                     + "WHERE j.device_kind = ? AND j.state = 'queued' AND j.held = FALSE AND c.state = 'running' "
                     + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT " + CANDIDATES;
     private static final String TAKE =
             "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
                     + "lease_deadline = ?, leased_at = ?, attempts = attempts + 1 "
-                    + "WHERE id = ? AND state = 'queued' AND held = FALSE";
-    private static final String LEASED_ROW =
-            "SELECT j.campaign_id, j.segment_key, j.attempts, s.byte_size FROM jobs j "
-                    + "JOIN segments s ON s.segment_key = j.segment_key WHERE j.id = ?";
+                    + "WHERE id = ? AND state = 'queued' AND held = FALSE AND attempts = ?";
+    private static final String BLOB_SIZE = "SELECT byte_size FROM segments WHERE segment_key = ?";
 
     /** SET clause that sends a leased job back (params: finished-at, error kind, error message). */
     private static final String REQUEUE_SET =
@@ -128,10 +126,17 @@ public final class JobQueue {
             while (true) {
                 cand.setString(1, deviceKind);
                 long[] ids = new long[CANDIDATES];
+                long[] campaigns = new long[CANDIDATES];
+                String[] keys = new String[CANDIDATES];
+                int[] attempts = new int[CANDIDATES];
                 int n = 0;
                 try (ResultSet rs = cand.executeQuery()) {
                     while (rs.next()) {
-                        ids[n++] = rs.getLong(1);
+                        ids[n] = rs.getLong(1);
+                        campaigns[n] = rs.getLong(2);
+                        keys[n] = rs.getString(3).trim();
+                        attempts[n] = rs.getInt(4);
+                        n++;
                     }
                 }
                 if (n == 0) {
@@ -145,14 +150,16 @@ public final class JobQueue {
                     take.setLong(4, deadline);
                     take.setLong(5, nowMs);
                     take.setLong(6, ids[i]);
+                    take.setInt(7, attempts[i]);
                     if (take.executeUpdate() == 1) {
-                        PreparedStatement row = tx.ps(LEASED_ROW);
-                        row.setLong(1, ids[i]);
-                        try (ResultSet rs = row.executeQuery()) {
-                            rs.next();
-                            return Optional.of(new Lease(ids[i], rs.getLong(1), rs.getString(2).trim(), rs.getLong(4),
-                                    deviceKind, agentId, deviceId, token, rs.getInt(3), deadline));
+                        PreparedStatement size = tx.ps(BLOB_SIZE);
+                        size.setString(1, keys[i]);
+                        long blobSize;
+                        try (ResultSet rs = size.executeQuery()) {
+                            blobSize = rs.next() ? rs.getLong(1) : -1;
                         }
+                        return Optional.of(new Lease(ids[i], campaigns[i], keys[i], blobSize, deviceKind, agentId,
+                                deviceId, token, attempts[i] + 1, deadline));
                     }
                 }
                 // every candidate was taken by a concurrent caller: look again

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Model references as users write them: a zoo name ({@code mobilenet_v2}), a fully connected
- * network {@code fc:INPUTS,WIDTH,DEPTH}, or a NASBench-101 cell {@code nasbench:{"matrix":...,"ops":...}}.
+ * network {@code fc:INPUTS,WIDTH,DEPTH}, a NASBench-101 cell {@code nasbench:{"matrix":...,"ops":...}},
+ * or a user's own model {@code file:PATH.tflite}.
  */
 public final class ModelRef {
     private ModelRef() {}
@@ -27,6 +28,14 @@ public final class ModelRef {
                 if (v[i] <= 0) throw new IllegalArgumentException("fc model parameters must be positive, got " + v[i]);
             }
             return ModelZoo.fc(v[0], v[1], v[2]);
+        }
+        if (r.startsWith("file:")) {
+            java.nio.file.Path path = java.nio.file.Path.of(r.substring("file:".length()));
+            try {
+                return io.pipefarm.model.tflite.TfliteReader.read(path);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
         if (r.startsWith("nasbench:")) {
             String json = r.substring("nasbench:".length()).trim();
