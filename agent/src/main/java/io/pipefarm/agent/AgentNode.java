@@ -79,6 +79,7 @@ public final class AgentNode implements AutoCloseable {
                         + "pekko.remote.artery.canonical.port = " + s.port() + "\n"
                         + "pekko.cluster.roles = [agent]\n"
                         + "pekko.cluster.seed-nodes = [" + seeds + "]\n"))
+                .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
                 .withFallback(ConfigFactory.load());
     }
 

@@ -98,6 +98,7 @@ public final class CoordinatorNode implements AutoCloseable {
                         + "pekko.cluster.roles = [coordinator]\n"
                         + "pekko.cluster.seed-nodes = [" + seedList + "]\n"
                         + "pipefarm.coordinator-dispatcher { type = PinnedDispatcher, executor = thread-pool-executor }\n"))
+                .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
                 .withFallback(ConfigFactory.load());
     }
 

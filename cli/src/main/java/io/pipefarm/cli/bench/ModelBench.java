@@ -32,11 +32,11 @@ public final class ModelBench extends BaseCommand {
     public static final List<String> REFERENCE_OPS = List.of(CellSpec.INPUT, CellSpec.CONV3X3, CellSpec.CONV1X1,
             CellSpec.MAXPOOL3X3, CellSpec.CONV3X3, CellSpec.CONV3X3, CellSpec.OUTPUT);
 
-    @Option(names = "--models", split = ",", paramLabel = "M1,M2",
+    @Option(names = "--models", paramLabel = "M1,M2",
             description = "zoo models of the first table (default: all; 'none' to skip)")
     List<String> models;
 
-    @Option(names = "--segment-models", split = ",", paramLabel = "NET",
+    @Option(names = "--segment-models", paramLabel = "NET,...",
             description = "networks of the all-segments table: nasbench (reference cell), any zoo name, fc:I,W,D "
                     + "(default: nasbench,mobilenet_v2; 'none' to skip)")
     List<String> segmentModels;
@@ -58,9 +58,8 @@ public final class ModelBench extends BaseCommand {
     @Override
     protected int run() {
         if (repeat < 1) throw CliException.usage("--repeat must be >= 1");
-        List<String> zoo = models == null ? ModelZoo.names() : models.equals(List.of("none")) ? List.of() : models;
-        List<String> nets = segmentModels == null ? List.of("nasbench", "mobilenet_v2")
-                : segmentModels.equals(List.of("none")) ? List.of() : segmentModels;
+        List<String> zoo = models == null ? ModelZoo.names() : split(models);
+        List<String> nets = segmentModels == null ? List.of("nasbench", "mobilenet_v2") : split(segmentModels);
         for (String m : zoo) ModelZoo.info(m); // unknown names fail before any work (exit 2)
 
         boolean progress = !json;
@@ -107,6 +106,13 @@ public final class ModelBench extends BaseCommand {
             out().println("features: MACs, parameter/activation bytes, op-type counts (prefix sums) and input/output/crossing bytes of every segment [i,j)");
         }
         return 0;
+    }
+
+    /** Comma-separated or repeated values ({@code fc:I,W,D} kept whole); "none" means an empty list. */
+    private static List<String> split(List<String> values) {
+        List<String> out = new ArrayList<>();
+        for (String v : values) out.addAll(io.pipefarm.cli.models.ModelRefs.splitList(v));
+        return out.equals(List.of("none")) ? List.of() : out;
     }
 
     private void status(String what) {

@@ -143,7 +143,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void printSummary(CoordinatorNode c, long id, CampaignStore.Status s, List<String> kinds, PrintWriter out) {
-        Table t = new Table("model", "kind", "segments", "median ms (min..max)", "whole-model ms");
+        Table t = new Table("model", "kind", "segments profiled", "median ms per segment (min..max)");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String model : models) {
             var m = c.store().models().byName(FarmWiring.resolve(model).name());
@@ -156,7 +156,7 @@ public final class DemoCommand implements Callable<Integer> {
                     lo = Math.min(lo, p.stats().medianNs());
                     hi = Math.max(hi, p.stats().medianNs());
                 }
-                t.row(model, kind, ps.size(), String.format("%.3f..%.3f", lo / 1e6, hi / 1e6), "-");
+                t.row(model, kind, ps.size(), String.format("%.3f..%.3f", lo / 1e6, hi / 1e6));
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("model", model);
                 r.put("kind", kind);
