@@ -97,7 +97,11 @@ public final class CoordinatorNode implements AutoCloseable {
                         + "pekko.remote.artery.canonical.port = " + s.clusterPort() + "\n"
                         + "pekko.cluster.roles = [coordinator]\n"
                         + "pekko.cluster.seed-nodes = [" + seedList + "]\n"
-                        + "pipefarm.coordinator-dispatcher { type = PinnedDispatcher, executor = thread-pool-executor }\n"))
+                        + "pipefarm.coordinator-dispatcher { type = PinnedDispatcher, executor = thread-pool-executor }\n"
+                        // Planning a campaign of thousands of segments takes a while; it answers when stored.
+                        + "pekko.http.server.request-timeout = 600 s\n"
+                        + "pekko.http.server.idle-timeout = 660 s\n"
+                        + "pekko.http.server.parsing.max-content-length = 64 m\n"))
                 .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
                 .withFallback(ConfigFactory.load());
     }
