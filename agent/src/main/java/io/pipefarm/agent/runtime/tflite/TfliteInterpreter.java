@@ -182,7 +182,7 @@ public final class TfliteInterpreter implements AutoCloseable {
                     "input " + index + " ('" + info.name() + "', " + info.type() + " " + info.shape() + ") needs "
                             + info.byteSize() + " bytes, got " + data.length);
         }
-        int status = TfliteNative.TfLiteTensorCopyFromBuffer(inputTensors[index], data, data.length);
+        int status = TfliteNative.TfLiteTensorCopyFromBuffer(TfliteNative.TfLiteInterpreterGetInputTensor(handle, index), data, data.length);
         if (status != TfliteNative.STATUS_OK) {
             throw new TfliteException(TfliteException.Kind.BAD_INPUT,
                     errors.describe("TfLiteTensorCopyFromBuffer failed for input " + index + " (status " + status + ")"));
@@ -223,12 +223,14 @@ public final class TfliteInterpreter implements AutoCloseable {
             throw new TfliteException(TfliteException.Kind.BAD_INPUT,
                     "output index " + index + " out of range: the model has " + outputTensors.length + " output(s)");
         }
-        long size = TfliteNative.TfLiteTensorByteSize(outputTensors[index]);
+        // Fetch the handle afresh: Invoke may reallocate tensors, leaving cached handles dangling.
+        TfLiteTensor tensor = TfliteNative.TfLiteInterpreterGetOutputTensor(handle, index);
+        long size = TfliteNative.TfLiteTensorByteSize(tensor);
         if (size > Integer.MAX_VALUE - 8) {
             throw new TfliteException(TfliteException.Kind.RUN, "output " + index + " too large: " + size + " bytes");
         }
         byte[] out = new byte[(int) size];
-        int status = TfliteNative.TfLiteTensorCopyToBuffer(outputTensors[index], out, size);
+        int status = TfliteNative.TfLiteTensorCopyToBuffer(tensor, out, size);
         if (status != TfliteNative.STATUS_OK) {
             throw new TfliteException(TfliteException.Kind.RUN,
                     errors.describe("TfLiteTensorCopyToBuffer failed for output " + index + " (status " + status + ")"));
