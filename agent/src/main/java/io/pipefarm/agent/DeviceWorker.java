@@ -66,6 +66,8 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private final Map<Long, JobResult> unacked = new LinkedHashMap<>();
     private boolean busy;
     private boolean waitingForWork;
+    /** A leased job waiting for the current one to finish. */
+    private Job next;
 
     public static Behavior<Command> create(String agentId, DeviceInfo device, DeviceRuntime runtime, BlobCache blobs,
                                            ActorRef<ToCoordinator> coordinator, Executor blocking) {
@@ -92,15 +94,19 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(FromCoordinator.class, m -> onCoordinator(m.msg()))
-                .onMessageEquals(Kick.INSTANCE, this::requestWorkIfIdle)
-                .onMessageEquals(RequestAgain.INSTANCE, this::requestWorkIfIdle)
+                .onMessageEquals(Kick.INSTANCE, this::requestAgain)
+                .onMessageEquals(RequestAgain.INSTANCE, this::requestAgain)
                 .onMessageEquals(ResendResults.INSTANCE, this::resend)
                 .onMessage(Ran.class, this::onRan)
                 .build();
     }
 
+    /**
+     * Asks for work unless a request is outstanding or a job is already waiting its turn: while one
+     * job runs, the next one is leased and waiting, so the device never idles between jobs.
+     */
     private Behavior<Command> requestWorkIfIdle() {
-        if (!busy) {
+        if (!waitingForWork && next == null) {
             waitingForWork = true;
             coordinator.tell(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder()
                     .setAgentId(agentId).setDeviceId(device.id()).setDeviceKind(device.kind()).setReplyTo(replyTo)).build());
@@ -110,12 +116,17 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
         return this;
     }
 
+    private Behavior<Command> requestAgain() {
+        waitingForWork = false;
+        return requestWorkIfIdle();
+    }
+
     private Behavior<Command> onCoordinator(ToAgent msg) {
         switch (msg.getMsgCase()) {
             case WORK -> onWork(msg.getWork());
             case ACK -> onAck(msg.getAck());
             case WORK_AVAILABLE -> {
-                if (!busy && msg.getWorkAvailable().getDeviceKindsList().contains(device.kind())) requestWorkIfIdle();
+                if (msg.getWorkAvailable().getDeviceKindsList().contains(device.kind())) requestWorkIfIdle();
             }
             default -> getContext().getLog().debug("device {} ignores {}", device.id(), msg.getMsgCase());
         }
@@ -123,21 +134,29 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     }
 
     private void onWork(WorkReply reply) {
-        if (busy || !waitingForWork) return; // a duplicate answer; the lease will expire if it was a job
+        if (!waitingForWork) return; // a duplicate answer; the lease will expire if it was a job
         waitingForWork = false;
         timers.cancel(RequestAgain.INSTANCE);
         if (reply.hasJob()) {
-            busy = true;
-            Job job = reply.getJob();
-            CompletableFuture.supplyAsync(() -> runJob(job), blocking)
-                    .exceptionally(t -> new Ran(job, new RunOutcome.Failed(ErrorKind.ERROR_KIND_CRASH,
-                            "agent error while running job: " + t), System.currentTimeMillis(), System.currentTimeMillis()))
-                    .thenAccept(ran -> getContext().getSelf().tell(ran));
-        } else {
+            if (busy) {
+                next = reply.getJob();
+            } else {
+                start(reply.getJob());
+            }
+        } else if (!busy) {
             long retry = Math.max(50, reply.getNoWork().getRetryAfterMs());
-            timers.startSingleTimer(RequestAgain.INSTANCE, Kick.INSTANCE, Duration.ofMillis(retry));
-            waitingForWork = false;
+            timers.startSingleTimer(RequestAgain.INSTANCE, RequestAgain.INSTANCE, Duration.ofMillis(retry));
+            waitingForWork = true; // the timer stands for the outstanding request
         }
+    }
+
+    private void start(Job job) {
+        busy = true;
+        CompletableFuture.supplyAsync(() -> runJob(job), blocking)
+                .exceptionally(t -> new Ran(job, new RunOutcome.Failed(ErrorKind.ERROR_KIND_CRASH,
+                        "agent error while running job: " + t), System.currentTimeMillis(), System.currentTimeMillis()))
+                .thenAccept(ran -> getContext().getSelf().tell(ran));
+        requestWorkIfIdle();
     }
 
     /** Runs on the blocking executor. */
@@ -175,6 +194,12 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
         JobResult result = r.build();
         unacked.put(job.getJobId(), result);
         coordinator.tell(ToCoordinator.newBuilder().setResult(result).build());
+        if (next != null) {
+            Job j = next;
+            next = null;
+            start(j);
+            return this;
+        }
         return requestWorkIfIdle();
     }
 

@@ -113,7 +113,7 @@ public final class FarmBench implements Callable<Integer> {
             while (true) {
                 s = c.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5));
                 if (s.open() == 0) break;
-                Thread.sleep(10);
+                Thread.sleep(200);
             }
             double secs = (System.nanoTime() - start) / 1e9;
             return new Phase(s.total(), s.count(JobState.DONE), s.count(JobState.FAILED), secs);

@@ -83,12 +83,22 @@ public final class CampaignPlanner {
             String source = abbreviate(req.models().get(m));
             long modelId = store.models().byName(g.name()).map(x -> x.id())
                     .orElseGet(() -> store.models().add(g.name(), source, g.size(), now));
+            // Stored in batches of bounded bytes: one durable commit per batch, not per segment.
+            List<SegmentStore.NewSegment> batch = new ArrayList<>();
+            long batchBytes = 0;
             for (int[] r : ranges.get(m)) {
                 byte[] bytes = writer.write(g, r[0], r[1]);
                 String key = SegmentStore.keyOf(bytes);
-                store.segments().put(key, bytes, modelId, r[0], r[1], null, now);
+                batch.add(new SegmentStore.NewSegment(key, bytes, modelId, r[0], r[1], null));
+                batchBytes += bytes.length;
                 keys.add(key);
+                if (batch.size() >= 1000 || batchBytes >= 64L << 20) {
+                    store.segments().putAll(batch, now);
+                    batch.clear();
+                    batchBytes = 0;
+                }
             }
+            if (!batch.isEmpty()) store.segments().putAll(batch, now);
         }
         return store.campaigns().create(req.name(), CampaignSpecs.toJson(req), keys, req.kinds(), req.reprofile(),
                 req.maxAttempts() > 0 ? req.maxAttempts() : 3, now);

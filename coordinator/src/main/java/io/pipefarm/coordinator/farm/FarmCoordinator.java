@@ -111,6 +111,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                 case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
                 case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
                 case RESULT -> onResult(msg.getResult());
+                case FLUSH_RESULTS -> flushResults();
                 case QUEUE_CHANGED -> serveParked();
                 case TICK -> onTick();
                 case MEMBER_GONE -> onMemberGone(msg.getMemberGone().getAddress());
@@ -187,19 +188,23 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                 .setNoWork(NoWork.newBuilder().setRetryAfterMs(retryMs).setReason(reason))).build();
     }
 
+    /**
+     * Measurements are buffered and stored together by a flush message queued behind them, so that
+     * everything that arrived meanwhile shares one durable commit; acks go out after the commit.
+     */
     private void onResult(JobResult r) {
+        if (r.hasStats()) {
+            pendingResults.add(r);
+            if (!flushQueued) {
+                flushQueued = true;
+                getContext().getSelf().tell(FLUSH);
+            }
+            return;
+        }
         long now = System.currentTimeMillis();
         ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : resolver.resolveActorRef(r.getReplyTo());
         ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
         try {
-            if (r.hasStats()) {
-                var s = r.getStats();
-                long[] samples = r.hasSamples() ? r.getSamples().getLatencyNsList().stream().mapToLong(Long::longValue).toArray() : null;
-                JobQueue.Completion c = jobs.complete(r.getJobId(), r.getLeaseToken(), r.getAgentId(), r.getDeviceId(),
-                        new ProfileStats(s.getN(), s.getMeanNs(), s.getMedianNs(), s.getP90Ns(), s.getP99Ns(), s.getStdevNs(), s.getMinNs()),
-                        samples, r.getVersionsMap(), now);
-                ack.setStatus(c == JobQueue.Completion.ALREADY_DONE ? ResultAck.Status.STATUS_ALREADY_DONE : ResultAck.Status.STATUS_ACCEPTED);
-            } else {
                 ErrorKind kind = r.getError().getKind() == io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_UNSPECIFIED
                         ? ErrorKind.RUN : ErrorKind.parse(r.getError().getKind().name());
                 JobQueue.Failure f = jobs.fail(r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
@@ -209,12 +214,61 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                     default -> ResultAck.Status.STATUS_FAILURE_RECORDED;
                 }).setMessage(f.name());
                 if (f == JobQueue.Failure.REQUEUED) serveParked();
-            }
         } catch (StoreException e) {
             if (e.kind() == StoreException.Kind.UNAVAILABLE) throw e; // no ack: the agent retries
             ack.setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(e.getMessage());
         }
         if (replyTo != null) replyTo.tell(ToAgent.newBuilder().setAck(ack).build());
+    }
+
+    private static final ToCoordinator FLUSH = ToCoordinator.newBuilder()
+            .setFlushResults(io.pipefarm.proto.cluster.FlushResults.getDefaultInstance()).build();
+    private final List<JobResult> pendingResults = new ArrayList<>();
+    private boolean flushQueued;
+
+    private void flushResults() {
+        flushQueued = false;
+        if (pendingResults.isEmpty()) return;
+        List<JobResult> batch = List.copyOf(pendingResults);
+        pendingResults.clear();
+        List<JobQueue.Result> rows = new ArrayList<>(batch.size());
+        for (JobResult r : batch) {
+            var s = r.getStats();
+            long[] samples = r.hasSamples() ? r.getSamples().getLatencyNsList().stream().mapToLong(Long::longValue).toArray() : null;
+            rows.add(new JobQueue.Result(r.getJobId(), r.getLeaseToken(), r.getAgentId(), r.getDeviceId(),
+                    new ProfileStats(s.getN(), s.getMeanNs(), s.getMedianNs(), s.getP90Ns(), s.getP99Ns(), s.getStdevNs(), s.getMinNs()),
+                    samples, r.getVersionsMap()));
+        }
+        List<JobQueue.Completion> done;
+        try {
+            done = jobs.completeAll(rows, System.currentTimeMillis());
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.UNAVAILABLE || batch.size() == 1) {
+                // Not stored and not acknowledged: the agents send these results again.
+                getContext().getLog().error("could not store {} result(s): {}", batch.size(), e.getMessage());
+                if (batch.size() == 1 && e.kind() != StoreException.Kind.UNAVAILABLE) reject(batch.get(0), e.getMessage());
+                return;
+            }
+            // One bad result must not hold back the others: store them one by one.
+            for (JobResult r : batch) {
+                pendingResults.add(r);
+                flushResults();
+            }
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            JobResult r = batch.get(i);
+            if (r.getReplyTo().isEmpty()) continue;
+            resolver.<ToAgent>resolveActorRef(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
+                    .setJobId(r.getJobId()).setStatus(done.get(i) == JobQueue.Completion.ALREADY_DONE
+                            ? ResultAck.Status.STATUS_ALREADY_DONE : ResultAck.Status.STATUS_ACCEPTED)).build());
+        }
+    }
+
+    private void reject(JobResult r, String message) {
+        if (r.getReplyTo().isEmpty()) return;
+        resolver.<ToAgent>resolveActorRef(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
+                .setJobId(r.getJobId()).setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(message)).build());
     }
 
     private void onTick() {

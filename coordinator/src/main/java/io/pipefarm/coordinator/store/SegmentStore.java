@@ -74,7 +74,39 @@ public final class SegmentStore {
         if (!actual.equals(key)) {
             throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + key);
         }
+        return db.txDurable(tx -> putIn(tx, key, bytes, modelId, firstOp, endOp, featuresJson, nowMs));
+    }
+
+    /** One segment of a {@link #putAll} batch. */
+    public record NewSegment(String key, byte[] bytes, Long modelId, int firstOp, int endOp, String featuresJson) { }
+
+    /**
+     * Stores many segments in one durable transaction (a campaign's thousands of segments would
+     * otherwise pay one file flush each); same checks as {@link #put}.
+     *
+     * @return how many blobs were new
+     */
+    public int putAll(java.util.List<NewSegment> segments, long nowMs) {
+        for (NewSegment n : segments) {
+            checkKey(n.key());
+            if (n.bytes() == null || n.bytes().length == 0) throw StoreException.badInput("segment " + n.key() + " has no bytes");
+            if (n.firstOp() < 0 || n.endOp() <= n.firstOp()) {
+                throw StoreException.badInput("segment range [" + n.firstOp() + ", " + n.endOp() + ") is empty or negative");
+            }
+            String actual = keyOf(n.bytes());
+            if (!actual.equals(n.key())) throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + n.key());
+        }
         return db.txDurable(tx -> {
+            int created = 0;
+            for (NewSegment n : segments) {
+                if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs)) created++;
+            }
+            return created;
+        });
+    }
+
+    private static boolean putIn(Database.Tx tx, String key, byte[] bytes, Long modelId, int firstOp, int endOp,
+                                 String featuresJson, long nowMs) throws java.sql.SQLException {
             boolean created = false;
             PreparedStatement has = tx.ps("SELECT 1 FROM segments WHERE segment_key = ?");
             has.setString(1, key);
@@ -110,7 +142,6 @@ public final class SegmentStore {
                 link.executeUpdate();
             }
             return created;
-        });
     }
 
     /** Stores a segment computing its key; returns the key. */
