@@ -47,7 +47,7 @@ public final class AgentNode implements AutoCloseable {
     private AgentNode(Settings settings, List<DeviceRuntime> runtimes) {
         this.settings = settings;
         this.runtimes = List.copyOf(runtimes);
-        this.blobs = new BlobCache(settings.cacheDir());
+        this.blobs = new BlobCache(settings.cacheDir(), config(settings).getString("pipefarm.http.token"));
         this.blocking = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "pipefarm-device-" + settings.agentId());
             t.setDaemon(true);
@@ -80,7 +80,8 @@ public final class AgentNode implements AutoCloseable {
                         + "pekko.cluster.roles = [agent]\n"
                         + "pekko.cluster.seed-nodes = [" + seeds + "]\n"))
                 .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
-                .withFallback(ConfigFactory.load());
+                .withFallback(ConfigFactory.load())
+                .resolve();
     }
 
     private void keepAlive() {

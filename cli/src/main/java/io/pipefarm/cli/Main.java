@@ -8,6 +8,7 @@ import io.pipefarm.cli.models.ModelsCommand;
 import io.pipefarm.cli.remote.AgentsCommand;
 import io.pipefarm.cli.remote.CampaignCommand;
 import io.pipefarm.cli.remote.ProfilesCommand;
+import io.pipefarm.cli.sim.SimulateCommand;
 import io.pipefarm.model.tflite.TfliteFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,7 +41,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {
             CoordinatorCommand.class, AgentCommand.class, DemoCommand.class,
             ModelsCommand.class, CampaignCommand.class, ProfilesCommand.class, AgentsCommand.class,
-            BenchCommand.class
+            BenchCommand.class, SimulateCommand.class, io.pipefarm.cli.partition.PartitionCommand.class
         },
         footer = {"", "Farm commands talk to the coordinator at --url, $PIPEFARM_URL or http://127.0.0.1:8080.",
             "Exit codes: 0 ok, 1 failure, 2 usage or bad input."})

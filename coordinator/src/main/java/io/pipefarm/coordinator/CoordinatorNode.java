@@ -61,7 +61,7 @@ public final class CoordinatorNode implements AutoCloseable {
             CampaignPlanner planner = new CampaignPlanner(store, models, writer, builtInKinds);
             ActorRef<ToCoordinator>[] proxyHolder = newHolder();
             FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList);
-            this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes())
+            this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes(system.settings().config().getString("pipefarm.http.token")))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             int httpPort = binding.localAddress().getPort();
             Map<Long, ProfileSpec> specs = new ConcurrentHashMap<>();
@@ -103,7 +103,8 @@ public final class CoordinatorNode implements AutoCloseable {
                         + "pekko.http.server.idle-timeout = 660 s\n"
                         + "pekko.http.server.parsing.max-content-length = 64 m\n"))
                 .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
-                .withFallback(ConfigFactory.load());
+                .withFallback(ConfigFactory.load())
+                .resolve();
     }
 
     public ActorSystem<Void> system() { return system; }

@@ -22,9 +22,16 @@ import java.util.HexFormat;
 public final class BlobCache {
     private final Path dir;
     private final HttpClient http;
+    private final String token;
 
     public BlobCache(Path dir) {
+        this(dir, "");
+    }
+
+    /** @param token bearer token the blob server requires, or "" for none */
+    public BlobCache(Path dir, String token) {
         this.dir = dir;
+        this.token = token == null ? "" : token;
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -77,7 +84,9 @@ public final class BlobCache {
 
     private byte[] fetch(String key, String url) throws BlobException {
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET().build();
+            HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET();
+            if (!token.isEmpty()) rb.header("Authorization", "Bearer " + token);
+            HttpRequest req = rb.build();
             HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = resp.body()) {
                 byte[] body = in.readAllBytes();

@@ -2,6 +2,7 @@ package io.pipefarm.agent.runner;
 
 import com.sun.jna.Pointer;
 import io.pipefarm.agent.runtime.LibC;
+import io.pipefarm.agent.runtime.edgetpu.EdgeTpuDelegates;
 import io.pipefarm.agent.runtime.tflite.TfliteException;
 import io.pipefarm.agent.runtime.tflite.TfliteRuntime;
 import io.pipefarm.proto.runner.ErrorKind;
@@ -80,6 +81,11 @@ public final class RunnerMain {
             log.println("pipefarm runner " + pid + ": fatal: " + t);
             t.printStackTrace(log);
             exit = 4;
+        }
+        try {
+            EdgeTpuDelegates.closeAll(); // after the last interpreter is gone
+        } catch (Throwable t) {
+            log.println("pipefarm runner " + pid + ": freeing Edge TPU delegates failed: " + t);
         }
         log.flush();
         System.exit(exit);

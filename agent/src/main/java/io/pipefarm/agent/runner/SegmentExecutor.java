@@ -1,6 +1,7 @@
 package io.pipefarm.agent.runner;
 
 import com.google.protobuf.ByteString;
+import io.pipefarm.agent.runtime.edgetpu.EdgeTpuDelegates;
 import io.pipefarm.agent.runtime.tflite.TensorInfo;
 import io.pipefarm.agent.runtime.tflite.TfliteException;
 import io.pipefarm.agent.runtime.tflite.TfliteInterpreter;
@@ -22,7 +23,10 @@ import java.util.SplittableRandom;
  * call it in-process to compare. Native crashes are not caught here; that is the child's purpose.
  */
 public final class SegmentExecutor {
-    /** Runtime names accepted in {@link RunRequest#getRuntime()}. */
+    /**
+     * Runtime names accepted in {@link RunRequest#getRuntime()}: "" or this, and the Edge TPU's
+     * {@code edgetpu[:TYPE:PATH[?options]]} ({@link EdgeTpuDelegates}).
+     */
     public static final String RUNTIME_TFLITE_CPU = "tflite-cpu";
 
     private SegmentExecutor() {}
@@ -31,7 +35,8 @@ public final class SegmentExecutor {
         RunReply.Builder reply = RunReply.newBuilder().setRequestId(req.getRequestId())
                 .setRunnerPid(ProcessHandle.current().pid());
         String runtime = req.getRuntime();
-        if (!runtime.isEmpty() && !runtime.equals(RUNTIME_TFLITE_CPU)) {
+        boolean edgetpu = EdgeTpuDelegates.isEdgeTpuRuntime(runtime);
+        if (!runtime.isEmpty() && !runtime.equals(RUNTIME_TFLITE_CPU) && !edgetpu) {
             return fail(reply, ErrorKind.ERROR_KIND_UNAVAILABLE, "runtime '" + runtime + "' is not available in this runner");
         }
         byte[] model;
@@ -52,7 +57,9 @@ public final class SegmentExecutor {
         try {
             reply.setRuntimeVersion(TfliteRuntime.load());
             long t0 = System.nanoTime();
-            try (TfliteInterpreter interp = TfliteInterpreter.create(model, req.getThreads())) {
+            TfliteInterpreter.Options options = new TfliteInterpreter.Options().threads(req.getThreads());
+            if (edgetpu) options.addDelegate(EdgeTpuDelegates.delegateFor(runtime)); // one per device, kept by the child
+            try (TfliteInterpreter interp = TfliteInterpreter.create(model, options)) {
                 reply.setLoadNs(System.nanoTime() - t0);
                 List<TensorInfo> inputs = interp.inputs();
                 inputs.forEach(t -> reply.addInputTensors(toProto(t)));

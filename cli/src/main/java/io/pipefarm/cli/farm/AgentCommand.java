@@ -4,6 +4,8 @@ import com.typesafe.config.ConfigFactory;
 import io.pipefarm.agent.AgentNode;
 import io.pipefarm.agent.device.DeviceInfo;
 import io.pipefarm.agent.device.DeviceRuntime;
+import io.pipefarm.agent.device.EdgeTpuRuntime;
+import io.pipefarm.agent.device.QuarantiningRuntime;
 import io.pipefarm.agent.device.FixedLatencyRuntime;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.agent.device.TfliteCpuRuntime;
@@ -38,6 +40,9 @@ public final class AgentCommand implements Callable<Integer> {
     double timeScale;
     @Option(names = "--cpu-threads", split = ",", description = "TFLite CPU devices, one per thread count (default 1; 'none' to disable)")
     List<String> cpuThreads = List.of("1");
+    @Option(names = "--edgetpu", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Edge TPUs through libedgetpu (kinds edgetpu-usb / edgetpu-pci); --no-edgetpu to skip (default on)")
+    boolean edgetpu;
     @Option(names = "--fixed", description = "benchmark devices KIND:COUNT:MILLIS whose runs take a fixed time")
     String fixed;
     @Option(names = "--cache", description = "blob cache directory (default ~/.cache/pipefarm/blobs)")
@@ -52,6 +57,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (!(cpuThreads.size() == 1 && cpuThreads.get(0).equals("none"))) {
             rts.add(new TfliteCpuRuntime(cpuThreads.stream().map(Integer::parseInt).toList()));
         }
+        if (edgetpu) rts.add(QuarantiningRuntime.wrap(new EdgeTpuRuntime()));
         List<String> sims = new ArrayList<>();
         sims.addAll(Collections.nCopies(simUsb, "sim-edgetpu-usb"));
         sims.addAll(Collections.nCopies(simPci, "sim-edgetpu-pci"));

@@ -252,6 +252,29 @@ class FarmClusterTest {
         assertConsistent(c.store(), id);
     }
 
+    @Test
+    void aTokenGuardsTheApiAndTheBlobsAndAgentsWithItWork() throws Exception {
+        Config withToken = ConfigFactory.parseString("pipefarm.http.token = s3cret").withFallback(TEST);
+        int port = freePort();
+        CoordinatorNode c = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", port, 0,
+                "jdbc:h2:mem:token;DB_CLOSE_DELAY=-1", List.of(), Duration.ofMinutes(1), withToken));
+        open.add(c);
+        AgentNode a = AgentNode.start(new AgentNode.Settings("t1", "127.0.0.1", freePort(), List.of("127.0.0.1:" + port),
+                dir.resolve("cache-t1"), Duration.ofSeconds(5), withToken), List.of(new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb"), 0.0)));
+        open.add(a);
+        assertEquals(200, get(c, "/api/health").statusCode());
+        HttpResponse<String> denied = get(c, "/api/campaigns");
+        assertEquals(401, denied.statusCode());
+        assertTrue(denied.body().contains("PIPEFARM_TOKEN"), denied.body());
+        String body = "{\"name\": \"t\", \"models\": [\"fc:64,32,2\"], \"kinds\": [\"sim-edgetpu-usb\"]}";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(c.httpUrl() + "/api/campaigns"))
+                .header("Authorization", "Bearer s3cret").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, r.statusCode(), r.body());
+        CampaignStore.Status s = awaitDone(c.store(), campaignId(r.body()), Duration.ofSeconds(60));
+        assertEquals(s.total(), s.count(JobState.DONE), "the agent fetched blobs with its token: " + s.counts());
+    }
+
     /** Agents whose simulated devices take real wall time, so that they hold leases for a while. */
     record SlowAgents(Path dir) {
         AgentNode start(String id, int coordinatorPort, List<AutoCloseable> open) throws IOException {

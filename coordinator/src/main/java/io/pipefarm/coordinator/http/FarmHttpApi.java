@@ -56,6 +56,17 @@ public final class FarmHttpApi extends AllDirectives {
         this.models = models;
     }
 
+    /** The routes; with a non-empty token every route but {@code /api/health} needs {@code Authorization: Bearer <token>}. */
+    public Route routes(String token) {
+        Route open = path(PathMatchers.segment("api").slash("health"), () -> get(() -> complete(json(StatusCodes.OK, Map.of("status", "ok")))));
+        if (token == null || token.isEmpty()) return concat(open, routes());
+        String expected = "Bearer " + token;
+        return concat(open, optionalHeaderValueByName("Authorization", h -> h.isPresent() && h.get().equals(expected)
+                ? routes()
+                : complete(json(StatusCodes.UNAUTHORIZED, Map.of("error", "UNAUTHORIZED",
+                        "message", "this coordinator needs a token: set PIPEFARM_TOKEN (sent as 'Authorization: Bearer <token>')")))));
+    }
+
     public Route routes() {
         return handleExceptions(errors(), () -> handleRejections(RejectionHandler.defaultHandler(), () -> concat(
                 path(PathMatchers.segment("blobs").slash(PathMatchers.segment()), key -> get(() -> blob(key))),

@@ -103,7 +103,7 @@ class ConcurrencyAndThroughputTest {
     }
 
     /**
-     * Not a timed assertion: prints the lease+complete rate (the farm benchmark needs >= 2,000
+     * Not a timed assertion (and kept small for CI; `pipefarm bench farm` measures for real): prints the lease+complete rate (the farm benchmark needs >= 2,000
      * jobs/s end to end) for three ways of calling the store: one thread, one durable complete per
      * result; 8 threads (durable flushes shared by group commit); one thread leasing and storing
      * results in batches of 64 with {@link JobQueue#completeAll} (one commit and flush per batch).
@@ -111,12 +111,12 @@ class ConcurrencyAndThroughputTest {
     @Test
     void leaseAndCompleteThroughput() throws Exception {
         try (FarmStore store = StoreFixture.open(dir)) {
-            List<String> keys = StoreFixture.segments(store, "big", 1000);
+            List<String> keys = StoreFixture.segments(store, "big", 100);
             List<String> kinds = List.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "ka", "kb");
-            store.campaigns().create("warm", null, keys.subList(0, 500), List.of("warm"), false, 3, T0);
+            store.campaigns().create("warm", null, keys.subList(0, 50), List.of("warm"), false, 3, T0);
             drain(store, "warm", "w"); // JIT warm-up
             CampaignStore.Created c = store.campaigns().create("bench", null, keys, kinds, false, 3, T0);
-            assertEquals(12_000, c.jobsEnqueued());
+            assertEquals(1_200, c.jobsEnqueued());
 
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             long f0 = store.database().flushCount();
@@ -127,7 +127,7 @@ class ConcurrencyAndThroughputTest {
                 n1 += drain(store, kinds.get(k), "a0");
             }
             double s1 = (System.nanoTime() - t0) / 1e9;
-            double cpuUs1 = (mx.getCurrentThreadCpuTime() - cpu0) / 1e3 / 4000;
+            double cpuUs1 = (mx.getCurrentThreadCpuTime() - cpu0) / 1e3 / 400;
             long f1 = store.database().flushCount();
 
             ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -153,12 +153,12 @@ class ConcurrencyAndThroughputTest {
                 nb += drainBatched(store, kinds.get(k), "b", 64);
             }
             double sb = (System.nanoTime() - t2) / 1e9;
-            double cpuUsB = (mx.getCurrentThreadCpuTime() - cpu2) / 1e3 / 4000;
+            double cpuUsB = (mx.getCurrentThreadCpuTime() - cpu2) / 1e3 / 400;
             long f3 = store.database().flushCount();
 
-            assertEquals(4000, n1);
-            assertEquals(4000, n8);
-            assertEquals(4000, nb);
+            assertEquals(400, n1);
+            assertEquals(400, n8);
+            assertEquals(400, nb);
             assertEquals(CampaignState.DONE, store.campaigns().get(c.campaignId()).state());
             System.out.printf("store lease+complete (%d cpus, load %.1f): 1 thread %.0f jobs/s (%d flushes); "
                             + "8 threads %.0f jobs/s (%d flushes); batches of 64 %.0f jobs/s (%d flushes)%n",
@@ -168,7 +168,7 @@ class ConcurrencyAndThroughputTest {
             System.out.printf("store lease+complete CPU per job (caller thread; excludes H2 background writer): "
                     + "1 thread %.0f us (= %.0f jobs/s per core), batches of 64 %.0f us (= %.0f jobs/s per core)%n",
                     cpuUs1, 1e6 / cpuUs1, cpuUsB, 1e6 / cpuUsB);
-            assertEquals(12_500, store.profiles().count());
+            assertEquals(1_250, store.profiles().count());
         }
     }
 

@@ -1,0 +1,77 @@
+package io.pipefarm.cli.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pipefarm.cli.CliRun;
+import io.pipefarm.cli.ui.Json;
+import io.pipefarm.model.tflite.TfliteReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PartitionCommandTest {
+
+    @Test
+    void runWritesSegmentsDescriptorAndChart(@TempDir Path dir) throws Exception {
+        CliRun r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "3", "--method", "exact", "--out", dir.toString(), "--json");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals("exact", j.get("method").asText());
+        assertEquals(3, j.get("stages").asInt());
+        assertEquals(2, j.get("cuts").size());
+        assertTrue(j.get("bottleneck_ms").asDouble() > 0);
+        int ops = j.get("ops").asInt();
+        assertEquals(ops * (ops + 1) / 2, j.get("search_cost").get("segments_profiled").asInt());
+        for (int i = 0; i < 3; i++) {
+            Path f = dir.resolve("squeezenet_segment_" + i + "_of_3.tflite");
+            assertTrue(Files.size(f) > 0, f.toString());
+            JsonNode st = j.get("stage_list").get(i);
+            assertEquals(st.get("end").asInt() - st.get("start").asInt(), TfliteReader.read(f).size());
+        }
+        assertTrue(Files.readString(dir.resolve("stages.svg")).startsWith("<svg"));
+        assertTrue(Files.readString(dir.resolve("stages.svg")).contains("on-chip cache"));
+        JsonNode desc = Json.MAPPER.readTree(Files.readString(dir.resolve("partition.json")));
+        assertEquals(j.get("cuts"), desc.get("cuts"));
+    }
+
+    @Test
+    void textOutputOfEvenAndProfile() {
+        CliRun r = CliRun.of("partition", "run", "--model", "fc:64,2020,4", "--tpus", "3", "--method", "even");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("bottleneck"), r.out());
+        r = CliRun.of("partition", "run", "--model", "inception_v1", "--tpus", "2", "--method", "profile");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("segments profiled"), r.out());
+    }
+
+    @Test
+    void hybridTrainsTheStandInPredictor() throws Exception {
+        CliRun r = CliRun.of("partition", "run", "--model", "mobilenet_v2", "--tpus", "2", "--method", "hybrid", "--json");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertTrue(j.get("predictor").asText().contains("stand-in"));
+        int profiled = j.get("search_cost").get("segments_profiled").asInt();
+        assertTrue(profiled >= 2 && profiled < 66 * 67 / 2 / 10, "profiled " + profiled);
+    }
+
+    @Test
+    void badInput() {
+        CliRun r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "2", "--method", "fastest");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("unknown partition method 'fastest'"), r.err());
+        r = CliRun.of("partition", "run", "--model", "fc:8,8,1", "--tpus", "9", "--method", "exact");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("each stage needs at least one op"), r.err());
+        r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "0", "--method", "exact");
+        assertEquals(2, r.code(), r.toString());
+        r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "2", "--kind", "edgetpu-usb");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("needs a farm"), r.err());
+        r = CliRun.of("partition", "fetch", "7");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("not available yet"), r.err());
+    }
+}

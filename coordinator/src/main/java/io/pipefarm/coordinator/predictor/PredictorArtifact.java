@@ -1,0 +1,180 @@
+package io.pipefarm.coordinator.predictor;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pipefarm.model.features.SegmentFeatures;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The bytes of a trained predictor: a zip file that loads and predicts on its own
+ * ({@link #read(byte[])}).
+ *
+ * <pre>
+ * header.json   {"format": "pipefarm-predictor", "formatVersion": 1,
+ *                "kind": "sim-edgetpu-usb", "family": "xgboost" | "transformer", "version": 3,
+ *                "featureSpec": {"specVersion": 1, "aggregates": [names...], "tokens": [names...]},
+ *                "metrics": {"n", "mape", "rmse_ns", "acc10", "spearman"},   // on the held-out architectures
+ *                "data": {"profiles", "architectures", "trainArchitectures", "heldOutArchitectures", ...},
+ *                "params": {family-specific numbers, e.g. "baseWeights" or the token normalisation}}
+ * xgboost.ubj   (family xgboost) the booster in XGBoost's UBJSON model format
+ * transformer.params  (family transformer) DJL parameter file of the encoder (Block.saveParameters)
+ * </pre>
+ * Readers refuse another format version or feature spec version with {@link PredictorException.Kind#CORRUPT_ARTIFACT}.
+ */
+public final class PredictorArtifact {
+    public static final String FORMAT = "pipefarm-predictor";
+    public static final int FORMAT_VERSION = 1;
+    static final String HEADER = "header.json";
+    static final String XGB = "xgboost.ubj";
+    static final String TRANSFORMER = "transformer.params";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private PredictorArtifact() {}
+
+    /** The header of an artifact. */
+    public record Header(String kind, String family, long version, Map<String, Object> metrics,
+                         Map<String, Object> data, Map<String, Object> params) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("format", FORMAT);
+            m.put("formatVersion", FORMAT_VERSION);
+            m.put("kind", kind);
+            m.put("family", family);
+            m.put("version", version);
+            Map<String, Object> spec = new LinkedHashMap<>();
+            spec.put("specVersion", SegmentFeatures.SPEC_VERSION);
+            spec.put("aggregates", SegmentFeatures.AGGREGATE_NAMES);
+            spec.put("tokens", SegmentFeatures.TOKEN_NAMES);
+            m.put("featureSpec", spec);
+            m.put("metrics", metrics == null ? Map.of() : metrics);
+            m.put("data", data == null ? Map.of() : data);
+            m.put("params", params == null ? Map.of() : params);
+            return m;
+        }
+    }
+
+    /** Serialises a predictor with its metrics and data summary. */
+    public static byte[] write(LatencyPredictor p, Map<String, Object> metrics, Map<String, Object> data) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        if (p instanceof XgbPredictor x) {
+            params.put("baseWeights", x.baseWeights());
+            files.put(XGB, x.boosterBytes());
+        } else if (p instanceof TransformerPredictor t) {
+            params.putAll(t.headerParams());
+            files.put(TRANSFORMER, t.parameterBytes());
+        } else {
+            throw new IllegalArgumentException("cannot serialise a " + p.getClass().getName());
+        }
+        Header h = new Header(p.deviceKind(), p.family(), p.version(), metrics, data, params);
+        try {
+            ByteArrayOutputStream bo = new ByteArrayOutputStream();
+            try (ZipOutputStream z = new ZipOutputStream(bo)) {
+                z.putNextEntry(new ZipEntry(HEADER));
+                z.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(h.toMap()));
+                z.closeEntry();
+                for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                    z.putNextEntry(new ZipEntry(e.getKey()));
+                    z.write(e.getValue());
+                    z.closeEntry();
+                }
+            }
+            return bo.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads just the header (for listings). */
+    public static Header header(byte[] artifact) {
+        return parseHeader(entries(artifact).get(HEADER));
+    }
+
+    /** Loads a predictor from artifact bytes; {@code CORRUPT_ARTIFACT} when they are not one. */
+    public static LatencyPredictor read(byte[] artifact) {
+        Map<String, byte[]> files = entries(artifact);
+        Header h = parseHeader(files.get(HEADER));
+        try {
+            switch (h.family()) {
+                case XgbPredictor.FAMILY -> {
+                    byte[] model = require(files, XGB);
+                    double[] w = doubles(h.params().get("baseWeights"));
+                    if (w.length != LinearBase.COLUMNS.length + 1) throw corrupt("baseWeights has " + w.length + " entries");
+                    return new XgbPredictor(h.kind(), h.version(), w, model);
+                }
+                case TransformerPredictor.FAMILY -> {
+                    return TransformerPredictor.load(h.kind(), h.version(), h.params(), require(files, TRANSFORMER));
+                }
+                default -> throw corrupt("unknown model family '" + h.family() + "'");
+            }
+        } catch (PredictorException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + e, e);
+        }
+    }
+
+    static double[] doubles(Object o) {
+        if (!(o instanceof List<?> l)) throw corrupt("expected a number array");
+        double[] d = new double[l.size()];
+        for (int i = 0; i < d.length; i++) d[i] = ((Number) l.get(i)).doubleValue();
+        return d;
+    }
+
+    private static byte[] require(Map<String, byte[]> files, String name) {
+        byte[] b = files.get(name);
+        if (b == null) throw corrupt("missing entry " + name);
+        return b;
+    }
+
+    static PredictorException corrupt(String why) {
+        return new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + why);
+    }
+
+    private static Map<String, byte[]> entries(byte[] artifact) {
+        if (artifact == null || artifact.length < 4) throw corrupt("empty or truncated file");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(artifact))) {
+            ZipEntry e;
+            while ((e = z.getNextEntry()) != null) files.put(e.getName(), z.readAllBytes());
+        } catch (IOException | RuntimeException e) {
+            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: not a readable zip (" + e.getMessage() + ")", e);
+        }
+        if (!files.containsKey(HEADER)) throw corrupt("no " + HEADER + " (not a pipefarm predictor file)");
+        return files;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Header parseHeader(byte[] json) {
+        Map<String, Object> m;
+        try {
+            m = JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
+        } catch (IOException e) {
+            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: bad header JSON: " + e.getMessage(), e);
+        }
+        if (!FORMAT.equals(m.get("format"))) throw corrupt("format is '" + m.get("format") + "', not " + FORMAT);
+        if (!(m.get("formatVersion") instanceof Number fv) || fv.intValue() != FORMAT_VERSION) {
+            throw corrupt("format version " + m.get("formatVersion") + " (this code reads " + FORMAT_VERSION + ")");
+        }
+        Object spec = m.get("featureSpec");
+        if (!(spec instanceof Map<?, ?> sm) || !(sm.get("specVersion") instanceof Number sv) || sv.intValue() != SegmentFeatures.SPEC_VERSION
+                || !SegmentFeatures.AGGREGATE_NAMES.equals(sm.get("aggregates")) || !SegmentFeatures.TOKEN_NAMES.equals(sm.get("tokens"))) {
+            throw corrupt("its feature spec differs from this code's (spec version " + SegmentFeatures.SPEC_VERSION + "); retrain");
+        }
+        if (!(m.get("kind") instanceof String kind) || !(m.get("family") instanceof String family) || !(m.get("version") instanceof Number v)) {
+            throw corrupt("header lacks kind, family or version");
+        }
+        return new Header(kind, family, v.longValue(), (Map<String, Object>) m.getOrDefault("metrics", Map.of()),
+                (Map<String, Object>) m.getOrDefault("data", Map.of()), (Map<String, Object>) m.getOrDefault("params", Map.of()));
+    }
+}

@@ -1,0 +1,297 @@
+package io.pipefarm.coordinator.predictor;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.transformer.TransformerEncoderBlock;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.optimizer.Adam;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.pipefarm.model.features.SegmentAggregates;
+import io.pipefarm.model.features.SegmentFeatures;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * A Transformer encoder over the segment's op tokens (DJL on PyTorch, CPU): a linear embedding of the
+ * normalised tokens to {@code dModel}, {@code layers} encoder blocks with {@code heads} heads, sum
+ * pooling over the ops (latency adds up along a segment), and an MLP regression head on log latency.
+ * The head predicts {@code log(latency) - log(base)} where base is the same additive
+ * {@link LinearBase} the tree model uses (fitted on the training segments); this offset makes the
+ * network learn corrections instead of the scale. Segments are batched by equal length, so no
+ * padding or attention mask is needed. Deterministic for a seed on one thread count. Nothing is
+ * downloaded: {@code ai.djl.offline=true} and the libtorch of the {@code pytorch-native-cpu} jar.
+ */
+public final class TransformerPredictor implements LatencyPredictor {
+    public static final String FAMILY = "transformer";
+    static final int DIM = SegmentFeatures.TOKEN_NAMES.size();
+
+    /** Hyper-parameters; {@code maxTrainSeconds} bounds training wall time (best epoch so far is kept). */
+    public record Params(int dModel, int layers, int heads, int epochs, int batch, double lr, int patience, long seed,
+                         int maxTrainSeconds, int threads) {
+        public static Params defaults() { return new Params(64, 2, 4, 30, 64, 2e-3, 4, 42, 240, 2); }
+    }
+
+    private final String kind;
+    private final long version;
+    private final Params params;
+    private final double[] baseWeights;
+    private final float[] mean;
+    private final float[] std;
+    private final NDManager manager;
+    private final SequentialBlock block;
+    private final byte[] paramBytes;
+
+    private TransformerPredictor(String kind, long version, Params params, double[] baseWeights, float[] mean, float[] std,
+                                 NDManager manager, SequentialBlock block, byte[] paramBytes) {
+        this.kind = kind;
+        this.version = version;
+        this.params = params;
+        this.baseWeights = baseWeights;
+        this.mean = mean;
+        this.std = std;
+        this.manager = manager;
+        this.block = block;
+        this.paramBytes = paramBytes;
+    }
+
+    @Override public String deviceKind() { return kind; }
+    @Override public String family() { return FAMILY; }
+    @Override public long version() { return version; }
+
+    static synchronized void configureEngine(int threads) {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        System.setProperty("ai.djl.default_engine", "PyTorch");
+    }
+
+    static SequentialBlock build(Params p) {
+        SequentialBlock b = new SequentialBlock();
+        b.add(Linear.builder().setUnits(p.dModel()).build());
+        for (int l = 0; l < p.layers(); l++) {
+            b.add(new TransformerEncoderBlock(p.dModel(), p.heads(), 2 * p.dModel(), 0f, Activation::gelu));
+        }
+        b.add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().sum(new int[] {1}).div(16f))));
+        b.add(Linear.builder().setUnits(64).build());
+        b.add(Activation.reluBlock());
+        b.add(Linear.builder().setUnits(1).build());
+        return b;
+    }
+
+    @Override
+    public synchronized double[] predictNanos(List<SegmentFeatures> batch) {
+        double[] out = new double[batch.size()];
+        Map<Integer, List<Integer>> byLen = new TreeMap<>();
+        for (int i = 0; i < batch.size(); i++) byLen.computeIfAbsent(batch.get(i).length(), k -> new ArrayList<>()).add(i);
+        double[] agg = new double[SegmentAggregates.featureCount()];
+        try (NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            for (Map.Entry<Integer, List<Integer>> e : byLen.entrySet()) {
+                List<Integer> idx = e.getValue();
+                for (int from = 0; from < idx.size(); from += 512) {
+                    List<Integer> part = idx.subList(from, Math.min(idx.size(), from + 512));
+                    List<SegmentFeatures> fs = new ArrayList<>(part.size());
+                    for (int i : part) fs.add(batch.get(i));
+                    NDArray x = tokens(m, fs, e.getKey(), mean, std);
+                    float[] r = block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                    for (int k = 0; k < part.size(); k++) {
+                        SegmentFeatures f = batch.get(part.get(k));
+                        out[part.get(k)] = LinearBase.predict(baseWeights, f.aggregates(agg)) * Math.exp(r[k]);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static NDArray tokens(NDManager m, List<SegmentFeatures> fs, int len, float[] mean, float[] std) {
+        float[] buf = new float[fs.size() * len * DIM];
+        int at = 0;
+        for (SegmentFeatures f : fs) {
+            for (float[] t : f.tokens()) {
+                for (int d = 0; d < DIM; d++) buf[at++] = (t[d] - mean[d]) / std[d];
+            }
+        }
+        return m.create(buf, new Shape(fs.size(), len, DIM));
+    }
+
+    Map<String, Object> headerParams() {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("dModel", params.dModel());
+        h.put("layers", params.layers());
+        h.put("heads", params.heads());
+        h.put("baseWeights", baseWeights);
+        h.put("tokenMean", mean);
+        h.put("tokenStd", std);
+        return h;
+    }
+
+    byte[] parameterBytes() { return paramBytes.clone(); }
+
+    TransformerPredictor withVersion(long v) {
+        return new TransformerPredictor(kind, v, params, baseWeights, mean, std, manager, block, paramBytes);
+    }
+
+    static TransformerPredictor load(String kind, long version, Map<String, Object> h, byte[] bytes) {
+        Params d = Params.defaults();
+        Params p = new Params(((Number) h.get("dModel")).intValue(), ((Number) h.get("layers")).intValue(),
+                ((Number) h.get("heads")).intValue(), d.epochs(), d.batch(), d.lr(), d.patience(), d.seed(), d.maxTrainSeconds(), d.threads());
+        double[] w = PredictorArtifact.doubles(h.get("baseWeights"));
+        float[] mean = floats(PredictorArtifact.doubles(h.get("tokenMean")));
+        float[] std = floats(PredictorArtifact.doubles(h.get("tokenStd")));
+        if (mean.length != DIM || std.length != DIM || w.length != LinearBase.COLUMNS.length + 1) throw PredictorArtifact.corrupt("transformer normalisation has the wrong size");
+        configureEngine(d.threads());
+        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        SequentialBlock b = build(p);
+        b.setInitializer(new XavierInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
+        b.initialize(manager, DataType.FLOAT32, new Shape(1, 1, DIM));
+        try {
+            b.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            manager.close();
+            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: transformer parameters do not load: " + e.getMessage(), e);
+        }
+        return new TransformerPredictor(kind, version, p, w, mean, std, manager, b, bytes);
+    }
+
+    private static float[] floats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
+    static TransformerPredictor train(String kind, List<Sample> train, List<Sample> valid, Params p) {
+        configureEngine(p.threads());
+        Engine.getEngine("PyTorch").setRandomSeed((int) p.seed());
+        List<double[]> aggs = new ArrayList<>();
+        double[] y = new double[train.size()];
+        for (int i = 0; i < y.length; i++) { aggs.add(train.get(i).features().aggregates()); y[i] = train.get(i).latencyNs(); }
+        double[] w = LinearBase.fit(aggs, y);
+        // Token normalisation over the training segments.
+        double[] s1 = new double[DIM], s2 = new double[DIM];
+        long count = 0;
+        for (Sample s : train) for (float[] t : s.features().tokens()) {
+            for (int d = 0; d < DIM; d++) { s1[d] += t[d]; s2[d] += (double) t[d] * t[d]; }
+            count++;
+        }
+        float[] mean = new float[DIM], std = new float[DIM];
+        for (int d = 0; d < DIM; d++) {
+            mean[d] = (float) (s1[d] / count);
+            std[d] = (float) Math.max(1e-3, Math.sqrt(Math.max(0, s2[d] / count - mean[d] * (double) mean[d])));
+        }
+        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        SequentialBlock b = build(p);
+        b.setInitializer(new XavierInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
+        b.initialize(manager, DataType.FLOAT32, new Shape(1, 1, DIM));
+        Optimizer adam = Adam.builder().optLearningRateTracker(Tracker.fixed((float) p.lr())).build();
+        List<List<Sample>> batches = batches(train, p.batch());
+        List<List<Sample>> vbatches = batches(valid, 512);
+        Random rnd = new Random(p.seed());
+        long deadline = System.nanoTime() + p.maxTrainSeconds() * 1_000_000_000L;
+        double bestVal = Double.MAX_VALUE;
+        byte[] best = null;
+        int bad = 0;
+        ParameterStore ps = new ParameterStore(manager, false);
+        ps.setParameterServer(new ai.djl.training.LocalParameterServer(adam), new Device[] {Device.cpu()});
+        for (int epoch = 0; epoch < p.epochs() && System.nanoTime() < deadline; epoch++) {
+            java.util.Collections.shuffle(batches, rnd);
+            for (List<Sample> bt : batches) {
+                if (System.nanoTime() > deadline) break;
+                try (NDManager m = manager.newSubManager()) {
+                    NDArray x = tokens(m, features(bt), bt.get(0).features().length(), mean, std);
+                    NDArray target = m.create(residuals(bt, w), new Shape(bt.size(), 1));
+                    try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        NDArray pred = b.forward(ps, new NDList(x), true).singletonOrThrow();
+                        NDArray loss = pred.sub(target).square().mean();
+                        gc.backward(loss);
+                    }
+                    ps.updateAllParameters();
+                }
+            }
+            double val = validationLoss(b, manager, vbatches, w, mean, std);
+            if (val < bestVal - 1e-6) {
+                bestVal = val;
+                best = save(b);
+                bad = 0;
+            } else if (++bad >= p.patience()) {
+                break;
+            }
+        }
+        if (best == null) best = save(b);
+        try {
+            b.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(best)));
+        } catch (IOException | MalformedModelException e) {
+            throw new PredictorException(PredictorException.Kind.FAILED, "could not restore the best epoch: " + e.getMessage(), e);
+        }
+        return new TransformerPredictor(kind, 0, p, w, mean, std, manager, b, best);
+    }
+
+    private static double validationLoss(SequentialBlock b, NDManager manager, List<List<Sample>> vbatches, double[] w, float[] mean, float[] std) {
+        double se = 0;
+        long n = 0;
+        try (NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            for (List<Sample> bt : vbatches) {
+                NDArray x = tokens(m, features(bt), bt.get(0).features().length(), mean, std);
+                float[] r = b.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                float[] t = residuals(bt, w);
+                for (int i = 0; i < r.length; i++) { se += (r[i] - t[i]) * (double) (r[i] - t[i]); n++; }
+            }
+        }
+        return n == 0 ? 0 : se / n;
+    }
+
+    private static byte[] save(SequentialBlock b) {
+        try {
+            ByteArrayOutputStream bo = new ByteArrayOutputStream();
+            b.saveParameters(new DataOutputStream(bo));
+            return bo.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static float[] residuals(List<Sample> bt, double[] w) {
+        float[] r = new float[bt.size()];
+        double[] agg = new double[SegmentAggregates.featureCount()];
+        for (int i = 0; i < r.length; i++) {
+            Sample s = bt.get(i);
+            r[i] = (float) (Math.log(s.latencyNs()) - Math.log(LinearBase.predict(w, s.features().aggregates(agg))));
+        }
+        return r;
+    }
+
+    private static List<SegmentFeatures> features(List<Sample> s) { return PredictorTrainer.features(s); }
+
+    /** Batches of equal segment length (at most {@code size} each), in a fixed order. */
+    static List<List<Sample>> batches(List<Sample> samples, int size) {
+        Map<Integer, List<Sample>> byLen = new TreeMap<>();
+        for (Sample s : samples) byLen.computeIfAbsent(s.features().length(), k -> new ArrayList<>()).add(s);
+        List<List<Sample>> out = new ArrayList<>();
+        for (List<Sample> l : byLen.values()) for (int i = 0; i < l.size(); i += size) out.add(new ArrayList<>(l.subList(i, Math.min(l.size(), i + size))));
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package io.pipefarm.coordinator.predictor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pipefarm.model.features.ModelFeatures;
+import io.pipefarm.model.features.SegmentFeatures;
+import io.pipefarm.model.zoo.ModelZoo;
+import io.pipefarm.model.zoo.NasBenchSampler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class XgbPredictorTest {
+
+    /** Synthetic additive latency: a stand-in for a device (the real bench uses the simulator in cli). */
+    static List<Sample> data(int nets, int perNet, long seed) {
+        List<Sample> out = new ArrayList<>();
+        Random r = new Random(seed);
+        var specs = NasBenchSampler.sample(nets, seed);
+        for (int k = 0; k < specs.size(); k++) {
+            ModelFeatures mf = ModelFeatures.of(ModelZoo.nasbench(specs.get(k)));
+            int n = mf.size();
+            for (int s = 0; s < perNet; s++) {
+                int i = r.nextInt(n), j = i + 1 + r.nextInt(n - i);
+                SegmentFeatures f = mf.segment(i, j);
+                double[] a = f.aggregates();
+                double ns = 50_000 + 2_000 * a[0] + a[11] / 2e3 + a[18] / 300 + a[9] / 100;
+                out.add(new Sample("net" + k, "k" + k + "-" + i + "-" + j, f, ns));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void trainsPredictsAndRoundTripsThroughItsArtifact() {
+        List<Sample> d = data(12, 60, 1);
+        PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
+        try (PredictorTrainer t = new PredictorTrainer(opt)) {
+            PredictorTrainer.Result r = t.trainAsync("sim-edgetpu-usb", d, null).join();
+            assertEquals(XgbPredictor.FAMILY, r.best().family());
+            Metrics m = r.best().heldOut();
+            assertTrue(m.mape() < 5, "held-out " + m);
+            byte[] art = PredictorArtifact.write(r.best().predictor(), m.toMap(), r.data());
+            LatencyPredictor back = PredictorArtifact.read(art);
+            assertEquals("sim-edgetpu-usb", back.deviceKind());
+            List<SegmentFeatures> fs = PredictorTrainer.features(r.heldOut());
+            assertArrayEquals(r.best().predictor().predictNanos(fs), back.predictNanos(fs), 1e-6);
+            assertEquals(m.mape(), ((Number) PredictorArtifact.header(art).metrics().get("mape")).doubleValue(), 1e-12);
+        }
+    }
+
+    @Test
+    void tooLittleDataSaysHowMuchOfWhichKind() {
+        List<Sample> d = data(2, 5, 2);
+        try (PredictorTrainer t = new PredictorTrainer(PredictorTrainer.Options.defaults())) {
+            PredictorException e = assertThrows(PredictorException.class, () -> t.train("edgetpu-usb", d, null));
+            assertEquals(PredictorException.Kind.TOO_LITTLE_DATA, e.kind());
+            assertTrue(e.getMessage().contains("edgetpu-usb") && e.getMessage().contains("200"), e.getMessage());
+        }
+    }
+
+    @Test
+    void corruptArtifactsAreRefused() {
+        for (byte[] bad : new byte[][] {new byte[0], "not a zip at all".getBytes(), new byte[] {'P', 'K', 3, 4, 0, 0}}) {
+            PredictorException e = assertThrows(PredictorException.class, () -> PredictorArtifact.read(bad));
+            assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
+        }
+    }
+
+    @Test
+    void metricsAreRight() {
+        Metrics m = Metrics.of(new double[] {110, 200, 270}, new double[] {100, 200, 300});
+        assertEquals(3, m.n());
+        assertEquals(100 * (0.1 + 0 + 0.1) / 3, m.mape(), 1e-9);
+        assertEquals(1.0, m.acc10(), 1e-12);
+        assertEquals(1.0, m.spearman(), 1e-12);
+        assertTrue(Map.of().isEmpty());
+    }
+}
