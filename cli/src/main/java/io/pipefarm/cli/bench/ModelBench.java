@@ -1,5 +1,7 @@
 package io.pipefarm.cli.bench;
 
+import io.pipefarm.model.features.SegmentAggregates;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pipefarm.cli.BaseCommand;
