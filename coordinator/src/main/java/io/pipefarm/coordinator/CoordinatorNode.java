@@ -45,6 +45,7 @@ public final class CoordinatorNode implements AutoCloseable {
     private final FarmStore store;
     private final ActorRef<ToCoordinator> coordinator;
     private final ServerBinding binding;
+    private CampaignPlanner planner;
     private final ExecutorService blocking;
 
     private CoordinatorNode(Settings s, CampaignPlanner.ModelResolver models, CampaignPlanner.SegmentWriter writer,
@@ -58,7 +59,7 @@ public final class CoordinatorNode implements AutoCloseable {
         });
         try {
             // Bind HTTP first: the coordinator hands out blob URLs on the bound port.
-            CampaignPlanner planner = new CampaignPlanner(store, models, writer, builtInKinds);
+            this.planner = new CampaignPlanner(store, models, writer, builtInKinds);
             ActorRef<ToCoordinator>[] proxyHolder = newHolder();
             FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList);
             this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes(system.settings().config().getString("pipefarm.http.token")))
@@ -110,6 +111,13 @@ public final class CoordinatorNode implements AutoCloseable {
     public ActorSystem<Void> system() { return system; }
     public FarmStore store() { return store; }
     public ActorRef<ToCoordinator> coordinator() { return coordinator; }
+    public CampaignPlanner planner() { return planner; }
+
+    /** Tells the coordinator singleton that jobs were enqueued outside the HTTP API. */
+    public void queueChanged(String reason) {
+        coordinator.tell(ToCoordinator.newBuilder().setQueueChanged(io.pipefarm.proto.cluster.QueueChanged.newBuilder().setReason(reason)).build());
+    }
+
     public int httpPort() { return binding.localAddress().getPort(); }
     public String httpUrl() { return "http://" + binding.localAddress().getHostString() + ":" + httpPort(); }
 

@@ -14,6 +14,13 @@ import io.pipefarm.coordinator.store.CampaignStore;
 import io.pipefarm.coordinator.store.Database;
 import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
+import io.pipefarm.coordinator.partition.PartitionResult;
+import io.pipefarm.coordinator.predictor.Metrics;
+import io.pipefarm.coordinator.predictor.PredictorTrainer;
+import io.pipefarm.coordinator.predictor.Sample;
+import io.pipefarm.model.zoo.CellSpecJson;
+import io.pipefarm.model.zoo.NasBenchSampler;
+import java.util.Set;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +40,10 @@ import picocli.CommandLine.Option;
  * {@code pipefarm demo}: the whole loop that exists so far, in one process. A coordinator with an
  * embedded H2 store under {@code ./pipefarm-data}, an agent with 4 simulated Edge TPUs and an agent
  * with the real TFLite CPU runtime join one loopback cluster; a campaign over a few zoo models runs
- * with a live progress bar; a summary table shows what was measured.
+ * with a live progress bar; a summary table shows what was measured. Then a second campaign profiles
+ * NASBench-101 cells, a latency predictor is trained from the stored profiles, and a hybrid partition
+ * search splits a model over simulated Edge TPUs, verifying its best candidates on the farm's devices;
+ * the partition is printed and written out.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run a coordinator, 4 simulated Edge TPUs and a CPU agent in one process and profile a few zoo models.")
@@ -49,12 +59,19 @@ public final class DemoCommand implements Callable<Integer> {
     int httpPort;
     @Option(names = "--no-cpu", description = "leave out the TFLite CPU agent")
     boolean noCpu;
+    @Option(names = "--nasbench", defaultValue = "16", description = "NASBench-101 networks profiled to train the predictor (default ${DEFAULT-VALUE})")
+    int nasbenchNets;
+    @Option(names = "--partition", defaultValue = "mobilenet_v2", description = "model the hybrid partition search splits (default ${DEFAULT-VALUE})")
+    String partitionModel;
+    @Option(names = "--tpus", defaultValue = "3", description = "simulated Edge TPUs in the pipeline (default ${DEFAULT-VALUE})")
+    int tpus;
     @Option(names = "--json", description = "print the summary as one JSON object")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = new PrintWriter(System.out, true);
+        FarmLogs.quiet();
         int clusterPort = FarmPorts.isFree(2551) ? 2551 : FarmPorts.free();
         int http = FarmPorts.isFree(httpPort) ? httpPort : 0;
         List<AutoCloseable> nodes = new ArrayList<>();
@@ -85,16 +102,48 @@ public final class DemoCommand implements Callable<Integer> {
             String body = Json.compact(Map.of("name", "demo-" + System.currentTimeMillis(), "models", models, "kinds", kinds,
                     "cuts", Map.of("mode", "random", "count", segmentations, "stages", 3, "seed", 7),
                     "spec", Map.of("warmupRuns", 1, "timedRuns", 10), "reprofile", true));
-            HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(coordinator.httpUrl() + "/api/campaigns"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (resp.statusCode() != 201) throw new IllegalStateException("campaign refused: " + resp.body());
-            JsonNode created = Json.MAPPER.readTree(resp.body());
-            long id = created.path("created").path("campaignId").asLong();
-            say(out, "campaign " + id + ": " + created.path("created").path("jobsEnqueued").asInt() + " jobs over " + models + " on " + kinds);
+            long id = startCampaign(coordinator, Json.MAPPER.readValue(body, Map.class), out, models + " on " + kinds);
             CampaignStore.Status s = follow(coordinator, id, out);
-            printSummary(coordinator, id, s, kinds, out);
+            Map<String, Object> summary = printSummary(coordinator, id, s, kinds, out);
+
+            // Training data for the predictor: NASBench-101 cells on the simulated Edge TPUs.
+            String tpu = "sim-edgetpu-usb";
+            List<String> cells = NasBenchSampler.sample(nasbenchNets, 11).stream().map(c -> "nasbench:" + CellSpecJson.toJson(c)).toList();
+            long id2 = startCampaign(coordinator, Map.of("name", "demo-nasbench-" + System.currentTimeMillis(), "models", cells,
+                    "kinds", List.of(tpu), "cuts", Map.of("mode", "random", "count", 4, "stages", 4, "seed", 3),
+                    "spec", Map.of("warmupRuns", 1, "timedRuns", 10)), out, cells.size() + " NASBench-101 networks on " + tpu);
+            CampaignStore.Status s2 = follow(coordinator, id2, out);
+
+            // Train the latency predictor from what the farm stored, holding out whole architectures.
+            List<Sample> samples = DemoLoop.samples(coordinator, tpu);
+            Set<String> heldOut = new java.util.TreeSet<>();
+            for (String ref : cells.subList(Math.max(0, cells.size() - 3), cells.size())) heldOut.add(FarmWiring.resolve(ref).name());
+            PredictorTrainer.Result trained = DemoLoop.train(tpu, samples, heldOut);
+            if (trained.best() == null || !trained.best().ok()) {
+                throw new IllegalStateException("predictor training failed: " + trained.families());
+            }
+            Metrics m = trained.best().heldOut();
+            say(out, String.format("%npredictor %s for %s trained on %d profiles; on %d held-out segments of %s: "
+                            + "MAPE %.1f%%, within +-10%%: %.0f%%, Spearman %.3f", trained.best().family(), tpu, samples.size(),
+                    m.n(), heldOut, m.mape(), 100 * m.acc10(), m.spearman()));
+
+            // Hybrid partition search: predict every candidate, have the farm profile only the few that matter.
+            PartitionResult r = DemoLoop.hybrid(coordinator, partitionModel, tpus, tpu, trained.best().predictor());
+            Path outDir = DemoLoop.write(data.resolve("partition-" + partitionModel), partitionModel, r, trained.best().family());
+            say(out, String.format("%nhybrid partition of %s over %d x %s: cuts %s, bottleneck %.3f ms (%.0f inferences/s), "
+                            + "end to end %.3f ms; profiled %d segments on the farm", partitionModel, tpus, tpu,
+                    java.util.Arrays.toString(r.cuts()), r.bottleneckNs() / 1e6, r.throughputPerSec(), r.endToEndNs() / 1e6,
+                    r.cost().segmentsProfiled()));
+            if (!json) out.print(DemoLoop.stageTable(r));
+            say(out, "partition written to " + outDir.toAbsolutePath() + " (segment .tflite files, partition.json, stages.svg)");
             say(out, "data kept in " + data.toAbsolutePath() + " (profiles in H2; segment blobs stored by SHA-256 key)");
+            if (json) {
+                summary.put("trainingCampaign", Map.of("id", id2, "done", s2.count(JobState.DONE), "failed", s2.count(JobState.FAILED)));
+                summary.put("predictor", Map.of("family", trained.best().family(), "profiles", samples.size(), "heldOut", m.toMap()));
+                summary.put("partition", Map.of("model", partitionModel, "tpus", tpus, "cuts", r.cuts(), "bottleneckMs", r.bottleneckNs() / 1e6,
+                        "segmentsProfiled", r.cost().segmentsProfiled(), "dir", outDir.toAbsolutePath().toString()));
+                out.println(Json.compact(summary));
+            }
             return s.count(JobState.DONE) > 0 ? 0 : 1;
         } finally {
             for (int i = nodes.size() - 1; i >= 0; i--) {
@@ -105,6 +154,20 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** Starts a campaign through the HTTP API, as a user would. */
+    private long startCampaign(CoordinatorNode coordinator, Map<?, ?> request, PrintWriter out, String what) throws Exception {
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(coordinator.httpUrl() + "/api/campaigns"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.compact(request))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 201) throw new IllegalStateException("campaign refused: " + resp.body());
+        JsonNode created = Json.MAPPER.readTree(resp.body());
+        long id = created.path("created").path("campaignId").asLong();
+        say(out, "\ncampaign " + id + ": " + created.path("created").path("jobsEnqueued").asInt() + " jobs over " + what
+                + (created.path("created").path("skippedProfiled").asInt() > 0
+                        ? " (" + created.path("created").path("skippedProfiled").asInt() + " already profiled)" : ""));
+        return id;
     }
 
     private void say(PrintWriter out, String line) {
@@ -142,7 +205,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void printSummary(CoordinatorNode c, long id, CampaignStore.Status s, List<String> kinds, PrintWriter out) {
+    private Map<String, Object> printSummary(CoordinatorNode c, long id, CampaignStore.Status s, List<String> kinds, PrintWriter out) {
         Table t = new Table("model", "kind", "segments profiled", "median ms per segment (min..max)");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String model : models) {
@@ -166,18 +229,17 @@ public final class DemoCommand implements Callable<Integer> {
                 rows.add(r);
             }
         }
-        if (json) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("campaign", id);
-            o.put("total", s.total());
-            o.put("done", s.count(JobState.DONE));
-            o.put("failed", s.count(JobState.FAILED));
-            o.put("rows", rows);
-            out.println(Json.compact(o));
-        } else {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("campaign", id);
+        o.put("total", s.total());
+        o.put("done", s.count(JobState.DONE));
+        o.put("failed", s.count(JobState.FAILED));
+        o.put("rows", rows);
+        if (!json) {
             out.println();
             out.print(t.render());
             out.printf("%d jobs: %d done, %d failed%n", s.total(), s.count(JobState.DONE), s.count(JobState.FAILED));
         }
+        return o;
     }
 }

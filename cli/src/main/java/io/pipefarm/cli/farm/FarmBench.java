@@ -49,6 +49,7 @@ public final class FarmBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("pipefarm-bench-farm");
+        FarmLogs.quiet();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("devices", devices);
         result.put("agents", agents);

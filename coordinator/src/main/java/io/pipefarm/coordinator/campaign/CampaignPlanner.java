@@ -80,7 +80,9 @@ public final class CampaignPlanner {
         Set<String> keys = new LinkedHashSet<>();
         for (int m = 0; m < graphs.size(); m++) {
             Graph g = graphs.get(m);
-            String source = abbreviate(req.models().get(m));
+            // The full reference, so that the model can be rebuilt from the store (e.g. to train on it).
+            String ref = req.models().get(m);
+            String source = ref.length() <= 1024 ? ref : abbreviate(ref);
             long modelId = store.models().byName(g.name()).map(x -> x.id())
                     .orElseGet(() -> store.models().add(g.name(), source, g.size(), now));
             // Stored in batches of bounded bytes: one durable commit per batch, not per segment.
@@ -121,6 +123,14 @@ public final class CampaignPlanner {
                     prev = x;
                 }
                 out.add(new int[] {prev, n});
+        } else if (cuts instanceof CampaignRequest.Cuts.Ranges rs) {
+            if (rs.ranges().length == 0) throw StoreException.badInput("the segment list is empty");
+            for (int[] r : rs.ranges()) {
+                if (r.length != 2 || r[0] < 0 || r[1] > n || r[0] >= r[1]) {
+                    throw StoreException.badInput("segment " + Arrays.toString(r) + " is not a range [i, j) with 0 <= i < j <= " + n + " of " + g.name());
+                }
+                out.add(new int[] {r[0], r[1]});
+            }
         } else if (cuts instanceof CampaignRequest.Cuts.Random r) {
                 if (r.count() <= 0) throw StoreException.badInput("random cuts need count >= 1");
                 if (r.stages() < 2 || r.stages() > n) throw StoreException.badInput("random cuts need 2 <= stages <= " + n + " for " + g.name());

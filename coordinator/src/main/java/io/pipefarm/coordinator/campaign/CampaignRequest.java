@@ -24,6 +24,15 @@ public record CampaignRequest(String name, List<String> models, Cuts cuts, List<
             @Override public int[] cuts() { return cuts.clone(); }
         }
 
+        /** Exactly these segments [i, j) (e.g. the ones a partition search wants measured). */
+        record Ranges(int[][] ranges) implements Cuts {
+            public Ranges {
+                int[][] copy = new int[ranges.length][];
+                for (int k = 0; k < ranges.length; k++) copy[k] = ranges[k].clone();
+                ranges = copy;
+            }
+        }
+
         /** {@code count} random segmentations into {@code stages} stages each, seeded. */
         record Random(int count, int stages, long seed) implements Cuts {}
     }

@@ -55,8 +55,21 @@ public final class CampaignSpecs {
                     }
                     yield new CampaignRequest.Cuts.Given(xs);
                 }
+                case "ranges" -> {
+                    JsonNode arr = c.get("ranges");
+                    if (arr == null || !arr.isArray()) throw StoreException.badInput("cuts mode 'ranges' needs a 'ranges' array of [i, j] pairs");
+                    int[][] rs = new int[arr.size()][];
+                    for (int i = 0; i < rs.length; i++) {
+                        JsonNode r = arr.get(i);
+                        if (!r.isArray() || r.size() != 2 || !r.get(0).canConvertToInt() || !r.get(1).canConvertToInt()) {
+                            throw StoreException.badInput("segment '" + r + "' is not an [i, j] pair");
+                        }
+                        rs[i] = new int[] {r.get(0).asInt(), r.get(1).asInt()};
+                    }
+                    yield new CampaignRequest.Cuts.Ranges(rs);
+                }
                 case "random" -> new CampaignRequest.Cuts.Random(c.path("count").asInt(3), c.path("stages").asInt(3), c.path("seed").asLong(1));
-                default -> throw StoreException.badInput("unknown cuts mode '" + mode + "'; use all, given or random");
+                default -> throw StoreException.badInput("unknown cuts mode '" + mode + "'; use all, given, ranges or random");
             };
         }
         ProfileSpec spec = defaultSpec();
@@ -94,6 +107,10 @@ public final class CampaignSpecs {
             c.put("mode", "given");
             ArrayNode xs = c.putArray("cuts");
             for (int x : g.cuts()) xs.add(x);
+        } else if (r.cuts() instanceof CampaignRequest.Cuts.Ranges rs) {
+            c.put("mode", "ranges");
+            ArrayNode xs = c.putArray("ranges");
+            for (int[] x : rs.ranges()) xs.addArray().add(x[0]).add(x[1]);
         } else if (r.cuts() instanceof CampaignRequest.Cuts.Random rr) {
             c.put("mode", "random").put("count", rr.count()).put("stages", rr.stages()).put("seed", rr.seed());
         }

@@ -125,6 +125,7 @@ public final class XgbPredictor implements LatencyPredictor {
             params.put("seed", p.seed());
             params.put("eval_metric", "rmse");
             params.put("verbosity", 0);
+            params.put("verbose_eval", "false"); // no per-round evaluation lines on stdout
             Map<String, DMatrix> watches = new java.util.LinkedHashMap<>();
             watches.put("train", dtrain);
             watches.put("val", dval);
