@@ -164,7 +164,8 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
         long started = System.currentTimeMillis();
         RunOutcome outcome;
         try {
-            byte[] bytes = blobs.get(job.getSegmentKey(), job.getBlobUrl());
+            byte[] bytes = job.getBlob().isEmpty() ? blobs.get(job.getSegmentKey(), job.getBlobUrl())
+                    : BlobCache.verified(job.getSegmentKey(), job.getBlob().toByteArray());
             outcome = runtime.profile(device, job.getSegmentKey(), bytes, job.getSpec());
         } catch (BlobCache.BlobException e) {
             outcome = new RunOutcome.Failed(e.badContent() ? ErrorKind.ERROR_KIND_BAD_INPUT : ErrorKind.ERROR_KIND_UNAVAILABLE, e.getMessage());

@@ -47,6 +47,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final ServerBinding binding;
     private CampaignPlanner planner;
     private final ExecutorService blocking;
+    private io.pipefarm.coordinator.partitioning.PartitionService partitions;
+    private io.pipefarm.coordinator.predictor.PredictorService predictors;
 
     private CoordinatorNode(Settings s, CampaignPlanner.ModelResolver models, CampaignPlanner.SegmentWriter writer,
                             Set<String> builtInKinds, Supplier<List<FarmHttpApi.ModelEntry>> modelList) {
@@ -60,6 +62,9 @@ public final class CoordinatorNode implements AutoCloseable {
         try {
             // Bind HTTP first: the coordinator hands out blob URLs on the bound port.
             this.planner = new CampaignPlanner(store, models, writer, builtInKinds);
+            this.partitions = new io.pipefarm.coordinator.partitioning.PartitionService(store, planner, models, writer, this::queueChanged, 2, Duration.ofMinutes(2))
+                    .usePredictors(kind -> predictors.predictor(kind)); // the serving predictor of the kind (PredictorService)
+            this.predictors = io.pipefarm.coordinator.predictor.PredictorService.start(store, system.settings().config(), models::resolve);
             ActorRef<ToCoordinator>[] proxyHolder = newHolder();
             FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList);
             this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes(system.settings().config().getString("pipefarm.http.token")))
@@ -67,7 +72,7 @@ public final class CoordinatorNode implements AutoCloseable {
             int httpPort = binding.localAddress().getPort();
             Map<Long, ProfileSpec> specs = new ConcurrentHashMap<>();
             FarmCoordinator.Settings fs = new FarmCoordinator.Settings(s.leaseDuration(), Duration.ofSeconds(1),
-                    Duration.ofSeconds(2), Duration.ofSeconds(30), s.blobBaseUrl(httpPort));
+                    Duration.ofSeconds(2), Duration.ofSeconds(30), s.blobBaseUrl(httpPort), 256 * 1024);
             this.coordinator = ClusterSingleton.get(system).init(
                     SingletonActor.of(FarmCoordinator.create(store, fs,
                                     id -> specs.computeIfAbsent(id, k -> CampaignSpecs.specOf(store.campaigns().spec(k)))), "coordinator")
@@ -112,6 +117,7 @@ public final class CoordinatorNode implements AutoCloseable {
     public FarmStore store() { return store; }
     public ActorRef<ToCoordinator> coordinator() { return coordinator; }
     public CampaignPlanner planner() { return planner; }
+    public io.pipefarm.coordinator.partitioning.PartitionService partitions() { return partitions; }
 
     /** Tells the coordinator singleton that jobs were enqueued outside the HTTP API. */
     public void queueChanged(String reason) {
@@ -136,6 +142,8 @@ public final class CoordinatorNode implements AutoCloseable {
                 // shutting down anyway
             }
         }
+        if (predictors != null) predictors.close();
+        if (partitions != null) partitions.close();
         if (blocking != null) blocking.shutdownNow();
         store.close();
     }

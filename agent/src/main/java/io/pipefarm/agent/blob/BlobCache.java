@@ -104,6 +104,13 @@ public final class BlobCache {
         }
     }
 
+    /** {@code bytes} if their SHA-256 is {@code key} (a blob that came inline with its job). */
+    public static byte[] verified(String key, byte[] bytes) throws BlobException {
+        String got = sha256(bytes);
+        if (!got.equals(key)) throw new BlobException("inline blob for " + key + " has SHA-256 " + got + " (" + bytes.length + " bytes)", true);
+        return bytes;
+    }
+
     public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

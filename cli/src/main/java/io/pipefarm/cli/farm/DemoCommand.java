@@ -15,9 +15,7 @@ import io.pipefarm.coordinator.store.Database;
 import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
 import io.pipefarm.coordinator.partition.PartitionResult;
-import io.pipefarm.coordinator.predictor.Metrics;
-import io.pipefarm.coordinator.predictor.PredictorTrainer;
-import io.pipefarm.coordinator.predictor.Sample;
+import io.pipefarm.coordinator.partitioning.Descriptors;
 import io.pipefarm.model.zoo.CellSpecJson;
 import io.pipefarm.model.zoo.NasBenchSampler;
 import java.util.Set;
@@ -114,34 +112,43 @@ public final class DemoCommand implements Callable<Integer> {
                     "spec", Map.of("warmupRuns", 1, "timedRuns", 10)), out, cells.size() + " NASBench-101 networks on " + tpu);
             CampaignStore.Status s2 = follow(coordinator, id2, out);
 
-            // Train the latency predictor from what the farm stored, holding out whole architectures.
-            List<Sample> samples = DemoLoop.samples(coordinator, tpu);
-            Set<String> heldOut = new java.util.TreeSet<>();
-            for (String ref : cells.subList(Math.max(0, cells.size() - 3), cells.size())) heldOut.add(FarmWiring.resolve(ref).name());
-            PredictorTrainer.Result trained = DemoLoop.train(tpu, samples, heldOut);
-            if (trained.best() == null || !trained.best().ok()) {
-                throw new IllegalStateException("predictor training failed: " + trained.families());
+            // Train the latency predictor from what the farm stored (the coordinator holds out whole
+            // architectures and serves the new version only if it beats the serving one).
+            JsonNode job = postJson(coordinator.httpUrl() + "/api/predictors/train", Map.of("kind", tpu, "waitSeconds", 600));
+            if (!"done".equals(job.path("state").asText())) {
+                throw new IllegalStateException("predictor training did not finish: " + job.path("message").asText(job.toString()));
             }
-            Metrics m = trained.best().heldOut();
-            say(out, String.format("%npredictor %s for %s trained on %d profiles; on %d held-out segments of %s: "
-                            + "MAPE %.1f%%, within +-10%%: %.0f%%, Spearman %.3f", trained.best().family(), tpu, samples.size(),
-                    m.n(), heldOut, m.mape(), 100 * m.acc10(), m.spearman()));
+            JsonNode trained = job.path("result");
+            JsonNode m = trained.path("metrics");
+            say(out, String.format("%npredictor %s v%d for %s %s; on %d held-out segments: MAPE %.1f%%, within +-10%%: %.0f%%, Spearman %.3f",
+                    trained.path("family").asText(), trained.path("version").asInt(), tpu,
+                    trained.path("promoted").asBoolean() ? "trained and now serving" : "trained (the serving version stays: " + trained.path("reason").asText() + ")",
+                    m.path("n").asInt(), m.path("mape").asDouble(), 100 * m.path("acc10").asDouble(), m.path("spearman").asDouble()));
 
-            // Hybrid partition search: predict every candidate, have the farm profile only the few that matter.
-            PartitionResult r = DemoLoop.hybrid(coordinator, partitionModel, tpus, tpu, trained.best().predictor());
-            Path outDir = DemoLoop.write(data.resolve("partition-" + partitionModel), partitionModel, r, trained.best().family());
-            say(out, String.format("%nhybrid partition of %s over %d x %s: cuts %s, bottleneck %.3f ms (%.0f inferences/s), "
-                            + "end to end %.3f ms; profiled %d segments on the farm", partitionModel, tpus, tpu,
+            // Hybrid partition search through the coordinator: predict every candidate, have the farm's
+            // devices profile only the few that matter.
+            JsonNode submitted = postJson(coordinator.httpUrl() + "/api/partitions",
+                    Map.of("model", partitionModel, "tpus", tpus, "method", "hybrid", "kind", tpu));
+            long pid = submitted.path("id").asLong();
+            JsonNode done = awaitPartition(coordinator.httpUrl(), pid);
+            PartitionResult r = Descriptors.result(Descriptors.parseJson(done.path("result").toString()));
+            say(out, String.format("%nhybrid partition %d of %s over %d x %s: cuts %s, bottleneck %.3f ms (%.0f inferences/s), "
+                            + "end to end %.3f ms; profiled %d segments on the farm", pid, partitionModel, tpus, tpu,
                     java.util.Arrays.toString(r.cuts()), r.bottleneckNs() / 1e6, r.throughputPerSec(), r.endToEndNs() / 1e6,
                     r.cost().segmentsProfiled()));
             if (!json) out.print(DemoLoop.stageTable(r));
-            say(out, "partition written to " + outDir.toAbsolutePath() + " (segment .tflite files, partition.json, stages.svg)");
+            Path outDir = data.resolve("partition-" + partitionModel);
+            int fetched = new picocli.CommandLine(new io.pipefarm.cli.partition.PartitionFetchCommand())
+                    .setOut(json ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : out)
+                    .execute(String.valueOf(pid), "--out", outDir.toString(), "--url", coordinator.httpUrl());
+            if (fetched != 0) throw new IllegalStateException("could not fetch partition " + pid);
             say(out, "data kept in " + data.toAbsolutePath() + " (profiles in H2; segment blobs stored by SHA-256 key)");
             if (json) {
                 summary.put("trainingCampaign", Map.of("id", id2, "done", s2.count(JobState.DONE), "failed", s2.count(JobState.FAILED)));
-                summary.put("predictor", Map.of("family", trained.best().family(), "profiles", samples.size(), "heldOut", m.toMap()));
-                summary.put("partition", Map.of("model", partitionModel, "tpus", tpus, "cuts", r.cuts(), "bottleneckMs", r.bottleneckNs() / 1e6,
-                        "segmentsProfiled", r.cost().segmentsProfiled(), "dir", outDir.toAbsolutePath().toString()));
+                summary.put("predictor", Json.MAPPER.convertValue(trained, Map.class));
+                summary.put("partition", Map.of("id", pid, "model", partitionModel, "tpus", tpus, "cuts", r.cuts(),
+                        "bottleneckMs", r.bottleneckNs() / 1e6, "segmentsProfiled", r.cost().segmentsProfiled(),
+                        "dir", outDir.toAbsolutePath().toString()));
                 out.println(Json.compact(summary));
             }
             return s.count(JobState.DONE) > 0 ? 0 : 1;
@@ -153,6 +160,28 @@ public final class DemoCommand implements Callable<Integer> {
                     // shutting down
                 }
             }
+        }
+    }
+
+    private static JsonNode postJson(String url, Map<String, ?> body) throws Exception {
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.compact(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() >= 300) throw new IllegalStateException(url + " answered " + resp.statusCode() + ": " + resp.body());
+        return Json.MAPPER.readTree(resp.body());
+    }
+
+    private static JsonNode awaitPartition(String base, long id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        HttpClient http = HttpClient.newHttpClient();
+        while (true) {
+            JsonNode st = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/partitions/" + id)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            String state = st.path("state").asText();
+            if (state.equals("done")) return st;
+            if (state.equals("failed")) throw new IllegalStateException("partition search " + id + " failed: " + st.path("error").asText());
+            if (System.nanoTime() > deadline) throw new IllegalStateException("partition search " + id + " still running after 10 minutes");
+            Thread.sleep(200);
         }
     }
 

@@ -5,7 +5,14 @@ import io.pipefarm.agent.sim.EdgeTpuSimulator;
 import io.pipefarm.cli.BaseCommand;
 import io.pipefarm.cli.CliException;
 import io.pipefarm.cli.ui.Table;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pipefarm.cli.remote.FarmClient;
+import io.pipefarm.cli.ui.Json;
 import io.pipefarm.coordinator.partition.Method;
+import io.pipefarm.coordinator.partitioning.Descriptors;
+import java.util.List;
 import io.pipefarm.coordinator.partition.PartitionConfig;
 import io.pipefarm.coordinator.partition.PartitionModel;
 import io.pipefarm.coordinator.partition.PartitionResult;
@@ -27,7 +34,9 @@ import picocli.CommandLine.Option;
  * stand-in predictor trained on the fly on NASBench-101 and FC training networks.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Partition a model over K Edge TPUs (standalone, against the simulated Edge TPU).",
+        description = {"Partition a model over K Edge TPUs: through the coordinator when one answers at --url / $PIPEFARM_URL",
+            "(or with --farm; profiles on the farm's devices, the farm's serving predictor), else standalone against the",
+            "simulated Edge TPU with a stand-in predictor. The output says which.",
             "Methods: exact, predict, hybrid, profile (Coral's partition_with_profiling), even (--num_segments), greedy, random."})
 public final class PartitionRunCommand extends BaseCommand {
     @Option(names = "--model", required = true, paramLabel = "M",
@@ -47,6 +56,18 @@ public final class PartitionRunCommand extends BaseCommand {
     @Option(names = "--out", paramLabel = "DIR", description = "write segment .tflite files, partition.json and stages.svg here")
     Path out;
 
+    @Option(names = "--url", paramLabel = "URL", description = "coordinator HTTP API (default: $PIPEFARM_URL or " + FarmClient.DEFAULT_URL + ")")
+    String url;
+
+    @Option(names = "--farm", description = "run through the coordinator (fail if none answers)")
+    boolean farm;
+
+    @Option(names = "--standalone", description = "run standalone against the simulator even if a coordinator answers")
+    boolean standalone;
+
+    @Option(names = "--wait", defaultValue = "900", paramLabel = "SECONDS", description = "farm: how long to wait for the search (default ${DEFAULT-VALUE})")
+    int waitSeconds;
+
     @Option(names = "--candidates", defaultValue = "8", description = "hybrid: candidates per round (default ${DEFAULT-VALUE})")
     int candidates;
 
@@ -64,8 +85,52 @@ public final class PartitionRunCommand extends BaseCommand {
 
     @Override
     protected int run() throws Exception {
-        Method m = Method.parse(method);
+        Method m;
+        try {
+            m = Method.parse(method);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
         if (tpus < 1) throw CliException.usage("--tpus must be >= 1, got " + tpus);
+        if (farm && standalone) throw CliException.usage("--farm and --standalone exclude each other");
+        String farmUrl = FarmClient.resolveUrl(url);
+        if (farm || (!standalone && PartitionRemote.reachable(farmUrl))) return runOnFarm(farmUrl, m);
+        return runStandalone(m);
+    }
+
+    /** Through the coordinator: POST /api/partitions, wait, print, and fetch the files with --out. */
+    private int runOnFarm(String farmUrl, Method m) throws Exception {
+        PartitionRemote remote = new PartitionRemote(farmUrl, java.time.Duration.ofSeconds(60));
+        if (!json) err().println("using the coordinator at " + remote.url());
+        JsonNode started = remote.start(model, tpus, m.id(), kind);
+        long id = started.path("id").asLong();
+        if (!json) err().println("partition " + id + " running (" + m.id() + " over " + tpus + " x " + kind + ")...");
+        JsonNode s = remote.await(id, java.time.Duration.ofSeconds(waitSeconds), x -> { });
+        if (!"done".equals(s.path("state").asText())) {
+            throw new CliException(CliException.FAILURE, "partition " + id + " failed on the coordinator: " + s.path("error").asText());
+        }
+        List<Path> files = out == null ? List.of() : remote.fetch(id, out);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("via", "coordinator");
+            o.put("url", remote.url());
+            o.set("partition", s);
+            if (out != null) {
+                ArrayNode a = o.putArray("files");
+                for (Path f : files) a.add(f.toString());
+            }
+            printJson(o);
+            return 0;
+        }
+        PartitionResult r = Descriptors.result(Descriptors.parseJson(Json.compact(s.path("result"))));
+        out().println("via the coordinator at " + remote.url() + ": partition " + id);
+        print(r, s.path("result").path("predictor").asText("none"), null,
+                "measured on the farm's " + kind + " devices (stored profiles, or campaigns for the missing ones)");
+        if (out != null) out().println("wrote " + files.size() + " files to " + out);
+        return 0;
+    }
+
+    private int runStandalone(Method m) throws Exception {
         if (!kind.toLowerCase(Locale.ROOT).startsWith("sim-")) {
             throw CliException.usage("standalone partition search runs against the simulated Edge TPU only (sim-edgetpu-usb or "
                     + "sim-edgetpu-pci); device kind '" + kind + "' needs a farm");
@@ -89,10 +154,13 @@ public final class PartitionRunCommand extends BaseCommand {
         PartitionResult r = new Partitioner(PartitionModel.of(g), tpus, cfg, predicted, measured).run(m);
         PartitionOutputs.Written w = out == null ? null : PartitionOutputs.write(out, g, r, predictorName);
         if (json) {
-            printJson(PartitionOutputs.descriptor(g, r, predictorName, w));
+            ObjectNode d = PartitionOutputs.descriptor(g, r, predictorName, w);
+            d.put("via", "standalone");
+            printJson(d);
             return 0;
         }
-        print(r, predictorName, w);
+        out().println("standalone (no coordinator used): simulated " + kind + ", stand-in predictor");
+        print(r, predictorName, w, "median of 10 simulated invokes");
         return 0;
     }
 
@@ -115,7 +183,7 @@ public final class PartitionRunCommand extends BaseCommand {
         return StandInPredictor.fit(sim.deviceKind(), cache, acc);
     }
 
-    private void print(PartitionResult r, String predictorName, PartitionOutputs.Written w) {
+    private void print(PartitionResult r, String predictorName, PartitionOutputs.Written w, String measuredHow) {
         var o = out();
         o.printf(Locale.ROOT, "%s over %d x %s, method %s: cuts %s%n", r.model(), r.stageCount(), r.deviceKind(), r.method(),
                 java.util.Arrays.toString(r.cuts()));
@@ -131,7 +199,7 @@ public final class PartitionRunCommand extends BaseCommand {
         PartitionResult.SearchCost c = r.cost();
         o.printf(Locale.ROOT, "search cost: %d segments profiled (%d probes), device time %.1f s, compute %.2f ms%n",
                 c.segmentsProfiled(), c.probes(), c.deviceTimeNs() / 1e9, c.computeNs() / 1e6);
-        o.println("measured = median of 10 simulated invokes; * = measured after the search, for this report only; predictor: " + predictorName);
+        o.println("measured = " + measuredHow + "; * = measured after the search, for this report only; predictor: " + predictorName);
         if (w != null) o.println("wrote " + w.files().size() + " files to " + w.dir());
     }
 }

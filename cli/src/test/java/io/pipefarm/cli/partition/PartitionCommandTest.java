@@ -16,7 +16,7 @@ class PartitionCommandTest {
 
     @Test
     void runWritesSegmentsDescriptorAndChart(@TempDir Path dir) throws Exception {
-        CliRun r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "3", "--method", "exact", "--out", dir.toString(), "--json");
+        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "3", "--method", "exact", "--out", dir.toString(), "--json");
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out());
         assertEquals("exact", j.get("method").asText());
@@ -39,17 +39,17 @@ class PartitionCommandTest {
 
     @Test
     void textOutputOfEvenAndProfile() {
-        CliRun r = CliRun.of("partition", "run", "--model", "fc:64,2020,4", "--tpus", "3", "--method", "even");
+        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "fc:64,2020,4", "--tpus", "3", "--method", "even");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("bottleneck"), r.out());
-        r = CliRun.of("partition", "run", "--model", "inception_v1", "--tpus", "2", "--method", "profile");
+        r = CliRun.of("partition", "run", "--standalone", "--model", "inception_v1", "--tpus", "2", "--method", "profile");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("segments profiled"), r.out());
     }
 
     @Test
     void hybridTrainsTheStandInPredictor() throws Exception {
-        CliRun r = CliRun.of("partition", "run", "--model", "mobilenet_v2", "--tpus", "2", "--method", "hybrid", "--json");
+        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "mobilenet_v2", "--tpus", "2", "--method", "hybrid", "--json");
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out());
         assertTrue(j.get("predictor").asText().contains("stand-in"));
@@ -59,19 +59,19 @@ class PartitionCommandTest {
 
     @Test
     void badInput() {
-        CliRun r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "2", "--method", "fastest");
+        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "2", "--method", "fastest");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("unknown partition method 'fastest'"), r.err());
-        r = CliRun.of("partition", "run", "--model", "fc:8,8,1", "--tpus", "9", "--method", "exact");
+        r = CliRun.of("partition", "run", "--standalone", "--model", "fc:8,8,1", "--tpus", "9", "--method", "exact");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("each stage needs at least one op"), r.err());
-        r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "0", "--method", "exact");
+        r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "0", "--method", "exact");
         assertEquals(2, r.code(), r.toString());
-        r = CliRun.of("partition", "run", "--model", "squeezenet", "--tpus", "2", "--kind", "edgetpu-usb");
+        r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "2", "--kind", "edgetpu-usb");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("needs a farm"), r.err());
-        r = CliRun.of("partition", "fetch", "7");
+        r = CliRun.of("partition", "fetch", "7", "--out", "unused-dir", "--url", "http://127.0.0.1:1");
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.err().contains("not available yet"), r.err());
+        assertTrue(r.err().contains("no coordinator at"), r.err());
     }
 }

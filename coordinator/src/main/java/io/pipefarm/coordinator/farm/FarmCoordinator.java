@@ -50,11 +50,15 @@ import org.apache.pekko.cluster.typed.Subscribe;
 public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
 
     /** Timing of leases and liveness checks. */
+    /**
+     * @param inlineBlobBytes segments up to this size travel inside the job message instead of being
+     *     fetched over HTTP (a round trip and a request per job saved on small segments)
+     */
     public record Settings(Duration leaseDuration, Duration tick, Duration heartbeat, Duration agentSilence,
-                           String blobBaseUrl) {
+                           String blobBaseUrl, int inlineBlobBytes) {
         public static Settings defaults(String blobBaseUrl) {
             return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
-                    blobBaseUrl);
+                    blobBaseUrl, 256 * 1024);
         }
     }
 
@@ -68,6 +72,13 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private final JobQueue jobs;
     private final Settings settings;
     private final ActorRefResolver resolver;
+    /** Resolved reply-to refs: resolving a path string per message is costly at thousands of jobs/s. */
+    private final Map<String, ActorRef<ToAgent>> refs = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ActorRef<ToAgent>> e) {
+            return size() > 4096;
+        }
+    };
     private final LongFunction<ProfileSpec> specOfCampaign;
     private final Map<String, AgentEntry> agents = new HashMap<>();
     /** Idle devices waiting for work, by device kind, in arrival order; key = agent/device. */
@@ -111,8 +122,15 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                 case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
                 case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
                 case RESULT -> onResult(msg.getResult());
-                case FLUSH_RESULTS -> flushResults();
-                case QUEUE_CHANGED -> serveParked();
+                case FLUSH_RESULTS -> {
+                    flushQueued = false;
+                    flushLeases();
+                    flushResults();
+                }
+                case QUEUE_CHANGED -> {
+                    dropReadAhead();
+                    serveParked();
+                }
                 case TICK -> onTick();
                 case MEMBER_GONE -> onMemberGone(msg.getMemberGone().getAddress());
                 default -> getContext().getLog().warn("coordinator ignores an empty message");
@@ -124,9 +142,13 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         return this;
     }
 
+    private ActorRef<ToAgent> ref(String path) {
+        return refs.computeIfAbsent(path, resolver::resolveActorRef);
+    }
+
     private void onRegister(RegisterAgent r) {
         long now = System.currentTimeMillis();
-        ActorRef<ToAgent> ref = resolver.resolveActorRef(r.getReplyTo());
+        ActorRef<ToAgent> ref = ref(r.getReplyTo());
         List<AgentStore.Device> devices = new ArrayList<>();
         for (Device d : r.getDevicesList()) {
             devices.add(new AgentStore.Device(d.getId(), d.getKind(), d.getRuntime(), d.getVersionsMap(), d.getPropertiesMap()));
@@ -153,7 +175,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     }
 
     private void onRequestWork(RequestWork req) {
-        ActorRef<ToAgent> replyTo = resolver.resolveActorRef(req.getReplyTo());
+        ActorRef<ToAgent> replyTo = ref(req.getReplyTo());
         AgentEntry a = agents.get(req.getAgentId());
         if (a == null) {
             replyTo.tell(noWork(req, 1000, "agent " + req.getAgentId() + " is not registered with this coordinator"));
@@ -166,21 +188,73 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         }
     }
 
-    /** Leases a job to the requesting device and sends it; false when there is none. */
+    /**
+     * Leases a job to the requesting device and sends it; false when there is none. Queued jobs are
+     * read from the store a few hundred at a time and handed out from memory (this actor is the only
+     * one leasing); the leases are written in one batch when the mailbox drains.
+     */
     private boolean tryLease(RequestWork req, ActorRef<ToAgent> replyTo) {
-        long now = System.currentTimeMillis();
-        Optional<JobQueue.Lease> lease = jobs.leaseNext(req.getDeviceKind(), req.getAgentId(), req.getDeviceId(),
-                settings.leaseDuration(), now);
-        if (lease.isEmpty()) return false;
-        JobQueue.Lease l = lease.get();
-        Job job = Job.newBuilder().setJobId(l.jobId()).setLeaseToken(l.leaseToken()).setAttempt(l.attempt())
-                .setCampaignId(l.campaignId()).setSegmentKey(l.segmentKey())
-                .setBlobUrl(settings.blobBaseUrl() + "/" + l.segmentKey()).setBlobSize(l.blobSize())
-                .setSpec(specOfCampaign.apply(l.campaignId())).setLeaseDeadlineEpochMs(l.leaseDeadlineMs())
-                .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind()).build();
+        JobQueue.Candidate c = nextCandidate(req.getDeviceKind());
+        if (c == null) return false;
+        long deadline = System.currentTimeMillis() + settings.leaseDuration().toMillis();
+        long token = JobQueue.token();
+        pendingGrants.add(new JobQueue.LeaseGrant(c, req.getAgentId(), req.getDeviceId(), token, deadline));
+        scheduleFlush();
+        Job.Builder job = Job.newBuilder().setJobId(c.jobId()).setLeaseToken(token).setAttempt(c.attempts() + 1)
+                .setCampaignId(c.campaignId()).setSegmentKey(c.segmentKey())
+                .setBlobUrl(settings.blobBaseUrl() + "/" + c.segmentKey()).setBlobSize(c.blobSize())
+                .setSpec(specOfCampaign.apply(c.campaignId())).setLeaseDeadlineEpochMs(deadline)
+                .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind());
+        if (c.blobSize() <= settings.inlineBlobBytes()) {
+            store.segments().blob(c.segmentKey()).ifPresent(b -> job.setBlob(com.google.protobuf.ByteString.copyFrom(b)));
+        }
         replyTo.tell(ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId())
                 .setDeviceId(req.getDeviceId()).setJob(job)).build());
         return true;
+    }
+
+    private static final int CANDIDATE_BATCH = 256;
+    private final Map<String, java.util.ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
+    private final List<JobQueue.LeaseGrant> pendingGrants = new ArrayList<>();
+
+    private JobQueue.Candidate nextCandidate(String kind) {
+        java.util.ArrayDeque<JobQueue.Candidate> q = ready.get(kind);
+        if (q == null || q.isEmpty()) {
+            flushLeases(); // granted leases must be in the store before it is asked for queued jobs again
+            List<JobQueue.Candidate> fresh = jobs.queued(kind, CANDIDATE_BATCH);
+            if (fresh.isEmpty()) {
+                ready.remove(kind);
+                return null;
+            }
+            q = new java.util.ArrayDeque<>(fresh);
+            ready.put(kind, q);
+        }
+        return q.poll();
+    }
+
+    private void flushLeases() {
+        if (pendingGrants.isEmpty()) return;
+        boolean[] ok = jobs.leaseAll(pendingGrants, System.currentTimeMillis());
+        int lost = 0;
+        for (boolean b : ok) if (!b) lost++;
+        if (lost > 0) {
+            // Left the queue meanwhile (paused or cancelled): a result for it is still stored once.
+            getContext().getLog().info("{} of {} lease(s) found their job no longer queued", lost, ok.length);
+        }
+        pendingGrants.clear();
+    }
+
+    /** Forgets the jobs read ahead (their campaign may have been paused or cancelled). */
+    private void dropReadAhead() {
+        flushLeases();
+        ready.clear();
+    }
+
+    private void scheduleFlush() {
+        if (!flushQueued) {
+            flushQueued = true;
+            getContext().getSelf().tell(FLUSH);
+        }
     }
 
     private static ToAgent noWork(RequestWork req, long retryMs, String reason) {
@@ -195,14 +269,12 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private void onResult(JobResult r) {
         if (r.hasStats()) {
             pendingResults.add(r);
-            if (!flushQueued) {
-                flushQueued = true;
-                getContext().getSelf().tell(FLUSH);
-            }
+            scheduleFlush();
             return;
         }
+        flushLeases(); // a failure only counts against the current lease: it must be in the store
         long now = System.currentTimeMillis();
-        ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : resolver.resolveActorRef(r.getReplyTo());
+        ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : ref(r.getReplyTo());
         ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
         try {
                 ErrorKind kind = r.getError().getKind() == io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_UNSPECIFIED
@@ -227,7 +299,6 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private boolean flushQueued;
 
     private void flushResults() {
-        flushQueued = false;
         if (pendingResults.isEmpty()) return;
         List<JobResult> batch = List.copyOf(pendingResults);
         pendingResults.clear();
@@ -259,7 +330,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         for (int i = 0; i < batch.size(); i++) {
             JobResult r = batch.get(i);
             if (r.getReplyTo().isEmpty()) continue;
-            resolver.<ToAgent>resolveActorRef(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
+            ref(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
                     .setJobId(r.getJobId()).setStatus(done.get(i) == JobQueue.Completion.ALREADY_DONE
                             ? ResultAck.Status.STATUS_ALREADY_DONE : ResultAck.Status.STATUS_ACCEPTED)).build());
         }
@@ -267,11 +338,12 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
 
     private void reject(JobResult r, String message) {
         if (r.getReplyTo().isEmpty()) return;
-        resolver.<ToAgent>resolveActorRef(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
+        ref(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
                 .setJobId(r.getJobId()).setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(message)).build());
     }
 
     private void onTick() {
+        flushLeases();
         long now = System.currentTimeMillis();
         boolean changed = jobs.expireLeases(now).total() > 0;
         for (AgentEntry a : List.copyOf(agents.values())) {
@@ -292,6 +364,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
 
     /** Forgets an agent and puts its leased jobs back; true if any job changed state. */
     private boolean releaseAgent(String agentId, String why) {
+        flushLeases();
         agents.remove(agentId);
         for (LinkedHashMap<String, Parked> q : parked.values()) q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
         store.agents().setState(agentId, AgentStore.AgentState.DOWN);

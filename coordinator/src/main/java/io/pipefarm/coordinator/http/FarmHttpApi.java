@@ -74,6 +74,8 @@ public final class FarmHttpApi extends AllDirectives {
                         path("health", () -> get(() -> complete(json(StatusCodes.OK, Map.of("status", "ok"))))),
                         path("models", () -> get(() -> complete(json(StatusCodes.OK, models.get())))),
                         path("agents", () -> get(() -> async(() -> json(StatusCodes.OK, store.agents().list()))))
+                        , new PredictorRoutes(store, blocking).routes()
+                        , PartitionRoutes.route(store, blocking)
                         , path("profiles", () -> get(() -> parameterOptional("model", model ->
                                 parameterOptional("kind", kind -> parameterOptional("segment", segment ->
                                         parameterOptional("limit", limit -> async(() -> profiles(model, kind, segment, limit)))))))),

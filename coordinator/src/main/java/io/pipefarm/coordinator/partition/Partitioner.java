@@ -3,7 +3,6 @@ package io.pipefarm.coordinator.partition;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -127,6 +126,19 @@ public final class Partitioner {
 
         double stage(int i, int j) { return measuredStage(session, i, j); }
 
+        /** Lets the measured source profile these segments together (time inside it is not compute time). */
+        void prefetch(List<int[]> ranges) {
+            List<int[]> todo = new ArrayList<>();
+            for (int[] r : ranges) if (!session.isMeasured(r[0], r[1])) todo.add(r);
+            if (todo.isEmpty()) return;
+            long t = System.nanoTime();
+            try {
+                measured.prefetch(todo);
+            } finally {
+                insideNs += System.nanoTime() - t;
+            }
+        }
+
         PartitionResult.SearchCost cost(long t0, int candidates, int rounds) {
             double compute = System.nanoTime() - t0 - insideNs;
             return new PartitionResult.SearchCost(session.profiledSegments(), session.probes(), session.deviceTimeNs(),
@@ -142,6 +154,9 @@ public final class Partitioner {
         TimedSession ts = new TimedSession();
         int n = model.size();
         double[][] t = new double[n + 1][n + 1];
+        List<int[]> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) all.add(new int[] {i, j});
+        ts.prefetch(all);
         for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) t[i][j] = ts.stage(i, j);
         Candidate c = PartitionDp.optimal(n, k, StageCosts.of(t));
         return report(Method.EXACT, c.cuts(), ts.session, ts.cost(t0, 0, 0));
@@ -157,11 +172,21 @@ public final class Partitioner {
     }
 
     /**
-     * Predict all; take the M best candidates (only those within {@link PartitionConfig#hybridSlack()} of the
-     * best one's bottleneck); profile their distinct segments; keep the best measured.
-     * Further rounds re-rank with the measured values substituted (and, if configured, the unmeasured
-     * predictions scaled by the median measured/predicted ratio of this model) and verify the new
-     * candidates, until the top candidate is fully measured or the rounds run out.
+     * Predict all, then verify lazily, one segment at a time, only what can still change the answer:
+     * <ol>
+     *   <li>rank the M ({@link PartitionConfig#hybridCandidates()}) best partitions under the current costs: measured
+     *       where a segment has been profiled, else predicted x the calibration (median measured/predicted ratio of
+     *       this model's profiled segments, when {@link PartitionConfig#hybridCalibrate()});</li>
+     *   <li>the best candidate is profiled first (its segments together, see {@link SegmentCostSource#prefetch});</li>
+     *   <li>after that, a candidate is looked at only when its optimistic bottleneck (measured stages as measured,
+     *       the others predicted x (1 - margin)) beats the best fully measured candidate; its unprofiled stage with the
+     *       highest predicted cost is profiled first (the stage most likely to rule it out), then everything is
+     *       re-ranked;</li>
+     *   <li>it stops when no ranked candidate can beat the best measured one by more than the margin.</li>
+     * </ol>
+     * The margin is the largest relative error of the calibrated predictions on the segments profiled so far, and
+     * at least {@link PartitionConfig#hybridSlack()}. No segment is profiled twice. {@code rounds} in the cost counts
+     * re-rankings, {@code candidates} the partitions that were fully measured.
      */
     public PartitionResult hybrid() {
         long t0 = System.nanoTime();
@@ -171,39 +196,85 @@ public final class Partitioner {
         double[][] meas = new double[n + 1][n + 1];
         for (double[] r : meas) Arrays.fill(r, Double.NaN);
         List<int[]> measuredSegs = new ArrayList<>();
-        Candidate bestMeasured = null;
+        Candidate best = null;
         int verified = 0, rounds = 0;
-        double calib = 1.0;
-        LinkedHashSet<String> seen = new LinkedHashSet<>();
-        for (int round = 0; round < config.hybridRounds(); round++) {
+        double calib = 1.0, margin = config.hybridSlack();
+        int maxSteps = Math.max(4 * k * config.hybridCandidates(), 16);
+        for (int step = 0; step < maxSteps; step++) {
             final double cal = calib;
             StageCosts mixed = (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * cal : meas[i][j];
             List<Candidate> ranked = PartitionDp.best(n, k, mixed, config.hybridCandidates());
-            if (ranked.isEmpty()) break;
-            double limit = ranked.get(0).bottleneckNs() * (1 + config.hybridSlack());
-            List<Candidate> cands = new ArrayList<>();
-            for (Candidate c : ranked) if (cands.isEmpty() || c.bottleneckNs() <= limit) cands.add(c);
             rounds++;
-            boolean anyNew = false;
-            for (Candidate c : cands) {
-                for (int[] r : c.ranges(n)) {
-                    if (Double.isNaN(meas[r[0]][r[1]])) {
-                        meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
-                        measuredSegs.add(r);
-                        anyNew = true;
+            if (ranked.isEmpty()) break;
+            int[] next = null;
+            List<int[]> batch = null;
+            for (Candidate c : ranked) {
+                int[][] rs = c.ranges(n);
+                double optimistic = 0;
+                int[] worstOpen = null;
+                double worstOpenCost = -1;
+                List<int[]> open = new ArrayList<>();
+                for (int[] r : rs) {
+                    double v = meas[r[0]][r[1]];
+                    if (Double.isNaN(v)) {
+                        double pv = p[r[0]][r[1]] * cal;
+                        optimistic = Math.max(optimistic, pv * (1 - margin));
+                        if (pv > worstOpenCost) {
+                            worstOpenCost = pv;
+                            worstOpen = r;
+                        }
+                        open.add(r);
+                    } else {
+                        optimistic = Math.max(optimistic, v);
                     }
                 }
-                if (seen.add(Arrays.toString(c.cuts()))) {
-                    verified++;
+                if (worstOpen == null) { // fully measured
                     Candidate m = Candidate.evaluate(c.cuts(), n, StageCosts.of(meas));
-                    if (bestMeasured == null || Candidate.ORDER.compare(m, bestMeasured) < 0) bestMeasured = m;
+                    if (best == null || Candidate.ORDER.compare(m, best) < 0) {
+                        best = m;
+                        verified++;
+                    }
+                    continue;
                 }
+                if (best != null && !(optimistic < best.bottleneckNs())) continue; // cannot beat the best measured
+                next = worstOpen;
+                if (best == null) batch = open; // the first candidate: profile all its segments together
+                break;
             }
-            if (!anyNew) break; // the top candidates are all measured: re-ranking cannot change the answer
+            if (next == null) break; // nothing ranked can beat the best measured partition
+            List<int[]> toMeasure = batch != null ? batch : List.of(next);
+            if (toMeasure.size() > 1) ts.prefetch(toMeasure);
+            for (int[] r : toMeasure) {
+                meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
+                measuredSegs.add(r);
+            }
             if (config.hybridCalibrate()) calib = medianRatio(measuredSegs, meas, p);
+            margin = Math.max(config.hybridSlack(), maxRelError(measuredSegs, meas, p, calib));
         }
-        if (bestMeasured == null) throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages");
-        return report(Method.HYBRID, bestMeasured.cuts(), ts.session, ts.cost(t0, verified, rounds));
+        if (best == null) {
+            // the step cap was hit before any candidate was fully measured: measure the best ranked one
+            final double cal = calib;
+            StageCosts mixed = (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * cal : meas[i][j];
+            Candidate top = PartitionDp.optimal(n, k, mixed);
+            if (top == null) throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages");
+            for (int[] r : top.ranges(n)) if (Double.isNaN(meas[r[0]][r[1]])) meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
+            best = Candidate.evaluate(top.cuts(), n, StageCosts.of(meas));
+            verified++;
+        }
+        if (!Double.isFinite(best.bottleneckNs())) {
+            throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages: every candidate has a stage that cannot run");
+        }
+        return report(Method.HYBRID, best.cuts(), ts.session, ts.cost(t0, verified, rounds));
+    }
+
+    /** Largest |measured / (predicted x calib) - 1| over the profiled segments with finite values. */
+    private static double maxRelError(List<int[]> segs, double[][] meas, double[][] p, double calib) {
+        double e = 0;
+        for (int[] s : segs) {
+            double a = meas[s[0]][s[1]], b = p[s[0]][s[1]] * calib;
+            if (Double.isFinite(a) && b > 0 && Double.isFinite(b)) e = Math.max(e, Math.abs(a / b - 1));
+        }
+        return e;
     }
 
     private static double medianRatio(List<int[]> segs, double[][] meas, double[][] p) {

@@ -33,6 +33,13 @@ public interface SegmentCostSource {
         return out;
     }
 
+    /**
+     * Hint that the search is about to ask for the latencies of these segments ({@code {i, j}} ranges), so a
+     * source that profiles on devices can measure them together (e.g. one campaign, in parallel) rather than
+     * one by one. Does not count as profiling; the later {@link #latencyNs} calls do. Default: nothing.
+     */
+    default void prefetch(java.util.List<int[]> ranges) { }
+
     /** A source from a table {@code t[i][j]} (tests, stored profiles). */
     static SegmentCostSource ofTable(String deviceKind, double[][] t, boolean includesTransfer) {
         return new SegmentCostSource() {

@@ -30,6 +30,11 @@ import java.util.zip.ZipOutputStream;
  * transformer.params  (family transformer) DJL parameter file of the encoder (Block.saveParameters)
  * </pre>
  * Readers refuse another format version or feature spec version with {@link PredictorException.Kind#CORRUPT_ARTIFACT}.
+ * {@code version} is the one the store assigned ({@link #withVersion} rewrites it when a version is
+ * saved); {@code metrics} are in percent (mape), ns (rmse_ns) and fractions (acc10). A downloaded
+ * file ({@code GET /api/predictors/{id}/artifact}, {@code pipefarm predictor fetch}) is exactly these
+ * bytes: {@code PredictorArtifact.read(Files.readAllBytes(file)).predictNanos(features)}. See
+ * {@code docs/predictor-artifact.md}.
  */
 public final class PredictorArtifact {
     public static final String FORMAT = "pipefarm-predictor";
@@ -92,6 +97,34 @@ public final class PredictorArtifact {
             return bo.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The same artifact with its header's {@code version} set to {@code version}; every other entry
+     * is copied byte for byte. {@code CORRUPT_ARTIFACT} when {@code artifact} is not a readable one.
+     */
+    public static byte[] withVersion(byte[] artifact, long version) {
+        Map<String, byte[]> files = entries(artifact);
+        parseHeader(files.get(HEADER));
+        try {
+            Map<String, Object> m = JSON.readValue(files.get(HEADER), new TypeReference<LinkedHashMap<String, Object>>() { });
+            m.put("version", version);
+            ByteArrayOutputStream bo = new ByteArrayOutputStream();
+            try (ZipOutputStream z = new ZipOutputStream(bo)) {
+                z.putNextEntry(new ZipEntry(HEADER));
+                z.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+                z.closeEntry();
+                for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                    if (e.getKey().equals(HEADER)) continue;
+                    z.putNextEntry(new ZipEntry(e.getKey()));
+                    z.write(e.getValue());
+                    z.closeEntry();
+                }
+            }
+            return bo.toByteArray();
+        } catch (IOException e) {
+            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + e.getMessage(), e);
         }
     }
 

@@ -84,8 +84,12 @@ public final class JobQueue {
     private static final int CANDIDATES = 8;
 
     private static final String SELECT_CANDIDATES =
-            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
-                    + "WHERE j.device_kind = ? AND j.state = 'queued' AND j.held = FALSE AND c.state = 'running' "
+            // Driven by the queue index: with a join H2 may start from campaigns and scan every job of
+            // a big campaign per lease. Unheld queued jobs belong to running campaigns (pause holds them,
+            // cancel closes them); the EXISTS is a cheap per-row guard of that invariant.
+            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts FROM jobs j USE INDEX (jobs_queue) "
+                    + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
+                    + "AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = j.campaign_id AND c.state = 'running') "
                     + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT " + CANDIDATES;
     private static final String TAKE =
             "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
@@ -107,6 +111,68 @@ public final class JobQueue {
 
     public JobQueue(Database db) {
         this.db = db;
+    }
+
+    /** A queued job the coordinator may hand out (see {@link #queued} and {@link #leaseAll}). */
+    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts) { }
+
+    /** One lease decided in memory by the coordinator, written by {@link #leaseAll}. */
+    public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) { }
+
+    /**
+     * Up to {@code limit} oldest queued jobs of running campaigns for {@code deviceKind}, without
+     * leasing them. The single coordinator hands them out from memory and records the leases in
+     * batches with {@link #leaseAll}; it must write its pending grants before asking again.
+     */
+    public List<Candidate> queued(String deviceKind, int limit) {
+        return db.tx(tx -> {
+            PreparedStatement q = tx.ps("SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size "
+                    + "FROM jobs j USE INDEX (jobs_queue) JOIN segments s ON s.segment_key = j.segment_key "
+                    + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
+                    + "AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = j.campaign_id AND c.state = 'running') "
+                    + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT ?");
+            q.setString(1, deviceKind);
+            q.setInt(2, limit);
+            List<Candidate> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getLong(5), rs.getInt(4)));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Records leases granted from {@link #queued} candidates, in one transaction (leases are not
+     * flushed: a crash loses at most leases, and their jobs are simply run again).
+     *
+     * @return per grant, whether it took (false: the job left the queue meanwhile, e.g. cancelled)
+     */
+    public boolean[] leaseAll(List<LeaseGrant> grants, long nowMs) {
+        if (grants.isEmpty()) return new boolean[0];
+        return db.tx(tx -> {
+            PreparedStatement take = tx.ps(TAKE);
+            for (LeaseGrant g : grants) {
+                take.setString(1, g.agentId());
+                take.setString(2, g.deviceId());
+                take.setLong(3, g.leaseToken());
+                take.setLong(4, g.deadlineMs());
+                take.setLong(5, nowMs);
+                take.setLong(6, g.job().jobId());
+                take.setInt(7, g.job().attempts());
+                take.addBatch();
+            }
+            int[] counts = take.executeBatch();
+            boolean[] ok = new boolean[counts.length];
+            for (int i = 0; i < counts.length; i++) ok[i] = counts[i] == 1;
+            return ok;
+        });
+    }
+
+    /** A fresh random lease token (never 0). */
+    public static long token() {
+        return newToken();
     }
 
     /**

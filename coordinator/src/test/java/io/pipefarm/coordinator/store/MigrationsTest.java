@@ -66,10 +66,13 @@ class MigrationsTest {
     @Test
     void refusesChangedScript() {
         try (Database db = Database.openDir(dir)) {
-            Migrations v1 = Migrations.fromClasspath();
-            v1.migrate(db);
-            Migrations.Migration m = v1.migrations().get(0);
-            Migrations changed = new Migrations(List.of(new Migrations.Migration(m.version(), m.name(), m.sql() + "\n-- edit")));
+            Migrations all = Migrations.fromClasspath();
+            all.migrate(db);
+            // Every migration the code knows, with V1 edited after it was applied.
+            List<Migrations.Migration> edited = new java.util.ArrayList<>(all.migrations());
+            Migrations.Migration m = edited.get(0);
+            edited.set(0, new Migrations.Migration(m.version(), m.name(), m.sql() + "\n-- edit"));
+            Migrations changed = new Migrations(edited);
             StoreException e = assertThrows(StoreException.class, () -> changed.migrate(db));
             assertTrue(e.getMessage().contains("changed after it was applied"), e.getMessage());
         }
