@@ -265,7 +265,22 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         for (int i = 0; i < samples.length; i++) samples[i] = reply.getTimingsNs(i);
         String version = reply.getRuntimeVersion().isEmpty()
                 ? device.versions().getOrDefault(VERSION_KEY, "") : reply.getRuntimeVersion();
-        return new RunOutcome.Measured(samples, version.isEmpty() ? Map.of() : Map.of(VERSION_KEY, version));
+        Map<String, String> recorded = new LinkedHashMap<>(conditions());
+        if (!version.isEmpty()) recorded.put(VERSION_KEY, version);
+        return new RunOutcome.Measured(samples, recorded);
+    }
+
+    /**
+     * The conditions of a measurement, kept with the profile: CPU governor and frequency of cpu0
+     * where readable, and the 1-minute load average (a loaded host measures slow).
+     */
+    static Map<String, String> conditions() {
+        Map<String, String> c = new LinkedHashMap<>();
+        Path freq = Path.of("/sys/devices/system/cpu/cpu0/cpufreq");
+        readLine(freq.resolve("scaling_governor")).ifPresent(v -> c.put("cond.governor", v));
+        readLine(freq.resolve("scaling_cur_freq")).ifPresent(v -> c.put("cond.cur_freq_khz", v));
+        readLine(Path.of("/proc/loadavg")).map(l -> l.split("\\s+")[0]).ifPresent(v -> c.put("cond.load1", v));
+        return c;
     }
 
     /** CPU model, cores, and (where readable) governor and frequencies of cpu0. */

@@ -73,6 +73,7 @@ class TfliteCpuRuntimeTest {
         assertEquals(5, m.samplesNs().length);
         assertTrue(Arrays.stream(m.samplesNs()).allMatch(t -> t > 0), Arrays.toString(m.samplesNs()));
         assertEquals("2.20.0", m.versions().get("tflite"));
+        assertTrue(m.versions().containsKey("cond.load1"), "conditions recorded with the profile: " + m.versions());
 
         RunOutcome.Measured two = measured(runtime.profile(runtime.discover().get(1), segment.key(), segment.bytes(),
                 ProfileSpec.newBuilder().setTimedRuns(3).setThreads(2).build()));
