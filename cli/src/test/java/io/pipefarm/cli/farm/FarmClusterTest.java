@@ -275,6 +275,54 @@ class FarmClusterTest {
         assertEquals(s.total(), s.count(JobState.DONE), "the agent fetched blobs with its token: " + s.counts());
     }
 
+    @Test
+    void pausedCampaignsHandOutNoWorkUntilResumedAndCancelledOnesStop() throws Exception {
+        int port = freePort();
+        CoordinatorNode c = coordinator(port, "jdbc:h2:mem:pause;DB_CLOSE_DELAY=-1", Duration.ofMinutes(1));
+        new SlowAgents(dir).start("p1", port, open);
+        long id = campaignId(post(c, "/api/campaigns", FC_CAMPAIGN.formatted("pausing")).body());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (c.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5)).count(JobState.DONE) < 3) {
+            assertTrue(System.nanoTime() < deadline, "no progress");
+            Thread.sleep(20);
+        }
+        assertEquals(200, post(c, "/api/campaigns/" + id + "/pause", "").statusCode());
+        // Jobs already on the devices finish; after that nothing new is leased while paused.
+        Thread.sleep(3000);
+        long doneAfterPause = c.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5)).count(JobState.DONE);
+        Thread.sleep(2000);
+        CampaignStore.Status paused = c.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5));
+        assertEquals(doneAfterPause, paused.count(JobState.DONE), "no job ran while paused: " + paused.counts());
+        assertEquals(0, paused.count(JobState.LEASED), paused.counts().toString());
+        assertEquals("paused", paused.campaign().state().db());
+        assertEquals(200, post(c, "/api/campaigns/" + id + "/resume", "").statusCode());
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (c.store().campaigns().status(id, System.currentTimeMillis(), Duration.ofSeconds(5)).count(JobState.DONE) <= doneAfterPause) {
+            assertTrue(System.nanoTime() < deadline, "no progress after resume");
+            Thread.sleep(20);
+        }
+        assertEquals(200, post(c, "/api/campaigns/" + id + "/cancel", "").statusCode());
+        CampaignStore.Status s = awaitDone(c.store(), id, Duration.ofSeconds(30));
+        assertEquals("cancelled", s.campaign().state().db());
+        assertTrue(s.count(JobState.CANCELLED) > 0, s.counts().toString());
+        assertConsistent2(c.store(), id);
+    }
+
+    /** After a cancel, every job is done, failed with a reason, or cancelled; profiles match done jobs. */
+    static void assertConsistent2(FarmStore store, long campaignId) {
+        Set<Long> done = new HashSet<>();
+        for (JobQueue.JobInfo j : store.jobs().jobsOf(campaignId)) {
+            assertTrue(j.state() == JobState.DONE || j.state() == JobState.CANCELLED
+                    || (j.state() == JobState.FAILED && j.lastErrorKind() != null), "job " + j.id() + " ended " + j.state());
+            if (j.state() == JobState.DONE) done.add(j.id());
+        }
+        Set<Long> profiled = new HashSet<>();
+        for (ProfileStore.Profile p : store.profiles().list(ProfileStore.Query.all())) {
+            if (p.jobId() != null && done.contains(p.jobId())) assertTrue(profiled.add(p.jobId()));
+        }
+        assertEquals(done, profiled);
+    }
+
     /** Agents whose simulated devices take real wall time, so that they hold leases for a while. */
     record SlowAgents(Path dir) {
         AgentNode start(String id, int coordinatorPort, List<AutoCloseable> open) throws IOException {
