@@ -16,6 +16,11 @@ import io.pipefarm.coordinator.partition.PartitionModel;
 import io.pipefarm.coordinator.partition.PartitionResult;
 import io.pipefarm.coordinator.partition.Partitioner;
 import io.pipefarm.coordinator.partition.SegmentCostSource;
+import io.pipefarm.coordinator.predictor.LatencyPredictor;
+import io.pipefarm.coordinator.predictor.PredictorTrainer;
+import io.pipefarm.coordinator.predictor.Sample;
+import io.pipefarm.coordinator.predictor.XgbPredictor;
+import io.pipefarm.model.features.ModelFeatures;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.zoo.CellSpec;
 import io.pipefarm.model.zoo.CellSpecJson;
@@ -29,7 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -41,9 +48,13 @@ import picocli.CommandLine.Option;
  * best pipeline over one Edge TPU for the zoo and for fully connected networks.
  *
  * <p>Measured latency = median of 10 noisy simulated invokes per segment (cached per model and segment).
- * Predicted latency = {@link StandInPredictor} (a linear regression on static segment features), fitted
- * to measured profiles of TRAINING networks only: a disjoint NASBench-101 sample, FC networks of other
- * widths, and for each zoo model the other zoo models (leave-one-out); the evaluated networks never.
+ * Predicted latency = the farm's XGBoost predictor ({@link XgbPredictor} trained by {@link PredictorTrainer}
+ * on {@link ModelFeatures} segment features; default) or, with {@code --predictor standin}, the
+ * {@link StandInPredictor} (a linear regression on static segment features). Either is fitted to measured
+ * profiles of TRAINING networks only: a disjoint NASBench-101 sample, FC networks of other widths, and for
+ * each zoo model the other zoo models (leave-one-out); the evaluated networks never. XGBoost trains on
+ * {@code --train-segments} random segments per training network; the held-out accuracy (MAPE, acc10) is
+ * measured on every segment of the evaluated networks.
  */
 @Command(name = "partition", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Seed experiment: partition NASBench-101 networks and the zoo over 2-4 simulated Edge TPUs with",
@@ -65,8 +76,18 @@ public final class PartitionBench extends BaseCommand {
     @Option(names = "--seed", defaultValue = "101", description = "seed of the evaluated NASBench-101 sample (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--train-networks", defaultValue = "30", description = "NASBench-101 training networks of the stand-in predictor (default ${DEFAULT-VALUE})")
+    @Option(names = "--predictor", defaultValue = "xgboost", description = "cost predictor: xgboost (the farm's predictor) or standin (linear regression) (default ${DEFAULT-VALUE})")
+    String predictor;
+
+    @Option(names = "--train-networks", defaultValue = "30", description = "NASBench-101 training networks of the predictor (default ${DEFAULT-VALUE})")
     int trainNetworks;
+
+    @Option(names = "--train-segments", defaultValue = "300", description = "xgboost: random segments profiled per training network (default ${DEFAULT-VALUE})")
+    int trainSegments;
+
+    @Option(names = "--zoo-loo", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "xgboost: retrain per zoo model without it (leave-one-out); --no-zoo-loo: one model on NASBench + FC only (default ${DEFAULT-VALUE})")
+    boolean zooLoo;
 
     @Option(names = "--candidates", defaultValue = "8", description = "hybrid: candidates verified per round (default ${DEFAULT-VALUE})")
     int candidates;
@@ -93,6 +114,28 @@ public final class PartitionBench extends BaseCommand {
     static final List<String> VARIANTS = List.of("exact", "predict", "hybrid", "profile", PROFILE_FINE, "even", "greedy", "random");
 
     /** One (network, k, method) outcome. */
+    /** A predictor the bench can use: a fresh lazy cost source per run, so predicting lands in the run's compute time. */
+    interface CostModel {
+        SegmentCostSource lazyForModel(Graph g);
+    }
+
+    /** Held-out accuracy accumulated over every segment of the evaluated networks. */
+    static final class Accuracy {
+        long n, within10;
+        double apeSum;
+
+        void add(double predicted, double measured) {
+            if (!(measured > 0)) return;
+            double ape = Math.abs(predicted - measured) / measured;
+            n++;
+            apeSum += ape;
+            if (ape <= 0.10) within10++;
+        }
+
+        double mape() { return n == 0 ? Double.NaN : 100 * apeSum / n; }
+        double acc10() { return n == 0 ? Double.NaN : (double) within10 / n; }
+    }
+
     record Row(String group, String model, int ops, int k, String method, double ratio, int profiled, long probes,
                double computeNs, double deviceNs) {
         double solveNs() { return computeNs + deviceNs; }
@@ -121,55 +164,148 @@ public final class PartitionBench extends BaseCommand {
             if (trainSpecs.size() >= trainNetworks) break;
             if (!evalHashes.contains(s.hash())) trainSpecs.add(s);
         }
-        status("training the stand-in predictor on " + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC networks");
-        StandInPredictor.Accumulator base = new StandInPredictor.Accumulator();
-        for (CellSpec s : trainSpecs) {
-            Graph g = ModelZoo.nasbench(s);
-            base.addModel(g, new SimulatedCosts(g, sim, 10), cache, 1);
-        }
-        for (int w : FC_TRAIN_WIDTHS) {
-            Graph g = ModelZoo.fc(64, w, 4);
-            base.addModel(g, new SimulatedCosts(g, sim, 10), cache, 1);
-        }
+        boolean xgb = switch (predictor.toLowerCase(Locale.ROOT)) {
+            case "xgboost", "xgb" -> true;
+            case "standin", "stand-in" -> false;
+            default -> throw CliException.usage("unknown --predictor '" + predictor + "': use xgboost or standin");
+        };
+        if (trainSegments < 1) throw CliException.usage("--train-segments must be >= 1");
         Map<String, Graph> zooGraphs = new LinkedHashMap<>();
         Map<String, SimulatedCosts> zooCosts = new LinkedHashMap<>();
-        Map<String, StandInPredictor.Accumulator> zooAcc = new LinkedHashMap<>();
         Map<String, Double> buildMs = new LinkedHashMap<>();
         for (String z : zooNames) {
-            status("profiling all segments of " + z + " (zoo)");
             long b0 = System.nanoTime();
             Graph g = ModelZoo.build(z);
             buildMs.put(z, (System.nanoTime() - b0) / 1e6);
-            SimulatedCosts sc = new SimulatedCosts(g, sim, 10);
-            StandInPredictor.Accumulator a = new StandInPredictor.Accumulator();
-            a.addModel(g, sc, cache, 1);
             zooGraphs.put(z, g);
-            zooCosts.put(z, sc);
-            zooAcc.put(z, a);
+            zooCosts.put(z, new SimulatedCosts(g, sim, 10));
         }
-        StandInPredictor.Accumulator all = base.copy();
-        for (StandInPredictor.Accumulator a : zooAcc.values()) all.addAll(a);
-        StandInPredictor nasPredictor = StandInPredictor.fit(kind, cache, all);
+        CostModel nasPredictor;
+        Map<String, CostModel> zooPredictors = new LinkedHashMap<>();
+        String predictorLabel;
+        double[] fitSec = {0};
+        String trainerHeldOut = null; // xgboost: the trainer's own held-out metrics (sampled segments of evaluated networks)
+        if (!xgb) {
+            status("training the stand-in predictor on " + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC networks");
+            StandInPredictor.Accumulator base = new StandInPredictor.Accumulator();
+            for (CellSpec s : trainSpecs) {
+                Graph g = ModelZoo.nasbench(s);
+                base.addModel(g, new SimulatedCosts(g, sim, 10), cache, 1);
+            }
+            for (int w : FC_TRAIN_WIDTHS) {
+                Graph g = ModelZoo.fc(64, w, 4);
+                base.addModel(g, new SimulatedCosts(g, sim, 10), cache, 1);
+            }
+            Map<String, StandInPredictor.Accumulator> zooAcc = new LinkedHashMap<>();
+            for (String z : zooNames) {
+                status("profiling all segments of " + z + " (zoo)");
+                StandInPredictor.Accumulator a = new StandInPredictor.Accumulator();
+                a.addModel(zooGraphs.get(z), zooCosts.get(z), cache, 1);
+                zooAcc.put(z, a);
+            }
+            StandInPredictor.Accumulator all = base.copy();
+            for (StandInPredictor.Accumulator a : zooAcc.values()) all.addAll(a);
+            nasPredictor = StandInPredictor.fit(kind, cache, all)::lazyForModel;
+            for (String z : zooNames) {
+                StandInPredictor.Accumulator loo = all.copy();
+                loo.subtract(zooAcc.get(z));
+                zooPredictors.put(z, StandInPredictor.fit(kind, cache, loo)::lazyForModel);
+            }
+            predictorLabel = StandInPredictor.FAMILY + " (stand-in), all segments of " + trainSpecs.size() + " NASBench-101 + "
+                    + FC_TRAIN_WIDTHS.length + " FC training nets";
+        } else {
+            // Samples: --train-segments random segments [i, j) (uniform over pairs) of each training network,
+            // labelled by the same measurement as the evaluation (median of 10 noisy invokes).
+            Random rnd = new Random(TRAIN_SEED);
+            List<Sample> base = new ArrayList<>();
+            int t = 0;
+            for (CellSpec s : trainSpecs) {
+                status("profiling " + trainSegments + " segments of NASBench-101 training network " + (++t) + "/" + trainSpecs.size());
+                Graph g = ModelZoo.nasbench(s);
+                samples("nb-train-" + t, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd, base);
+            }
+            for (int w : FC_TRAIN_WIDTHS) {
+                Graph g = ModelZoo.fc(64, w, 4);
+                samples("fc-train-" + w, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd, base);
+            }
+            Map<String, List<Sample>> zooSamples = new LinkedHashMap<>();
+            for (String z : zooNames) {
+                status("profiling " + trainSegments + " segments of " + z + " (zoo)");
+                List<Sample> l = new ArrayList<>();
+                samples("zoo-" + z, zooGraphs.get(z), zooCosts.get(z), trainSegments, rnd, l);
+                zooSamples.put(z, l);
+            }
+            // The trainer reports accuracy on held-out architectures: sampled segments of a few EVALUATED
+            // NASBench networks (never trained on). The bench's own accuracy figure covers every segment.
+            List<Sample> evalHeld = new ArrayList<>();
+            Set<String> evalArchs = new TreeSet<>();
+            for (int q = 0; q < Math.min(10, evalSpecs.size()); q++) {
+                Graph g = ModelZoo.nasbench(evalSpecs.get(q));
+                samples("nb-eval-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q), evalHeld);
+                evalArchs.add("nb-eval-" + q);
+            }
+            PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
+            try (PredictorTrainer trainer = new PredictorTrainer(opt)) {
+                List<Sample> all = new ArrayList<>(base);
+                zooSamples.values().forEach(all::addAll);
+                List<Sample> data = new ArrayList<>(all);
+                Set<String> held = new TreeSet<>(evalArchs);
+                if (evalHeld.isEmpty()) {
+                    // no evaluated NASBench network: hold out one FC training net just to satisfy the trainer
+                    held.add("fc-train-" + FC_TRAIN_WIDTHS[0]);
+                }
+                data.addAll(evalHeld);
+                status("training XGBoost on " + all.size() + " segments of " + (trainSpecs.size() + FC_TRAIN_WIDTHS.length + zooNames.size()) + " networks");
+                PredictorTrainer.Result r = trainer.train(kind, data, held);
+                fitSec[0] += r.best().trainSeconds();
+                LatencyPredictor main = r.best().predictor();
+                trainerHeldOut = r.best().heldOut().toString();
+                nasPredictor = g -> lazy(main, g);
+                if (!zooLoo && !zooNames.isEmpty()) {
+                    status("training XGBoost on NASBench-101 + FC only (for the zoo)");
+                    List<Sample> d = new ArrayList<>(base);
+                    zooSamples.values().forEach(d::addAll); // all zoo models held out
+                    PredictorTrainer.FamilyResult fr = trainer.train(kind, d, new TreeSet<>(zooSamples.keySet().stream().map(z -> "zoo-" + z).toList())).best();
+                    fitSec[0] += fr.trainSeconds();
+                    LatencyPredictor p = fr.predictor();
+                    for (String z : zooNames) zooPredictors.put(z, g -> lazy(p, g));
+                }
+                for (String z : zooNames) {
+                    if (!zooLoo) continue;
+                    status("training XGBoost without " + z + " (leave-one-out)");
+                    List<Sample> loo = new ArrayList<>(base);
+                    zooSamples.forEach((zz, l) -> { if (!zz.equals(z)) loo.addAll(l); });
+                    loo.addAll(zooSamples.get(z)); // held out: the trainer never fits on it
+                    PredictorTrainer.FamilyResult fr = trainer.train(kind, loo, Set.of("zoo-" + z)).best();
+                    fitSec[0] += fr.trainSeconds();
+                    LatencyPredictor p = fr.predictor();
+                    zooPredictors.put(z, g -> lazy(p, g));
+                }
+            }
+            predictorLabel = "xgboost (io.pipefarm.coordinator.predictor.XgbPredictor), " + trainSegments + " random segments per training net of "
+                    + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC nets"
+                    + (zooNames.isEmpty() ? "" : zooLoo ? " (+ the other zoo models for a zoo model: retrained per zoo model)"
+                    : " (+ all zoo models for NASBench; the zoo is evaluated with one model of NASBench + FC only: --no-zoo-loo)");
+        }
         double trainSec = (System.nanoTime() - tTrain) / 1e9;
 
         // ---- the experiment -------------------------------------------------------------------
         List<Row> rows = new ArrayList<>();
         Map<String, double[]> speedups = new LinkedHashMap<>();
         Map<String, Double> predictMsMax = new LinkedHashMap<>();
+        Map<String, Accuracy> accuracy = new LinkedHashMap<>();
+        for (String grp : List.of("nasbench", "zoo", "all")) accuracy.put(grp, new Accuracy());
         int idx = 0;
         for (CellSpec s : evalSpecs) {
             idx++;
             Graph g = ModelZoo.nasbench(s);
             status("nasbench " + idx + "/" + evalSpecs.size() + " (" + g.size() + " ops)");
-            evaluate("nasbench", g, new SimulatedCosts(g, sim, 10), nasPredictor, cfg, rows, null);
+            evaluate("nasbench", g, new SimulatedCosts(g, sim, 10), nasPredictor, cfg, rows, null, accuracy);
         }
         for (String z : zooNames) {
             status("zoo " + z);
-            StandInPredictor.Accumulator loo = all.copy();
-            loo.subtract(zooAcc.get(z));
-            StandInPredictor p = StandInPredictor.fit(kind, cache, loo);
             double[] sp = new double[tpus.size() + 1];
-            evaluate("zoo", zooGraphs.get(z), zooCosts.get(z), p, cfg, rows, sp);
+            evaluate("zoo", zooGraphs.get(z), zooCosts.get(z), zooPredictors.get(z), cfg, rows, sp, accuracy);
             speedups.put(z, sp);
         }
         for (int w : fcWidths) {
@@ -215,7 +351,18 @@ public final class PartitionBench extends BaseCommand {
         if (json) {
             ObjectNode o = Json.object();
             o.put("device_kind", kind);
-            o.put("predictor", StandInPredictor.FAMILY + " (stand-in; issue 5's predictor not used)");
+            o.put("predictor", xgb ? XgbPredictor.FAMILY : "standin");
+            o.put("predictor_training", predictorLabel);
+            o.put("predictor_zoo_leave_one_out", !xgb || zooLoo);
+            if (trainerHeldOut != null) o.put("predictor_trainer_heldout", trainerHeldOut);
+            ObjectNode acc = o.putObject("predictor_heldout_accuracy");
+            for (var e : accuracy.entrySet()) {
+                if (e.getValue().n == 0) continue;
+                ObjectNode ao = acc.putObject(e.getKey());
+                ao.put("segments", e.getValue().n);
+                ao.put("mape", e.getValue().mape());
+                ao.put("acc10", e.getValue().acc10());
+            }
             o.put("nasbench_networks", evalSpecs.size());
             o.put("nasbench_source", specs != null ? specs.toString() : "NasBenchSampler.sample(" + evalSpecs.size() + ", " + seed + ")");
             o.putPOJO("zoo", zooNames);
@@ -226,6 +373,7 @@ public final class PartitionBench extends BaseCommand {
             o.put("hybrid_slack", slack);
             o.put("runtime_seconds", totalSec);
             o.put("training_seconds", trainSec);
+            if (xgb) o.put("xgboost_fit_seconds", fitSec[0]);
             ObjectNode gs = o.putObject("groups");
             for (var e : groups.entrySet()) {
                 ObjectNode go = gs.putObject(e.getKey());
@@ -278,9 +426,15 @@ public final class PartitionBench extends BaseCommand {
         var out = out();
         out.printf(Locale.ROOT, "Partition search on %s: %d NASBench-101 networks (%s) + %d zoo models, k = %s%n", kind,
                 evalSpecs.size(), specs != null ? specs : "sampler seed " + seed, zooNames.size(), tpus);
-        out.printf(Locale.ROOT, "measured = median of 10 simulated invokes; predicted = STAND-IN linear regression on static segment features,%n"
-                + "  fitted on %d training NASBench-101 nets + %d FC nets (+ the other zoo models for a zoo model), never on the evaluated one%n",
-                trainSpecs.size(), FC_TRAIN_WIDTHS.length);
+        out.printf(Locale.ROOT, "measured = median of 10 simulated invokes; predicted = %s,%n  never trained on an evaluated network%n", predictorLabel);
+        for (var e : accuracy.entrySet()) {
+            Accuracy a = e.getValue();
+            if (a.n == 0) continue;
+            out.printf(Locale.ROOT, "predictor held-out accuracy [%s]: MAPE %.2f%%, acc10 %.1f%% over all %d segments of the evaluated networks%n",
+                    e.getKey(), a.mape(), 100 * a.acc10(), a.n);
+        }
+        if (trainerHeldOut != null) out.printf(Locale.ROOT, "  (trainer's own held-out figure, 100 sampled segments of each of the first %d evaluated NASBench nets: %s)%n",
+                Math.min(10, evalSpecs.size()), trainerHeldOut);
         out.printf(Locale.ROOT, "device time per profiled segment = %.1f s compile + (1 warm-up + 10) invokes; hybrid M = %d, rounds = %d, slack = %.1f%%%n"
                 + "'vs profile' = segments profiled / the segments Coral's baseline profiled; 'vs its probes' = / its latency requests (cache hits included)%n%n",
                 compileSeconds, candidates, rounds, 100 * slack);
@@ -315,13 +469,14 @@ public final class PartitionBench extends BaseCommand {
             st.row(cells.toArray());
         }
         st.print(out);
-        out.printf(Locale.ROOT, "%nbench runtime %.1f s (of which predictor training data %.1f s); zoo build ms: %s%n", totalSec, trainSec, buildMs);
+        out.printf(Locale.ROOT, "%nbench runtime %.1f s (of which predictor training %.1f s%s); zoo build ms: %s%n", totalSec, trainSec,
+                xgb ? String.format(Locale.ROOT, ", XGBoost fits %.1f s", fitSec[0]) : "", buildMs);
         return 0;
     }
 
     /** Runs every method on one network for each k; fills the speedup row when given. */
-    private void evaluate(String group, Graph g, SimulatedCosts measured, StandInPredictor p, PartitionConfig cfg,
-                          List<Row> rows, double[] speedup) {
+    private void evaluate(String group, Graph g, SimulatedCosts measured, CostModel p, PartitionConfig cfg,
+                          List<Row> rows, double[] speedup, Map<String, Accuracy> accuracy) {
         PartitionModel pm = PartitionModel.of(g);
         if (speedup != null) speedup[0] = measured.latencyNs(0, g.size());
         for (int q = 0; q < tpus.size(); q++) {
@@ -345,6 +500,51 @@ public final class PartitionBench extends BaseCommand {
                         r.cost().segmentsProfiled(), r.cost().probes(), r.cost().computeNs(), r.cost().deviceTimeNs()));
             }
         }
+        // held-out accuracy over every segment (all are measured anyway: exact needs them); after the runs, so the first predict run stays cold
+        int n = g.size();
+        double[][] t = p.lazyForModel(g).allLatenciesNs(n);
+        Accuracy ga = accuracy.get(group), all = accuracy.get("all");
+        for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) {
+            double m = measured.latencyNs(i, j);
+            ga.add(t[i][j], m);
+            all.add(t[i][j], m);
+        }
+    }
+
+    /** {@code count} distinct random segments of {@code g} (uniform over pairs i < j; all when fewer), measured. */
+    static void samples(String arch, Graph g, SimulatedCosts measured, int count, Random rnd, List<Sample> into) {
+        int n = g.size();
+        long total = (long) n * (n + 1) / 2;
+        ModelFeatures mf = ModelFeatures.of(g);
+        Set<Long> chosen = new TreeSet<>();
+        if (total <= count) {
+            for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) chosen.add((long) i << 32 | j);
+        } else {
+            while (chosen.size() < count) {
+                int a = rnd.nextInt(n + 1), b = rnd.nextInt(n + 1);
+                if (a == b) continue;
+                chosen.add((long) Math.min(a, b) << 32 | Math.max(a, b));
+            }
+        }
+        for (long c : chosen) {
+            int i = (int) (c >>> 32), j = (int) c;
+            into.add(new Sample(arch, g.name() + "[" + i + "," + j + ")", mf.segment(i, j), measured.latencyNs(i, j)));
+        }
+    }
+
+    /** A lazy cost source of a trained {@link LatencyPredictor}: features and the batched prediction of every segment on first use. */
+    static SegmentCostSource lazy(LatencyPredictor p, Graph g) {
+        return new SegmentCostSource() {
+            double[][] t;
+            private double[][] table() {
+                if (t == null) t = p.predictAllNanos(ModelFeatures.of(g));
+                return t;
+            }
+            @Override public String deviceKind() { return p.deviceKind(); }
+            @Override public double latencyNs(int i, int j) { return table()[i][j]; }
+            @Override public boolean includesTransfer() { return true; } // trained on measured invokes, which include the link transfer
+            @Override public double[][] allLatenciesNs(int nn) { return table(); }
+        };
     }
 
     /** Aggregates of one method over instances. */
