@@ -1,6 +1,5 @@
 package io.pipefarm.cli.farm;
 
-import com.typesafe.config.ConfigFactory;
 import io.pipefarm.agent.AgentNode;
 import io.pipefarm.agent.device.DeviceInfo;
 import io.pipefarm.agent.device.DeviceRuntime;
@@ -49,6 +48,8 @@ public final class AgentCommand implements Callable<Integer> {
     Path cache;
     @Option(names = "--list-devices", description = "print the devices this host has and exit")
     boolean listDevices;
+    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config (default: $PIPEFARM_CONFIG, ./pipefarm.conf or /etc/pipefarm/pipefarm.conf if present)")
+    java.nio.file.Path config;
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
 
@@ -92,7 +93,7 @@ public final class AgentCommand implements Callable<Integer> {
         String agentId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + p;
         Path dir = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "pipefarm", "blobs");
         AgentNode node = AgentNode.start(new AgentNode.Settings(agentId, host, p, seeds, dir, Duration.ofSeconds(20),
-                ConfigFactory.empty()), rts);
+                NodeConfig.load(config)), rts);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         if (json) System.out.printf("{\"agent\":\"%s\",\"cluster\":\"%s:%d\"}%n", agentId, host, p);
         else System.out.printf("pipefarm agent %s on %s:%d joining %s%n", agentId, host, p, seeds);

@@ -1,6 +1,5 @@
 package io.pipefarm.cli.farm;
 
-import com.typesafe.config.ConfigFactory;
 import io.pipefarm.coordinator.CoordinatorNode;
 import io.pipefarm.coordinator.store.Database;
 import java.nio.file.Path;
@@ -29,6 +28,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
     List<String> seeds = List.of();
     @Option(names = "--lease-seconds", defaultValue = "300", description = "job lease duration (default ${DEFAULT-VALUE})")
     long leaseSeconds;
+    @Option(names = "--config", paramLabel = "FILE", description = "HOCON config (default: $PIPEFARM_CONFIG, ./pipefarm.conf or /etc/pipefarm/pipefarm.conf if present)")
+    java.nio.file.Path config;
     @Option(names = "--json", description = "print the node's endpoints as one JSON object once started")
     boolean json;
 
@@ -36,7 +37,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String url = jdbc != null ? jdbc : Database.fileUrl(data);
         CoordinatorNode node = FarmWiring.startCoordinator(new CoordinatorNode.Settings(host, port, httpPort, url, seeds,
-                Duration.ofSeconds(leaseSeconds), ConfigFactory.empty()));
+                Duration.ofSeconds(leaseSeconds), NodeConfig.load(config)));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
