@@ -1,6 +1,10 @@
 package io.pipefarm.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pipefarm.agent.runtime.tflite.TensorInfo;
+import io.pipefarm.agent.runtime.tflite.TfliteException;
+import io.pipefarm.agent.runtime.tflite.TfliteInterpreter;
+import io.pipefarm.agent.runtime.tflite.TfliteRuntime;
 import io.pipefarm.agent.sim.EdgeTpuSimConfig;
 import io.pipefarm.agent.sim.EdgeTpuSimulator;
 import io.pipefarm.cli.BaseCommand;
@@ -12,6 +16,7 @@ import io.pipefarm.coordinator.predictor.PredictorArtifact;
 import io.pipefarm.coordinator.predictor.PredictorTrainer;
 import io.pipefarm.coordinator.predictor.Sample;
 import io.pipefarm.coordinator.predictor.ScatterSvg;
+import io.pipefarm.coordinator.predictor.TransformerPredictor;
 import io.pipefarm.model.features.ModelFeatures;
 import io.pipefarm.model.features.SegmentFeatures;
 import io.pipefarm.model.graph.Graph;
@@ -23,6 +28,7 @@ import io.pipefarm.model.zoo.NasBenchSampler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,19 +36,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code pipefarm bench predictor}: profiles random segments of sampled NASBench-101 networks and
- * zoo models on the simulated Edge TPUs (seeded noise, median of timed runs), trains the predictor
- * families on the training architectures and reports accuracy on held-out architectures, training
- * time and batched prediction time.
+ * zoo models on the simulated Edge TPUs (seeded noise, median of timed runs) and, with {@code --cpu}
+ * (or {@value #CPU_KIND} in {@code --kinds}), on the real TFLite CPU runtime of this machine in this
+ * process (one thread, seeded random inputs, one warm-up, median of timed runs, on a smaller sample of
+ * networks and segments biased towards short ones), trains the predictor families on the training
+ * architectures and reports accuracy on held-out architectures, training time and batched prediction
+ * time. For the CPU kind it also profiles some segments a second time and reports the run-to-run
+ * spread of the median (the noise floor of any predictor).
  */
 @Command(name = "predictor", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Latency predictor accuracy on held-out architectures (simulated Edge TPU data).",
-            "JSON: per device kind acc10, mape, spearman (of the served family) and per family; train_seconds; predict_us_per_segment."})
+        description = {"Latency predictor accuracy on held-out architectures (simulated Edge TPU data; real TFLite CPU with --cpu).",
+            "JSON: per device kind acc10, mape, spearman (of the served family) and per family; train_seconds; predict_us_per_segment;",
+            "for cpu-x86_64-t1 also noise (run-to-run spread of the median of re-profiled segments)."})
 public final class PredictorBench extends BaseCommand {
 
     @Option(names = "--holdout-specs", paramLabel = "FILE", description = "NASBench-101 cell specs (JSON) to hold out; default: a disjoint seeded sample")
@@ -61,11 +73,38 @@ public final class PredictorBench extends BaseCommand {
             description = "zoo models added to the training data (default ${DEFAULT-VALUE}; 'none' to skip)")
     List<String> zoo;
 
-    @Option(names = "--kinds", split = ",", defaultValue = "sim-edgetpu-usb,sim-edgetpu-pci", description = "simulated device kinds (default ${DEFAULT-VALUE})")
+    @Option(names = "--kinds", split = ",", defaultValue = "sim-edgetpu-usb,sim-edgetpu-pci",
+            description = "device kinds: simulated ones and/or " + CPU_KIND + " (real TFLite CPU, 1 thread) (default ${DEFAULT-VALUE})")
     List<String> kinds;
+
+    @Option(names = "--cpu", description = "also profile on the real TFLite CPU runtime (kind " + CPU_KIND + ")")
+    boolean cpu;
+
+    @Option(names = "--cpu-train-nets", defaultValue = "40", description = "CPU: NASBench networks to train on, the first of the training sample (default ${DEFAULT-VALUE})")
+    int cpuTrainNets;
+
+    @Option(names = "--cpu-holdout-nets", defaultValue = "10", description = "CPU: held-out NASBench networks, the first of the held-out ones (default ${DEFAULT-VALUE})")
+    int cpuHoldoutNets;
+
+    @Option(names = "--cpu-segments-per-net", defaultValue = "40", description = "CPU: random segments per network, half of them short (default ${DEFAULT-VALUE})")
+    int cpuSegmentsPerNet;
+
+    @Option(names = "--cpu-zoo", split = ",", defaultValue = "mobilenet_v1,mobilenet_v2,squeezenet",
+            description = "CPU: zoo models added to the training data (default ${DEFAULT-VALUE}; 'none' to skip)")
+    List<String> cpuZoo;
+
+    @Option(names = "--cpu-runs", defaultValue = "7",
+            description = "CPU: at least this many timed runs per segment after 1 warm-up (short segments get more, up to 41 or ~20 ms); the median is the label (default ${DEFAULT-VALUE})")
+    int cpuRuns;
+
+    @Option(names = "--cpu-noise-segments", defaultValue = "40", description = "CPU: segments profiled a second time at the end to measure the noise floor (default ${DEFAULT-VALUE})")
+    int cpuNoiseSegments;
 
     @Option(names = "--families", split = ",", defaultValue = "xgboost,transformer", description = "model families (default ${DEFAULT-VALUE})")
     List<String> families;
+
+    @Option(names = "--transformer-max-seconds", paramLabel = "S", description = "wall-time cap of Transformer training per kind (default: the trainer's, 240)")
+    Integer transformerMaxSeconds;
 
     @Option(names = "--runs", defaultValue = "15", description = "timed runs per segment, the median is the label (default ${DEFAULT-VALUE})")
     int runs;
@@ -79,12 +118,27 @@ public final class PredictorBench extends BaseCommand {
     @Option(names = "--artifact-dir", paramLabel = "DIR", description = "write the served predictor artifact of each kind here")
     Path artifactDir;
 
+    static final String CPU_KIND = "cpu-x86_64-t1";
+    static final int CPU_MAX_RUNS = 41;
+    static final long CPU_MIN_TIMED_NANOS = 20_000_000L;
+
     record Net(String arch, Graph graph, ModelFeatures features, boolean heldOut) {}
+
+    /** Run-to-run spread of CPU medians: |m2 - m1| / m1 of segments profiled twice. */
+    record Noise(int segments, double medianRelDiff, double p90RelDiff, double maxRelDiff, double within10, double within5, double medianSignedDiff) {}
 
     @Override
     protected int run() throws Exception {
         if (segmentsPerNet < 1 || runs < 1 || trainNets < 2) throw CliException.usage("--segments-per-net, --runs must be >= 1 and --train-nets >= 2");
         boolean progress = !json;
+        List<String> simKinds = new ArrayList<>();
+        for (String k : kinds) if (!k.equals(CPU_KIND) && !simKinds.contains(k)) simKinds.add(k);
+        boolean doCpu = cpu || kinds.contains(CPU_KIND);
+        if (doCpu && (cpuRuns < 1 || cpuRuns > CPU_MAX_RUNS || cpuSegmentsPerNet < 1 || cpuTrainNets < 2 || cpuHoldoutNets < 1 || cpuNoiseSegments < 0)) {
+            throw CliException.usage("--cpu-runs must be 1.." + CPU_MAX_RUNS + "; --cpu-segments-per-net, --cpu-holdout-nets >= 1; --cpu-train-nets >= 2, --cpu-noise-segments >= 0");
+        }
+        List<String> allKinds = new ArrayList<>(simKinds);
+        if (doCpu) allKinds.add(CPU_KIND);
         List<CellSpec> held;
         if (holdoutSpecs != null) {
             if (!Files.isReadable(holdoutSpecs)) throw CliException.usage("cannot read --holdout-specs " + holdoutSpecs);
@@ -107,14 +161,14 @@ public final class PredictorBench extends BaseCommand {
         // Profile random segments on every kind.
         Map<String, List<Sample>> data = new LinkedHashMap<>();
         List<EdgeTpuSimulator> sims = new ArrayList<>();
-        for (String kind : kinds) {
+        for (String kind : simKinds) {
             try { sims.add(new EdgeTpuSimulator(EdgeTpuSimConfig.forKind(kind))); }
             catch (IllegalArgumentException e) { throw CliException.usage(e.getMessage()); }
             data.put(kind, new ArrayList<>());
         }
         Random rnd = new Random(seed);
         int done = 0;
-        for (Net net : nets) {
+        for (Net net : simKinds.isEmpty() ? List.<Net>of() : nets) {
             if (progress) status("profiling " + net.arch() + " (" + (++done) + "/" + nets.size() + ")");
             int n = net.graph().size();
             int total = n * (n + 1) / 2;
@@ -134,7 +188,7 @@ public final class PredictorBench extends BaseCommand {
                     for (int r = 0; r < runs; r++) t[r] = sims.get(s).sampleRunNanos(seg, key, r, key);
                     java.util.Arrays.sort(t);
                     double median = runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2.0;
-                    data.get(kinds.get(s)).add(new Sample(net.arch(), key, f, median));
+                    data.get(simKinds.get(s)).add(new Sample(net.arch(), key, f, median));
                 }
             }
         }
@@ -142,16 +196,103 @@ public final class PredictorBench extends BaseCommand {
         Set<String> heldArchs = new TreeSet<>();
         for (Net net : nets) if (net.heldOut()) heldArchs.add(net.arch());
 
+        // Real TFLite CPU: a smaller sample (the first training and held-out NASBench nets, a few zoo models).
+        Noise cpuNoise = null, cpuNoiseNow = null;
+        double cpuProfileSeconds = 0;
+        int cpuSkipped = 0;
+        String cpuRuntime = null;
+        Set<String> cpuArchs = new TreeSet<>();
+        if (doCpu) {
+            try {
+                cpuRuntime = TfliteRuntime.load();
+            } catch (TfliteException e) {
+                throw new CliException(1, "the TFLite CPU runtime is not available for " + CPU_KIND + ": " + e.getMessage());
+            }
+            List<Net> cpuNets = new ArrayList<>();
+            int tr = 0, ho = 0;
+            for (Net net : nets) {
+                if (!net.arch().startsWith("nb-")) continue;
+                if (net.heldOut() ? ho++ < cpuHoldoutNets : tr++ < cpuTrainNets) cpuNets.add(net);
+            }
+            if (!(cpuZoo.size() == 1 && cpuZoo.get(0).equals("none"))) for (String z : cpuZoo) {
+                Net have = null;
+                for (Net net : nets) if (net.arch().equals(z)) have = net;
+                cpuNets.add(have != null ? have : net(z, ModelZoo.build(z), false));
+            }
+            // Interleave training and held-out networks so drifting machine load hits both alike.
+            java.util.Collections.shuffle(cpuNets, new Random(seed + 11));
+            long c0 = System.nanoTime();
+            List<Sample> cpuData = new ArrayList<>();
+            List<long[]> firstSegs = new ArrayList<>();  // {net index, i, j} for the noise pass
+            List<Double> firstMedians = new ArrayList<>();
+            List<Double> relNow = new ArrayList<>();  // the same segment again right away (fresh interpreter)
+            int every = Math.max(1, cpuNets.size() * cpuSegmentsPerNet / Math.max(1, cpuNoiseSegments));
+            Segmenter segmenter = new Segmenter();
+            Random crnd = new Random(seed + 7);
+            int d = 0;
+            for (int ni = 0; ni < cpuNets.size(); ni++) {
+                Net net = cpuNets.get(ni);
+                if (progress) status("profiling on CPU " + net.arch() + " (" + (++d) + "/" + cpuNets.size() + ", "
+                        + String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - c0) / 1e9) + ")");
+                if (net.heldOut()) cpuArchs.add(net.arch());
+                for (long c : cpuSegments(net.graph().size(), cpuSegmentsPerNet, crnd)) {
+                    int i = (int) (c >>> 32), j = (int) c;
+                    var seg = segmenter.segment(net.graph(), i, j);
+                    double median;
+                    try {
+                        median = cpuMedianNanos(seg.bytes(), cpuRuns, seed ^ c);
+                    } catch (TfliteException e) {
+                        cpuSkipped++;
+                        continue;
+                    }
+                    cpuData.add(new Sample(net.arch(), seg.key(), net.features().segment(i, j), median));
+                    firstSegs.add(new long[] {ni, i, j});
+                    firstMedians.add(median);
+                    if (cpuNoiseSegments > 0 && firstSegs.size() % every == 0) {
+                        relNow.add((cpuMedianNanos(seg.bytes(), cpuRuns, seed ^ c) - median) / median);
+                    }
+                }
+            }
+            // Noise floor: re-profile an evenly spread subset of the segments, long after their first run.
+            int nNoise = Math.min(cpuNoiseSegments, firstSegs.size());
+            double[] rel = new double[nNoise];
+            for (int k = 0; k < nNoise; k++) {
+                if (progress) status("re-profiling on CPU for the noise floor (" + (k + 1) + "/" + nNoise + ")");
+                int at = (int) ((long) k * firstSegs.size() / nNoise);
+                long[] sg = firstSegs.get(at);
+                Net net = cpuNets.get((int) sg[0]);
+                byte[] bytes = segmenter.segment(net.graph(), (int) sg[1], (int) sg[2]).bytes();
+                double again = cpuMedianNanos(bytes, cpuRuns, seed ^ ((long) sg[1] << 32 | sg[2]));
+                rel[k] = (again - firstMedians.get(at)) / firstMedians.get(at);
+            }
+            cpuNoise = noise(rel);
+            double[] now = new double[relNow.size()];
+            for (int k = 0; k < now.length; k++) now[k] = relNow.get(k);
+            cpuNoiseNow = noise(now);
+            cpuProfileSeconds = (System.nanoTime() - c0) / 1e9;
+            data.put(CPU_KIND, cpuData);
+        }
+        Map<String, Set<String>> heldByKind = new LinkedHashMap<>();
+        for (String k : simKinds) heldByKind.put(k, heldArchs);
+        if (doCpu) heldByKind.put(CPU_KIND, cpuArchs);
+
         PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(families);
+        if (transformerMaxSeconds != null) {
+            if (transformerMaxSeconds < 1) throw CliException.usage("--transformer-max-seconds must be >= 1");
+            TransformerPredictor.Params tp = opt.transformer();
+            opt = new PredictorTrainer.Options(opt.heldOutFraction(), opt.validationFraction(), opt.seed(), opt.minProfiles(), opt.minArchitectures(),
+                    opt.families(), opt.xgb(), new TransformerPredictor.Params(tp.dModel(), tp.layers(), tp.heads(), tp.epochs(), tp.batch(), tp.lr(),
+                    tp.patience(), tp.seed(), transformerMaxSeconds, tp.threads()));
+        }
         ObjectNode out = Json.object();
         ObjectNode perKind = out.putObject("kinds");
         double trainSeconds = 0;
         double predictUs = 0;
         int trainSegments = 0, heldSegments = 0;
         try (PredictorTrainer trainer = new PredictorTrainer(opt)) {
-            for (String kind : kinds) {
+            for (String kind : allKinds) {
                 if (progress) status("training " + kind + " on " + data.get(kind).size() + " segments");
-                PredictorTrainer.Result r = trainer.train(kind, data.get(kind), heldArchs);
+                PredictorTrainer.Result r = trainer.train(kind, data.get(kind), heldByKind.get(kind));
                 ObjectNode k = perKind.putObject(kind);
                 k.put("served", r.best().family());
                 Metrics bm = r.best().heldOut();
@@ -160,6 +301,16 @@ public final class PredictorBench extends BaseCommand {
                 k.put("spearman", bm.spearman());
                 k.put("rmse_ns", bm.rmseNs());
                 k.put("heldout_segments", bm.n());
+                k.put("train_segments", ((Number) r.data().get("trainSegments")).intValue() + ((Number) r.data().get("validationSegments")).intValue());
+                k.put("heldout_architectures", heldByKind.get(kind).size());
+                if (kind.equals(CPU_KIND)) {
+                    k.put("tflite_version", cpuRuntime);
+                    k.put("profile_seconds", cpuProfileSeconds);
+                    k.put("min_runs_per_segment", cpuRuns);
+                    k.put("skipped_segments", cpuSkipped);
+                    putNoise(k.putObject("noise"), cpuNoise);
+                    putNoise(k.putObject("noise_back_to_back"), cpuNoiseNow);
+                }
                 ObjectNode fam = k.putObject("families");
                 for (PredictorTrainer.FamilyResult fr : r.families()) {
                     ObjectNode f = fam.putObject(fr.family());
@@ -179,8 +330,10 @@ public final class PredictorBench extends BaseCommand {
                                 ScatterSvg.render(kind + " " + fr.family() + " (held-out architectures): " + fr.heldOut(), r.measured(), fr.predicted()));
                     }
                 }
-                trainSegments = ((Number) r.data().get("trainSegments")).intValue() + ((Number) r.data().get("validationSegments")).intValue();
-                heldSegments = r.heldOut().size();
+                if (!kind.equals(CPU_KIND)) {
+                    trainSegments = ((Number) r.data().get("trainSegments")).intValue() + ((Number) r.data().get("validationSegments")).intValue();
+                    heldSegments = r.heldOut().size();
+                }
                 if (artifactDir != null) {
                     Files.createDirectories(artifactDir);
                     Map<String, Object> d = new LinkedHashMap<>(r.data());
@@ -209,10 +362,98 @@ public final class PredictorBench extends BaseCommand {
                         v.get("mape").asDouble(), v.get("spearman").asDouble(), v.get("train_seconds").asDouble(), v.get("predict_us_per_segment").asDouble(),
                         f.getKey().equals(e.getValue().get("served").asText()) ? "  (served)" : "");
             }));
-            w.printf(Locale.ROOT, "%d training architectures, %d held out; %d training and %d held-out segments per kind; profiling %.1f s%n",
-                    nets.size() - heldArchs.size(), heldArchs.size(), trainSegments, heldSegments, profileSeconds);
+            if (!simKinds.isEmpty()) {
+                w.printf(Locale.ROOT, "simulated: %d training architectures, %d held out; %d training and %d held-out segments per kind; profiling %.1f s%n",
+                        nets.size() - heldArchs.size(), heldArchs.size(), trainSegments, heldSegments, profileSeconds);
+            }
+            if (doCpu) {
+                var k = perKind.get(CPU_KIND);
+                w.printf(Locale.ROOT, "%s (TFLite %s, 1 thread, median of >= %d runs): %d training and %d held-out segments (%d held-out architectures), %d skipped; profiling %.1f s%n",
+                        CPU_KIND, cpuRuntime, cpuRuns, k.get("train_segments").asInt(), k.get("heldout_segments").asInt(), cpuArchs.size(), cpuSkipped, cpuProfileSeconds);
+                printNoise(w, "noise floor, re-profiled at the end", cpuNoise);
+                printNoise(w, "noise floor, re-profiled right away", cpuNoiseNow);
+            }
         }
         return 0;
+    }
+
+    /**
+     * {@code count} distinct segments {@code (i << 32 | j)} of an {@code n}-op model: half with uniform
+     * {@code i < j}, half short (length log-uniform in {@code [1, n]}) so small segments are covered.
+     */
+    static Set<Long> cpuSegments(int n, int count, Random rnd) {
+        Set<Long> chosen = new TreeSet<>();
+        int want = Math.min(count, n * (n + 1) / 2);
+        while (chosen.size() < want) {
+            int i, j;
+            if ((chosen.size() & 1) == 0) {
+                i = rnd.nextInt(n);
+                j = i + 1 + rnd.nextInt(n - i);
+            } else {
+                int len = Math.max(1, Math.min(n, (int) Math.floor(Math.exp(rnd.nextDouble() * Math.log(n + 1)))));
+                i = rnd.nextInt(n - len + 1);
+                j = i + len;
+            }
+            chosen.add((long) i << 32 | j);
+        }
+        return chosen;
+    }
+
+    /** Median of {@code runs} timed single-thread invocations after one warm-up, seeded random inputs. */
+    static double cpuMedianNanos(byte[] model, int runs, long seed) {
+        try (TfliteInterpreter interp = TfliteInterpreter.create(model, 1)) {
+            List<TensorInfo> inputs = interp.inputs();
+            for (int k = 0; k < inputs.size(); k++) {
+                byte[] b = new byte[(int) inputs.get(k).byteSize()];
+                SplittableRandom r = new SplittableRandom(seed + k);
+                for (int x = 0; x < b.length; x++) b[x] = (byte) r.nextInt(256);
+                interp.setInput(k, b);
+            }
+            interp.invoke();
+            // At least `runs` timed runs; short segments get more (up to CPU_MAX_RUNS, about CPU_MIN_TIMED_NANOS in all).
+            long[] t = new long[CPU_MAX_RUNS];
+            int n = 0;
+            long sum = 0;
+            while (n < runs || (sum < CPU_MIN_TIMED_NANOS && n < CPU_MAX_RUNS)) {
+                t[n] = interp.invokeTimed();
+                sum += t[n++];
+            }
+            if (n % 2 == 0 && n < CPU_MAX_RUNS) { t[n] = interp.invokeTimed(); n++; }
+            Arrays.sort(t, 0, n);
+            return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
+        }
+    }
+
+    /** Spread of signed relative differences {@code (m2 - m1) / m1} of segments profiled twice. */
+    static Noise noise(double[] signed) {
+        if (signed.length == 0) return new Noise(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        double[] sg = signed.clone();
+        Arrays.sort(sg);
+        double[] s = new double[sg.length];
+        for (int k = 0; k < s.length; k++) s[k] = Math.abs(sg[k]);
+        Arrays.sort(s);
+        int w10 = 0, w5 = 0;
+        for (double r : s) { if (r <= 0.10) w10++; if (r <= 0.05) w5++; }
+        return new Noise(s.length, s[(s.length - 1) / 2], s[(int) Math.ceil(0.9 * s.length) - 1], s[s.length - 1],
+                (double) w10 / s.length, (double) w5 / s.length, sg[(sg.length - 1) / 2]);
+    }
+
+    private static void putNoise(ObjectNode nz, Noise n) {
+        nz.put("segments", n.segments());
+        if (n.segments() == 0) return;
+        nz.put("median_rel_diff", n.medianRelDiff());
+        nz.put("p90_rel_diff", n.p90RelDiff());
+        nz.put("max_rel_diff", n.maxRelDiff());
+        nz.put("within10", n.within10());
+        nz.put("within5", n.within5());
+        nz.put("median_signed_rel_diff", n.medianSignedDiff());
+    }
+
+    private static void printNoise(java.io.PrintWriter w, String what, Noise n) {
+        if (n.segments() == 0) return;
+        w.printf(Locale.ROOT, "%s %s (%d segments): |m2-m1|/m1 median %.2f%%, p90 %.2f%%, max %.2f%%, median signed %+.2f%%; within 10%%: %.1f%%, within 5%%: %.1f%%%n",
+                CPU_KIND, what, n.segments(), 100 * n.medianRelDiff(), 100 * n.p90RelDiff(), 100 * n.maxRelDiff(), 100 * n.medianSignedDiff(),
+                100 * n.within10(), 100 * n.within5());
     }
 
     private static Net net(String arch, Graph g, boolean heldOut) {

@@ -40,8 +40,12 @@ import java.util.TreeMap;
  * pooling over the ops (latency adds up along a segment), and an MLP regression head on log latency.
  * The head predicts {@code log(latency) - log(base)} where base is the same additive
  * {@link LinearBase} the tree model uses (fitted on the training segments); this offset makes the
- * network learn corrections instead of the scale. Segments are batched by equal length, so no
- * padding or attention mask is needed. Deterministic for a seed on one thread count. Nothing is
+ * network learn corrections instead of the scale. Segments are zero-padded (in normalised token space)
+ * to a fixed bucket length {@link #paddedLength} of a few geometric sizes, so that training batches are
+ * full; the padding of a segment depends only on its length (the same in training and prediction) and
+ * the pooling sums only the real ops (the pad tokens are visible to attention, as fixed "empty" tokens).
+ * Artifacts written before padding ({@code padded} absent from the header) are evaluated unpadded, as
+ * they were trained. Deterministic for a seed on one thread count. Nothing is
  * downloaded: {@code ai.djl.offline=true} and the libtorch of the {@code pytorch-native-cpu} jar.
  */
 public final class TransformerPredictor implements LatencyPredictor {
@@ -51,7 +55,8 @@ public final class TransformerPredictor implements LatencyPredictor {
     /** Hyper-parameters; {@code maxTrainSeconds} bounds training wall time (best epoch so far is kept). */
     public record Params(int dModel, int layers, int heads, int epochs, int batch, double lr, int patience, long seed,
                          int maxTrainSeconds, int threads) {
-        public static Params defaults() { return new Params(64, 2, 4, 30, 64, 2e-3, 4, 42, 240, 2); }
+        /** Full padded batches make an epoch short, so more epochs and patience fit in the same time cap. */
+        public static Params defaults() { return new Params(64, 2, 4, 200, 64, 2e-3, 8, 42, 240, 2); }
     }
 
     private final String kind;
@@ -63,9 +68,10 @@ public final class TransformerPredictor implements LatencyPredictor {
     private final NDManager manager;
     private final SequentialBlock block;
     private final byte[] paramBytes;
+    private final boolean padded;
 
     private TransformerPredictor(String kind, long version, Params params, double[] baseWeights, float[] mean, float[] std,
-                                 NDManager manager, SequentialBlock block, byte[] paramBytes) {
+                                 NDManager manager, SequentialBlock block, byte[] paramBytes, boolean padded) {
         this.kind = kind;
         this.version = version;
         this.params = params;
@@ -75,6 +81,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         this.manager = manager;
         this.block = block;
         this.paramBytes = paramBytes;
+        this.padded = padded;
     }
 
     @Override public String deviceKind() { return kind; }
@@ -101,11 +108,61 @@ public final class TransformerPredictor implements LatencyPredictor {
         return b;
     }
 
+    /**
+     * The padded length of a segment of {@code len} ops: {@code len} up to 6, then geometric buckets
+     * (ratio about 1.25: 8, 10, 13, 17, 22, 28, ...), so at most about a fifth of a bucket is padding.
+     */
+    static int paddedLength(int len) {
+        if (len <= 6) return Math.max(1, len);
+        int b = 6;
+        while (b < len) b = Math.max(b + 1, (int) Math.ceil(b * 1.25));
+        return b;
+    }
+
+    /**
+     * The block's forward pass, child by child, with the sum pooling (the {@link LambdaBlock}) taken
+     * over the real ops only: {@code mask} is {@code (batch, len, 1)}, 1 for an op and 0 for padding;
+     * null means no padding (then this equals {@code block.forward}).
+     */
+    static NDArray forward(SequentialBlock block, ParameterStore ps, NDArray x, NDArray mask, boolean training) {
+        NDList cur = new NDList(x);
+        boolean pooled = false;
+        for (ai.djl.nn.Block child : block.getChildren().values()) {
+            if (!pooled && child instanceof LambdaBlock) {  // the pooling (the ReLU of the head is a LambdaBlock too)
+                pooled = true;
+                NDArray h = cur.singletonOrThrow();
+                if (mask != null) h = h.mul(mask);
+                cur = new NDList(h.sum(new int[] {1}).div(16f));
+            } else {
+                cur = child.forward(ps, cur, training);
+            }
+        }
+        return cur.singletonOrThrow();
+    }
+
+    /** Token tensor (and pooling mask, or null when nothing is padded) of segments padded to {@code len}. */
+    static NDList input(NDManager m, List<SegmentFeatures> fs, int len, float[] mean, float[] std) {
+        NDArray x = tokens(m, fs, len, mean, std);
+        boolean any = false;
+        for (SegmentFeatures f : fs) any |= f.length() != len;
+        if (!any) return new NDList(x);
+        float[] mk = new float[fs.size() * len];
+        for (int b = 0; b < fs.size(); b++) java.util.Arrays.fill(mk, b * len, b * len + fs.get(b).length(), 1f);
+        return new NDList(x, m.create(mk, new Shape(fs.size(), len, 1)));
+    }
+
+    private static NDArray run(SequentialBlock block, ParameterStore ps, NDList in, boolean training) {
+        return forward(block, ps, in.get(0), in.size() > 1 ? in.get(1) : null, training);
+    }
+
     @Override
     public synchronized double[] predictNanos(List<SegmentFeatures> batch) {
         double[] out = new double[batch.size()];
         Map<Integer, List<Integer>> byLen = new TreeMap<>();
-        for (int i = 0; i < batch.size(); i++) byLen.computeIfAbsent(batch.get(i).length(), k -> new ArrayList<>()).add(i);
+        for (int i = 0; i < batch.size(); i++) {
+            int len = batch.get(i).length();
+            byLen.computeIfAbsent(padded ? paddedLength(len) : len, k -> new ArrayList<>()).add(i);
+        }
         double[] agg = new double[SegmentAggregates.featureCount()];
         try (NDManager m = manager.newSubManager()) {
             ParameterStore ps = new ParameterStore(m, false);
@@ -115,8 +172,7 @@ public final class TransformerPredictor implements LatencyPredictor {
                     List<Integer> part = idx.subList(from, Math.min(idx.size(), from + 512));
                     List<SegmentFeatures> fs = new ArrayList<>(part.size());
                     for (int i : part) fs.add(batch.get(i));
-                    NDArray x = tokens(m, fs, e.getKey(), mean, std);
-                    float[] r = block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                    float[] r = run(block, ps, input(m, fs, e.getKey(), mean, std), false).toFloatArray();
                     for (int k = 0; k < part.size(); k++) {
                         SegmentFeatures f = batch.get(part.get(k));
                         out[part.get(k)] = LinearBase.predict(baseWeights, f.aggregates(agg)) * Math.exp(r[k]);
@@ -127,11 +183,12 @@ public final class TransformerPredictor implements LatencyPredictor {
         return out;
     }
 
+    /** Normalised tokens {@code (batch, len, DIM)}; a segment shorter than {@code len} is padded with zeros. */
     static NDArray tokens(NDManager m, List<SegmentFeatures> fs, int len, float[] mean, float[] std) {
         float[] buf = new float[fs.size() * len * DIM];
-        int at = 0;
-        for (SegmentFeatures f : fs) {
-            for (float[] t : f.tokens()) {
+        for (int b = 0; b < fs.size(); b++) {
+            int at = b * len * DIM;
+            for (float[] t : fs.get(b).tokens()) {
                 for (int d = 0; d < DIM; d++) buf[at++] = (t[d] - mean[d]) / std[d];
             }
         }
@@ -146,13 +203,14 @@ public final class TransformerPredictor implements LatencyPredictor {
         h.put("baseWeights", baseWeights);
         h.put("tokenMean", mean);
         h.put("tokenStd", std);
+        h.put("padded", padded);
         return h;
     }
 
     byte[] parameterBytes() { return paramBytes.clone(); }
 
     TransformerPredictor withVersion(long v) {
-        return new TransformerPredictor(kind, v, params, baseWeights, mean, std, manager, block, paramBytes);
+        return new TransformerPredictor(kind, v, params, baseWeights, mean, std, manager, block, paramBytes, padded);
     }
 
     static TransformerPredictor load(String kind, long version, Map<String, Object> h, byte[] bytes) {
@@ -174,7 +232,8 @@ public final class TransformerPredictor implements LatencyPredictor {
             manager.close();
             throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: transformer parameters do not load: " + e.getMessage(), e);
         }
-        return new TransformerPredictor(kind, version, p, w, mean, std, manager, b, bytes);
+        boolean padded = Boolean.TRUE.equals(h.get("padded"));
+        return new TransformerPredictor(kind, version, p, w, mean, std, manager, b, bytes, padded);
     }
 
     private static float[] floats(double[] d) {
@@ -221,10 +280,10 @@ public final class TransformerPredictor implements LatencyPredictor {
             for (List<Sample> bt : batches) {
                 if (System.nanoTime() > deadline) break;
                 try (NDManager m = manager.newSubManager()) {
-                    NDArray x = tokens(m, features(bt), bt.get(0).features().length(), mean, std);
+                    NDList in = input(m, features(bt), paddedLength(bt.get(0).features().length()), mean, std);
                     NDArray target = m.create(residuals(bt, w), new Shape(bt.size(), 1));
                     try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        NDArray pred = b.forward(ps, new NDList(x), true).singletonOrThrow();
+                        NDArray pred = run(b, ps, in, true);
                         NDArray loss = pred.sub(target).square().mean();
                         gc.backward(loss);
                     }
@@ -246,7 +305,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         } catch (IOException | MalformedModelException e) {
             throw new PredictorException(PredictorException.Kind.FAILED, "could not restore the best epoch: " + e.getMessage(), e);
         }
-        return new TransformerPredictor(kind, 0, p, w, mean, std, manager, b, best);
+        return new TransformerPredictor(kind, 0, p, w, mean, std, manager, b, best, true);
     }
 
     private static double validationLoss(SequentialBlock b, NDManager manager, List<List<Sample>> vbatches, double[] w, float[] mean, float[] std) {
@@ -255,8 +314,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         try (NDManager m = manager.newSubManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             for (List<Sample> bt : vbatches) {
-                NDArray x = tokens(m, features(bt), bt.get(0).features().length(), mean, std);
-                float[] r = b.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+                float[] r = run(b, ps, input(m, features(bt), paddedLength(bt.get(0).features().length()), mean, std), false).toFloatArray();
                 float[] t = residuals(bt, w);
                 for (int i = 0; i < r.length; i++) { se += (r[i] - t[i]) * (double) (r[i] - t[i]); n++; }
             }
@@ -286,10 +344,10 @@ public final class TransformerPredictor implements LatencyPredictor {
 
     private static List<SegmentFeatures> features(List<Sample> s) { return PredictorTrainer.features(s); }
 
-    /** Batches of equal segment length (at most {@code size} each), in a fixed order. */
+    /** Batches of equal {@link #paddedLength} (at most {@code size} each), in a fixed order. */
     static List<List<Sample>> batches(List<Sample> samples, int size) {
         Map<Integer, List<Sample>> byLen = new TreeMap<>();
-        for (Sample s : samples) byLen.computeIfAbsent(s.features().length(), k -> new ArrayList<>()).add(s);
+        for (Sample s : samples) byLen.computeIfAbsent(paddedLength(s.features().length()), k -> new ArrayList<>()).add(s);
         List<List<Sample>> out = new ArrayList<>();
         for (List<Sample> l : byLen.values()) for (int i = 0; i < l.size(); i += size) out.add(new ArrayList<>(l.subList(i, Math.min(l.size(), i + size))));
         return out;
