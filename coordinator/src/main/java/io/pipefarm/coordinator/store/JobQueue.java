@@ -259,7 +259,12 @@ public final class JobQueue {
                                long[] samplesNs, Map<String, String> versions, long nowMs) {
         Result r = new Result(jobId, leaseToken, agentId, deviceId, stats, samplesNs, versions);
         Encoded e = encode(r);
-        Completion c = db.txDurable(tx -> completeIn(tx, r, e, nowMs));
+        Completion c = db.txDurable(tx -> {
+            Map<Long, Long> closed = new java.util.TreeMap<>();
+            Completion one = completeIn(tx, r, e, nowMs, closed);
+            for (Map.Entry<Long, Long> cl : closed.entrySet()) CampaignStore.jobsClosed(tx, cl.getKey(), cl.getValue(), nowMs);
+            return one;
+        });
         if (c == Completion.UNKNOWN_JOB) {
             throw StoreException.notFound("no job " + jobId);
         }
@@ -277,10 +282,12 @@ public final class JobQueue {
             enc.add(encode(r));
         }
         return db.txDurable(tx -> {
+            Map<Long, Long> closed = new java.util.TreeMap<>();
             List<Completion> out = new ArrayList<>(results.size());
             for (int i = 0; i < results.size(); i++) {
-                out.add(completeIn(tx, results.get(i), enc.get(i), nowMs));
+                out.add(completeIn(tx, results.get(i), enc.get(i), nowMs, closed));
             }
+            for (Map.Entry<Long, Long> c : closed.entrySet()) CampaignStore.jobsClosed(tx, c.getKey(), c.getValue(), nowMs);
             return out;
         });
     }
@@ -294,7 +301,12 @@ public final class JobQueue {
         return new Encoded(encodeSamples(r.samplesNs()), Json.write(r.versions()));
     }
 
-    private static Completion completeIn(Database.Tx tx, Result r, Encoded e, long nowMs) throws SQLException {
+    /**
+     * Closes one job inside {@code tx}; the campaign counters of closed jobs are added to
+     * {@code closed} (campaign id -> jobs) so that a batch updates each campaign row once.
+     */
+    private static Completion completeIn(Database.Tx tx, Result r, Encoded e, long nowMs, Map<Long, Long> closed)
+            throws SQLException {
         PreparedStatement row = tx.ps("SELECT state, lease_token, campaign_id, segment_key, device_kind "
                 + "FROM jobs WHERE id = ? FOR UPDATE");
         row.setLong(1, r.jobId());
@@ -327,7 +339,7 @@ public final class JobQueue {
         ProfileStore.insert(tx, r.jobId(), segmentKey, kind, r.deviceId(), r.agentId(), r.stats(), e.samples(),
                 e.versionsJson(), nowMs);
         if (wasOpen) {
-            CampaignStore.jobsClosed(tx, campaignId, 1, nowMs);
+            closed.merge(campaignId, 1L, Long::sum);
         }
         return current ? Completion.ACCEPTED : Completion.ACCEPTED_STALE;
     }
