@@ -43,7 +43,7 @@ public final class FarmBench implements Callable<Integer> {
     int agents;
     @Option(names = "--depth", defaultValue = "60", description = "depth of the fc:16,16,DEPTH model of phase 1 (all its segments are jobs)")
     int depth;
-    @Option(names = "--depth-20ms", defaultValue = "40", description = "depth of the model of phase 2")
+    @Option(names = "--depth-20ms", defaultValue = "60", description = "depth of the model of phase 2 (the same campaign size as phase 1, so that ramp-up and tail weigh little)")
     int depth20;
 
     @Override

@@ -205,14 +205,13 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                 .setBlobUrl(settings.blobBaseUrl() + "/" + c.segmentKey()).setBlobSize(c.blobSize())
                 .setSpec(specOfCampaign.apply(c.campaignId())).setLeaseDeadlineEpochMs(deadline)
                 .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind());
-        if (c.blobSize() <= settings.inlineBlobBytes()) {
-            store.segments().blob(c.segmentKey()).ifPresent(b -> job.setBlob(com.google.protobuf.ByteString.copyFrom(b)));
-        }
+        if (c.blob() != null) job.setBlob(com.google.protobuf.ByteString.copyFrom(c.blob()));
         replyTo.tell(ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId())
                 .setDeviceId(req.getDeviceId()).setJob(job)).build());
         return true;
     }
 
+    /** Queued jobs read ahead per kind (with their small blobs: at most this x the inline limit in memory). */
     private static final int CANDIDATE_BATCH = 256;
     private final Map<String, java.util.ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
     private final List<JobQueue.LeaseGrant> pendingGrants = new ArrayList<>();
@@ -221,7 +220,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         java.util.ArrayDeque<JobQueue.Candidate> q = ready.get(kind);
         if (q == null || q.isEmpty()) {
             flushLeases(); // granted leases must be in the store before it is asked for queued jobs again
-            List<JobQueue.Candidate> fresh = jobs.queued(kind, CANDIDATE_BATCH);
+            List<JobQueue.Candidate> fresh = jobs.queued(kind, CANDIDATE_BATCH, settings.inlineBlobBytes());
             if (fresh.isEmpty()) {
                 ready.remove(kind);
                 return null;

@@ -114,7 +114,7 @@ public final class JobQueue {
     }
 
     /** A queued job the coordinator may hand out (see {@link #queued} and {@link #leaseAll}). */
-    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts) { }
+    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts, byte[] blob) { }
 
     /** One lease decided in memory by the coordinator, written by {@link #leaseAll}. */
     public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) { }
@@ -125,18 +125,29 @@ public final class JobQueue {
      * batches with {@link #leaseAll}; it must write its pending grants before asking again.
      */
     public List<Candidate> queued(String deviceKind, int limit) {
+        return queued(deviceKind, limit, -1);
+    }
+
+    /**
+     * As {@link #queued(String, int)}, with the segment bytes of candidates whose segment is at most
+     * {@code inlineMaxBytes} (read in the same query: one round trip instead of one per job).
+     */
+    public List<Candidate> queued(String deviceKind, int limit, long inlineMaxBytes) {
         return db.tx(tx -> {
-            PreparedStatement q = tx.ps("SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size "
+            PreparedStatement q = tx.ps("SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size, "
+                    + "CASE WHEN s.byte_size <= ? THEN s.blob END "
                     + "FROM jobs j USE INDEX (jobs_queue) JOIN segments s ON s.segment_key = j.segment_key "
                     + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
                     + "AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = j.campaign_id AND c.state = 'running') "
                     + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT ?");
-            q.setString(1, deviceKind);
-            q.setInt(2, limit);
+            q.setLong(1, inlineMaxBytes);
+            q.setString(2, deviceKind);
+            q.setInt(3, limit);
             List<Candidate> out = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getLong(5), rs.getInt(4)));
+                    out.add(new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getLong(5), rs.getInt(4),
+                            rs.getBytes(6)));
                 }
             }
             return out;
