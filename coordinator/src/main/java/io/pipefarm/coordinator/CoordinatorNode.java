@@ -66,7 +66,7 @@ public final class CoordinatorNode implements AutoCloseable {
                     .usePredictors(kind -> predictors.predictor(kind)); // the serving predictor of the kind (PredictorService)
             this.predictors = io.pipefarm.coordinator.predictor.PredictorService.start(store, system.settings().config(), models::resolve);
             ActorRef<ToCoordinator>[] proxyHolder = newHolder();
-            FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList);
+            FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList, predictors, partitions);
             this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes(system.settings().config().getString("pipefarm.http.token")))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             int httpPort = binding.localAddress().getPort();

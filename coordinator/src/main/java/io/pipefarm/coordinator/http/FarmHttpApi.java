@@ -47,13 +47,19 @@ public final class FarmHttpApi extends AllDirectives {
     private final Executor blocking;
     private final Supplier<List<ModelEntry>> models;
 
+    private final io.pipefarm.coordinator.predictor.PredictorService predictors;
+    private final io.pipefarm.coordinator.partitioning.PartitionService partitions;
+
     public FarmHttpApi(FarmStore store, CampaignPlanner planner, Consumer<ToCoordinator> coordinator, Executor blocking,
-                       Supplier<List<ModelEntry>> models) {
+                       Supplier<List<ModelEntry>> models, io.pipefarm.coordinator.predictor.PredictorService predictors,
+                       io.pipefarm.coordinator.partitioning.PartitionService partitions) {
         this.store = store;
         this.planner = planner;
         this.coordinator = coordinator;
         this.blocking = blocking;
         this.models = models;
+        this.predictors = predictors;
+        this.partitions = partitions;
     }
 
     /** The routes; with a non-empty token every route but {@code /api/health} needs {@code Authorization: Bearer <token>}. */
@@ -74,8 +80,8 @@ public final class FarmHttpApi extends AllDirectives {
                         path("health", () -> get(() -> complete(json(StatusCodes.OK, Map.of("status", "ok"))))),
                         path("models", () -> get(() -> complete(json(StatusCodes.OK, models.get())))),
                         path("agents", () -> get(() -> async(() -> json(StatusCodes.OK, store.agents().list()))))
-                        , new PredictorRoutes(store, blocking).routes()
-                        , PartitionRoutes.route(store, blocking)
+                        , new PredictorRoutes(predictors, blocking).routes()
+                        , PartitionRoutes.route(partitions, blocking)
                         , path("profiles", () -> get(() -> parameterOptional("model", model ->
                                 parameterOptional("kind", kind -> parameterOptional("segment", segment ->
                                         parameterOptional("limit", limit -> async(() -> profiles(model, kind, segment, limit)))))))),

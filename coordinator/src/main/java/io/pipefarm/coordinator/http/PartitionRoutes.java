@@ -46,17 +46,17 @@ public final class PartitionRoutes extends AllDirectives {
     static final ContentType.Binary PROTOBUF_TYPE = ContentTypes.create(MediaTypes.applicationBinary("x-protobuf", false, "pb"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final FarmStore store;
+    private final PartitionService service;
     private final Executor blocking;
 
-    private PartitionRoutes(FarmStore store, Executor blocking) {
-        this.store = store;
+    private PartitionRoutes(PartitionService service, Executor blocking) {
+        this.service = service;
         this.blocking = blocking;
     }
 
-    /** The routes for the coordinator owning {@code store} (its {@link PartitionService} is looked up per request). */
-    public static Route route(FarmStore store, Executor blocking) {
-        return new PartitionRoutes(store, blocking).route();
+    /** The routes of a coordinator's {@link PartitionService}. */
+    public static Route route(PartitionService service, Executor blocking) {
+        return new PartitionRoutes(service, blocking).route();
     }
 
     Route route() {
@@ -73,8 +73,7 @@ public final class PartitionRoutes extends AllDirectives {
     }
 
     private PartitionService service() {
-        return PartitionService.of(store).orElseThrow(() -> new StoreException(StoreException.Kind.UNAVAILABLE,
-                "partition searches are not enabled on this coordinator"));
+        return service;
     }
 
     private HttpResponse create(String body) {
@@ -127,7 +126,7 @@ public final class PartitionRoutes extends AllDirectives {
             throw StoreException.notFound("partition " + id + " has stages 0.." + (d.getStagesCount() - 1) + ", not " + i);
         }
         Stage s = d.getStages(i);
-        byte[] b = store.segments().blob(s.getSegmentKey())
+        byte[] b = service.farmStore().segments().blob(s.getSegmentKey())
                 .orElseThrow(() -> StoreException.notFound("the segment blob " + s.getSegmentKey() + " of partition " + id + " is gone"));
         if (!SegmentStore.keyOf(b).equals(s.getSegmentKey())) {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "segment blob " + s.getSegmentKey() + " does not match its key");

@@ -56,17 +56,16 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 public final class PredictorRoutes extends AllDirectives {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final FarmStore store;
+    private final PredictorService service;
     private final Executor blocking;
 
-    public PredictorRoutes(FarmStore store, Executor blocking) {
-        this.store = store;
+    public PredictorRoutes(PredictorService service, Executor blocking) {
+        this.service = service;
         this.blocking = blocking;
     }
 
     private PredictorService service() {
-        return PredictorService.of(store).orElseThrow(() -> new StoreException(StoreException.Kind.UNAVAILABLE,
-                "this coordinator runs no predictor service"));
+        return service;
     }
 
     public Route routes() {

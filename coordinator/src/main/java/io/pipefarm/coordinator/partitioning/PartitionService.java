@@ -44,7 +44,6 @@ import org.slf4j.LoggerFactory;
 public final class PartitionService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionService.class);
     /** Per-store registry, so that the HTTP API finds the service of its coordinator. */
-    private static final Map<FarmStore, PartitionService> BY_STORE = new ConcurrentHashMap<>();
 
     private final FarmStore store;
     private final PartitionStore partitions;
@@ -77,11 +76,9 @@ public final class PartitionService implements AutoCloseable {
         });
         int stale = partitions.failRunning("the coordinator restarted while this search ran; start it again", System.currentTimeMillis());
         if (stale > 0) log.info("{} partition searches interrupted by a restart marked failed", stale);
-        BY_STORE.put(store, this);
     }
 
     /** The service registered for {@code store}, if a coordinator built one. */
-    public static Optional<PartitionService> of(FarmStore store) { return Optional.ofNullable(BY_STORE.get(store)); }
 
     /**
      * Where predicted costs come from: device kind -> the serving predictor of that kind, or null when there is none.
@@ -238,7 +235,6 @@ public final class PartitionService implements AutoCloseable {
 
     @Override
     public void close() {
-        BY_STORE.remove(store, this);
         executor.shutdownNow();
     }
 }

@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PredictorService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PredictorService.class);
-    private static final Map<FarmStore, PredictorService> RUNNING = new ConcurrentHashMap<>();
     private static final int KEEP_JOBS = 200;
 
     /** How the service trains and when it retrains. */
@@ -130,20 +129,11 @@ public final class PredictorService implements AutoCloseable {
         });
     }
 
-    /**
-     * Starts a service with automatic retraining for {@code store} (settings from {@code config})
-     * and registers it, so that {@link #of(FarmStore)} (the HTTP routes) finds it.
-     */
+    /** Starts a service with automatic retraining for {@code store} (settings from {@code config}). */
     public static PredictorService start(FarmStore store, Config config, Function<String, Graph> resolver) {
         PredictorService s = new PredictorService(store, resolver, Settings.from(config));
         s.startRetraining();
-        RUNNING.put(store, s);
         return s;
-    }
-
-    /** The service started for {@code store}, if any. */
-    public static Optional<PredictorService> of(FarmStore store) {
-        return Optional.ofNullable(RUNNING.get(store));
     }
 
     public Settings settings() { return settings; }
@@ -455,7 +445,6 @@ public final class PredictorService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        RUNNING.remove(store, this);
         thread.shutdownNow();
         trainer.close();
     }
