@@ -72,7 +72,7 @@ public final class CoordinatorNode implements AutoCloseable {
             int httpPort = binding.localAddress().getPort();
             Map<Long, ProfileSpec> specs = new ConcurrentHashMap<>();
             FarmCoordinator.Settings fs = new FarmCoordinator.Settings(s.leaseDuration(), Duration.ofSeconds(1),
-                    Duration.ofSeconds(2), Duration.ofSeconds(30), s.blobBaseUrl(httpPort), 256 * 1024);
+                    Duration.ofSeconds(2), Duration.ofSeconds(30), s.blobBaseUrl(httpPort), FarmCoordinator.Settings.INLINE_BLOB_BYTES);
             this.coordinator = ClusterSingleton.get(system).init(
                     SingletonActor.of(FarmCoordinator.create(store, fs,
                                     id -> specs.computeIfAbsent(id, k -> CampaignSpecs.specOf(store.campaigns().spec(k)))), "coordinator")

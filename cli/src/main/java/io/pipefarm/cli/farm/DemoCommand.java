@@ -97,10 +97,9 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             awaitAgents(coordinator, expectedAgents, out);
-            String body = Json.compact(Map.of("name", "demo-" + System.currentTimeMillis(), "models", models, "kinds", kinds,
+            long id = startCampaign(coordinator, Map.of("name", "demo-" + System.currentTimeMillis(), "models", models, "kinds", kinds,
                     "cuts", Map.of("mode", "random", "count", segmentations, "stages", 3, "seed", 7),
-                    "spec", Map.of("warmupRuns", 1, "timedRuns", 10), "reprofile", true));
-            long id = startCampaign(coordinator, Json.MAPPER.readValue(body, Map.class), out, models + " on " + kinds);
+                    "spec", Map.of("warmupRuns", 1, "timedRuns", 10), "reprofile", true), out, models + " on " + kinds);
             CampaignStore.Status s = follow(coordinator, id, out);
             Map<String, Object> summary = printSummary(coordinator, id, s, kinds, out);
 
@@ -186,12 +185,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Starts a campaign through the HTTP API, as a user would. */
-    private long startCampaign(CoordinatorNode coordinator, Map<?, ?> request, PrintWriter out, String what) throws Exception {
-        HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(coordinator.httpUrl() + "/api/campaigns"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.compact(request))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 201) throw new IllegalStateException("campaign refused: " + resp.body());
-        JsonNode created = Json.MAPPER.readTree(resp.body());
+    private long startCampaign(CoordinatorNode coordinator, Map<String, ?> request, PrintWriter out, String what) throws Exception {
+        JsonNode created = postJson(coordinator.httpUrl() + "/api/campaigns", request);
         long id = created.path("created").path("campaignId").asLong();
         say(out, "\ncampaign " + id + ": " + created.path("created").path("jobsEnqueued").asInt() + " jobs over " + what
                 + (created.path("created").path("skippedProfiled").asInt() > 0

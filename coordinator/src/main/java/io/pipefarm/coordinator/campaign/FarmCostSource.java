@@ -9,15 +9,17 @@ import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.segment.Segmenter;
 import io.pipefarm.proto.farm.ProfileSpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Measured segment latencies from the farm: a stored profile of the segment on the kind if there is
- * one, otherwise a campaign for just that segment, waited for. This is how a partition search
- * ("exact", "hybrid") profiles what it needs on real (or simulated) devices, and every profile it
- * causes stays in the store for the predictor.
+ * one, otherwise a campaign for just that segment, waited for. {@link #prefetch} sends the segments a
+ * search is about to need in ONE "ranges" campaign, so that every device of the kind profiles them in
+ * parallel. This is how a partition search ("exact", "hybrid") profiles what it needs on real (or
+ * simulated) devices, and every profile it causes stays in the store for the predictor.
  */
 public final class FarmCostSource implements SegmentCostSource {
     private final FarmStore store;
@@ -53,7 +55,7 @@ public final class FarmCostSource implements SegmentCostSource {
     @Override
     public boolean includesTransfer() { return true; }
 
-    /** Campaigns this source started (segments that had no profile yet). */
+    /** Campaigns this source started (for segments that had no profile yet). */
     public int campaignsStarted() { return campaigns; }
 
     @Override
@@ -61,27 +63,43 @@ public final class FarmCostSource implements SegmentCostSource {
         String key = segmenter.key(graph, i, j);
         Optional<ProfileStore.Profile> p = store.profiles().latest(key, kind);
         if (p.isPresent()) return p.get().stats().medianNs();
-        CampaignRequest req = new CampaignRequest("verify-" + graph.name() + "-" + i + "-" + j, List.of(modelRef),
-                new CampaignRequest.Cuts.Ranges(new int[][] {{i, j}}), List.of(kind), spec, false, 2);
+        profile(List.of(new int[] {i, j}), "verify-" + graph.name() + "-" + i + "-" + j, timeout,
+                "segment [" + i + ", " + j + ") of " + graph.name());
+        return store.profiles().latest(key, kind).map(x -> x.stats().medianNs())
+                .orElse(Double.POSITIVE_INFINITY); // the segment failed on its device: it cannot be a stage
+    }
+
+    @Override
+    public void prefetch(List<int[]> ranges) {
+        List<int[]> missing = new ArrayList<>();
+        for (int[] r : ranges) {
+            if (store.profiles().latest(segmenter.key(graph, r[0], r[1]), kind).isEmpty()) missing.add(r);
+        }
+        if (missing.size() < 2) return; // one segment: the per-segment path is as good
+        // A campaign of m segments may take as long as m / 4 single ones (a few devices share it).
+        profile(missing, "partition-" + graph.name() + "-" + missing.size() + "-segments",
+                timeout.multipliedBy(Math.max(1, (missing.size() + 3) / 4)), missing.size() + " segments of " + graph.name());
+    }
+
+    /** Profiles {@code ranges} in one campaign and waits until it has no open jobs. */
+    private void profile(List<int[]> ranges, String name, Duration wait, String what) {
+        CampaignRequest req = new CampaignRequest(name, List.of(modelRef),
+                new CampaignRequest.Cuts.Ranges(ranges.toArray(new int[0][])), List.of(kind), spec, false, 2);
         CampaignStore.Created created = planner.plan(req);
         campaigns++;
-        queueChanged.accept("verification campaign " + created.campaignId());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            CampaignStore.Status s = store.campaigns().status(created.campaignId(), System.currentTimeMillis(), Duration.ofSeconds(5));
-            if (s.open() == 0) break;
+        queueChanged.accept("campaign " + created.campaignId() + " for " + what);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (store.campaigns().status(created.campaignId(), System.currentTimeMillis(), Duration.ofSeconds(5)).open() > 0) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("segment [" + i + ", " + j + ") of " + graph.name() + " was not profiled on "
-                        + kind + " within " + timeout.toSeconds() + " s: is a device of that kind in the farm?");
+                throw new IllegalStateException(what + (ranges.size() == 1 ? " was" : " were") + " not profiled on " + kind
+                        + " within " + wait.toSeconds() + " s: is a device of that kind in the farm?");
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for a profile", e);
+                throw new IllegalStateException("interrupted while waiting for profiles", e);
             }
         }
-        return store.profiles().latest(key, kind).map(x -> x.stats().medianNs())
-                .orElse(Double.POSITIVE_INFINITY); // the segment failed on its device: it cannot be a stage
     }
 }

@@ -56,9 +56,12 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
      */
     public record Settings(Duration leaseDuration, Duration tick, Duration heartbeat, Duration agentSilence,
                            String blobBaseUrl, int inlineBlobBytes) {
+        /** Default {@code inlineBlobBytes}. */
+        public static final int INLINE_BLOB_BYTES = 256 * 1024;
+
         public static Settings defaults(String blobBaseUrl) {
             return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
-                    blobBaseUrl, 256 * 1024);
+                    blobBaseUrl, INLINE_BLOB_BYTES);
         }
     }
 

@@ -2,6 +2,7 @@ package io.pipefarm.coordinator.partitioning;
 
 import io.pipefarm.coordinator.campaign.CampaignPlanner;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
+import io.pipefarm.coordinator.campaign.FarmCostSource;
 import io.pipefarm.coordinator.partition.Method;
 import io.pipefarm.coordinator.partition.PartitionConfig;
 import io.pipefarm.coordinator.partition.PartitionModel;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Partition searches through the coordinator (DESIGN.md §4 step 6, §8): a request is validated at once
  * (BAD_INPUT for anything wrong), stored as {@code running}, and run on a small executor of its own
- * (never on HTTP or actor threads). Measured costs come from the farm ({@link FarmMeasuredCosts}: stored
+ * (never on HTTP or actor threads). Measured costs come from the farm ({@link FarmCostSource}: stored
  * profiles, else campaigns on the devices of the kind); predicted costs from the serving predictor of the
  * kind ({@link #usePredictors}). The result, its protobuf descriptor and the stage segment blobs (by key)
  * are stored; a failure is stored with its reason.
@@ -185,7 +186,7 @@ public final class PartitionService implements AutoCloseable {
                 predicted = SegmentCostSource.ofTable(kind, lp.predictAllNanos(ModelFeatures.of(g)), true);
                 predictorName = lp.family() + " v" + lp.version() + " (" + lp.deviceKind() + ")";
             }
-            FarmMeasuredCosts measured = new FarmMeasuredCosts(store, planner, queueChanged, p.req().model(), g, kind,
+            FarmCostSource measured = new FarmCostSource(store, planner, queueChanged, p.req().model(), g, kind,
                     CampaignSpecs.defaultSpec(), segmentTimeout);
             PartitionResult r = new Partitioner(PartitionModel.of(g), p.req().tpus(), PartitionConfig.forKind(kind), predicted, measured)
                     .run(p.method());
@@ -207,7 +208,7 @@ public final class PartitionService implements AutoCloseable {
             partitions.finish(id, Descriptors.json(d), d.toByteArray(), now);
             log.info("partition {} of {} over {} x {} ({}): cuts {}, bottleneck {} ms, {} segments profiled, {} campaigns", id,
                     g.name(), p.req().tpus(), kind, p.method().id(), java.util.Arrays.toString(r.cuts()),
-                    String.format("%.3f", r.bottleneckNs() / 1e6), r.cost().segmentsProfiled(), measured.campaigns());
+                    String.format("%.3f", r.bottleneckNs() / 1e6), r.cost().segmentsProfiled(), measured.campaignsStarted());
         } catch (RuntimeException | Error e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             log.warn("partition {} failed: {}", id, msg);
