@@ -92,11 +92,10 @@ public final class PartitionBench extends BaseCommand {
     @Option(names = "--candidates", defaultValue = "8", description = "hybrid: candidates verified per round (default ${DEFAULT-VALUE})")
     int candidates;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "hybrid: verification rounds (default ${DEFAULT-VALUE})")
-    int rounds;
 
-    @Option(names = "--slack", defaultValue = "0.0", description = "hybrid: verify candidates within this fraction of the best predicted bottleneck (default ${DEFAULT-VALUE})")
-    double slack;
+    @Option(names = "--hybrid-error", paramLabel = "E",
+            description = "hybrid: relative error of the predictor assumed before anything is profiled (default: from the predictor's error on the validation networks, see PartitionConfig.hybridErrorFromMape; stand-in: 2 %%)")
+    Double hybridError;
 
     @Option(names = "--compile-seconds", defaultValue = "2.0", description = "modelled edgetpu_compiler time per profiled segment (default ${DEFAULT-VALUE})")
     double compileSeconds;
@@ -105,6 +104,7 @@ public final class PartitionBench extends BaseCommand {
     List<Integer> fcWidths;
 
     static final long TRAIN_SEED = 0x7EA1L;
+    static final int VALIDATION_NETWORKS = 10;
     static final int[] FC_TRAIN_WIDTHS = {1000, 1800, 2300, 3000};
     static final List<Method> METHODS = List.of(Method.EXACT, Method.PREDICT, Method.HYBRID, Method.PROFILE,
             Method.EVEN, Method.GREEDY, Method.RANDOM);
@@ -152,7 +152,7 @@ public final class PartitionBench extends BaseCommand {
         for (String z : zooNames) ModelZoo.info(z);
         EdgeTpuSimulator sim = new EdgeTpuSimulator(EdgeTpuSimConfig.usb());
         String kind = sim.deviceKind();
-        PartitionConfig cfg = PartitionConfig.forKind(kind).withCompileSeconds(compileSeconds).withHybrid(candidates, rounds).withHybridSlack(slack);
+        PartitionConfig cfg = PartitionConfig.forKind(kind).withCompileSeconds(compileSeconds).withHybrid(candidates, 1);
         long cache = cfg.onChipCacheBytes();
 
         // ---- training data of the stand-in predictor ------------------------------------------
@@ -160,9 +160,14 @@ public final class PartitionBench extends BaseCommand {
         Set<String> evalHashes = new HashSet<>();
         for (CellSpec s : evalSpecs) evalHashes.add(s.hash());
         List<CellSpec> trainSpecs = new ArrayList<>();
-        for (CellSpec s : NasBenchSampler.sample(evalSpecs.size() + trainNetworks + 50, TRAIN_SEED)) {
-            if (trainSpecs.size() >= trainNetworks) break;
-            if (!evalHashes.contains(s.hash())) trainSpecs.add(s);
+        // validation networks: neither trained on nor evaluated; the predictor's error measured on them is the
+        // hybrid's prior error (as the farm uses its serving predictor's held-out error)
+        List<CellSpec> valSpecs = new ArrayList<>();
+        for (CellSpec s : NasBenchSampler.sample(evalSpecs.size() + trainNetworks + VALIDATION_NETWORKS + 50, TRAIN_SEED)) {
+            if (evalHashes.contains(s.hash())) continue;
+            if (trainSpecs.size() < trainNetworks) trainSpecs.add(s);
+            else if (valSpecs.size() < VALIDATION_NETWORKS) valSpecs.add(s);
+            else break;
         }
         boolean xgb = switch (predictor.toLowerCase(Locale.ROOT)) {
             case "xgboost", "xgb" -> true;
@@ -184,7 +189,8 @@ public final class PartitionBench extends BaseCommand {
         Map<String, CostModel> zooPredictors = new LinkedHashMap<>();
         String predictorLabel;
         double[] fitSec = {0};
-        String trainerHeldOut = null; // xgboost: the trainer's own held-out metrics (sampled segments of evaluated networks)
+        String trainerHeldOut = null; // xgboost: the trainer's own held-out metrics (sampled segments of the validation networks)
+        double heldOutMape = Double.NaN;
         if (!xgb) {
             status("training the stand-in predictor on " + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC networks");
             StandInPredictor.Accumulator base = new StandInPredictor.Accumulator();
@@ -235,14 +241,13 @@ public final class PartitionBench extends BaseCommand {
                 samples("zoo-" + z, zooGraphs.get(z), zooCosts.get(z), trainSegments, rnd, l);
                 zooSamples.put(z, l);
             }
-            // The trainer reports accuracy on held-out architectures: sampled segments of a few EVALUATED
-            // NASBench networks (never trained on). The bench's own accuracy figure covers every segment.
+            // The trainer's held-out architectures: the validation networks (never trained on, never evaluated).
             List<Sample> evalHeld = new ArrayList<>();
             Set<String> evalArchs = new TreeSet<>();
-            for (int q = 0; q < Math.min(10, evalSpecs.size()); q++) {
-                Graph g = ModelZoo.nasbench(evalSpecs.get(q));
-                samples("nb-eval-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q), evalHeld);
-                evalArchs.add("nb-eval-" + q);
+            for (int q = 0; q < valSpecs.size(); q++) {
+                Graph g = ModelZoo.nasbench(valSpecs.get(q));
+                samples("nb-val-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q), evalHeld);
+                evalArchs.add("nb-val-" + q);
             }
             PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
             try (PredictorTrainer trainer = new PredictorTrainer(opt)) {
@@ -260,6 +265,7 @@ public final class PartitionBench extends BaseCommand {
                 fitSec[0] += r.best().trainSeconds();
                 LatencyPredictor main = r.best().predictor();
                 trainerHeldOut = r.best().heldOut().toString();
+                heldOutMape = r.best().heldOut().mape();
                 nasPredictor = g -> lazy(main, g);
                 if (!zooLoo && !zooNames.isEmpty()) {
                     status("training XGBoost on NASBench-101 + FC only (for the zoo)");
@@ -288,6 +294,8 @@ public final class PartitionBench extends BaseCommand {
                     : " (+ all zoo models for NASBench; the zoo is evaluated with one model of NASBench + FC only: --no-zoo-loo)");
         }
         double trainSec = (System.nanoTime() - tTrain) / 1e9;
+        cfg = cfg.withHybridError(hybridError != null ? hybridError
+                : Double.isNaN(heldOutMape) ? PartitionConfig.DEFAULT_HYBRID_ERROR : PartitionConfig.hybridErrorFromMape(heldOutMape));
 
         // ---- the experiment -------------------------------------------------------------------
         List<Row> rows = new ArrayList<>();
@@ -369,8 +377,7 @@ public final class PartitionBench extends BaseCommand {
             o.putPOJO("tpus", tpus);
             o.put("compile_seconds_per_segment", compileSeconds);
             o.put("hybrid_candidates", candidates);
-            o.put("hybrid_rounds", rounds);
-            o.put("hybrid_slack", slack);
+            o.put("hybrid_error", cfg.hybridError());
             o.put("runtime_seconds", totalSec);
             o.put("training_seconds", trainSec);
             if (xgb) o.put("xgboost_fit_seconds", fitSec[0]);
@@ -433,11 +440,11 @@ public final class PartitionBench extends BaseCommand {
             out.printf(Locale.ROOT, "predictor held-out accuracy [%s]: MAPE %.2f%%, acc10 %.1f%% over all %d segments of the evaluated networks%n",
                     e.getKey(), a.mape(), 100 * a.acc10(), a.n);
         }
-        if (trainerHeldOut != null) out.printf(Locale.ROOT, "  (trainer's own held-out figure, 100 sampled segments of each of the first %d evaluated NASBench nets: %s)%n",
-                Math.min(10, evalSpecs.size()), trainerHeldOut);
-        out.printf(Locale.ROOT, "device time per profiled segment = %.1f s compile + (1 warm-up + 10) invokes; hybrid M = %d, rounds = %d, slack = %.1f%%%n"
+        if (trainerHeldOut != null) out.printf(Locale.ROOT, "  (trainer's held-out figure, 100 sampled segments of each of %d validation NASBench nets, neither trained on nor evaluated: %s)%n",
+                VALIDATION_NETWORKS, trainerHeldOut);
+        out.printf(Locale.ROOT, "device time per profiled segment = %.1f s compile + (1 warm-up + 10) invokes; hybrid M = %d, prior error = %.1f%%%n"
                 + "'vs profile' = segments profiled / the segments Coral's baseline profiled; 'vs its probes' = / its latency requests (cache hits included)%n%n",
-                compileSeconds, candidates, rounds, 100 * slack);
+                compileSeconds, candidates, 100 * cfg.hybridError());
         for (var e : groups.entrySet()) {
             out.println("[" + e.getKey() + "] bottleneck / exact optimum, and cost relative to Coral's profiling baseline");
             Table t = new Table("method", "n", "geo-mean", "worst", "<=1.01x", "profiled", "per run", "probes", "vs profile", "vs its probes",

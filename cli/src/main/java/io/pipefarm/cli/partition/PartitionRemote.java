@@ -31,12 +31,12 @@ final class PartitionRemote {
 
     String url() { return client.url(); }
 
-    /** True when a coordinator answers {@code /api/health} at {@code url} within a second. */
+    /** True when a coordinator answers {@code /api/health} at {@code url} (a refused connection fails at once; a busy coordinator gets 5 s). */
     static boolean reachable(String url) {
         try {
-            HttpClient h = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(800)).build();
+            HttpClient h = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             HttpResponse<Void> r = h.send(HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/api/health"))
-                    .timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException | IllegalArgumentException e) {
             return false;

@@ -71,8 +71,9 @@ public final class PartitionRunCommand extends BaseCommand {
     @Option(names = "--candidates", defaultValue = "8", description = "hybrid: candidates per round (default ${DEFAULT-VALUE})")
     int candidates;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "hybrid: verification rounds (default ${DEFAULT-VALUE})")
-    int rounds;
+    @Option(names = "--hybrid-error", defaultValue = "0.02", paramLabel = "E",
+            description = "hybrid: relative error of the predictor assumed before anything is profiled (default ${DEFAULT-VALUE})")
+    double hybridError;
 
     @Option(names = "--compile-seconds", defaultValue = "2.0", description = "modelled compile time per profiled segment (default ${DEFAULT-VALUE})")
     double compileSeconds;
@@ -140,7 +141,7 @@ public final class PartitionRunCommand extends BaseCommand {
         if (tpus > g.size()) {
             throw CliException.usage("cannot split " + g.name() + " (" + g.size() + " ops) over " + tpus + " Edge TPUs: each stage needs at least one op");
         }
-        PartitionConfig cfg = PartitionConfig.forKind(sim.deviceKind()).withHybrid(candidates, rounds)
+        PartitionConfig cfg = PartitionConfig.forKind(sim.deviceKind()).withHybrid(candidates, 1).withHybridError(hybridError)
                 .withCompileSeconds(compileSeconds).withDiffThresholdNs(diffThresholdNs).withSeed(seed);
         SimulatedCosts measured = new SimulatedCosts(g, sim, 10);
         SegmentCostSource predicted = null;

@@ -132,9 +132,13 @@ class PartitionFarmTest {
         JsonNode r = s.get("result");
         assertEquals("hybrid", r.get("method").asText());
         assertEquals(1, r.get("cuts").size());
-        assertEquals("measured", r.get("objective_from").asText());
-        assertTrue(r.get("search_cost").get("segments_profiled").asInt() >= 2, r.toString());
-        assertTrue(c.store().profiles().list(io.pipefarm.coordinator.store.ProfileStore.Query.all().kind(KIND)).size() >= 2,
+        // the hybrid profiles the stages that could be the bottleneck (at least one); a stage it ruled out by its
+        // prediction is reported with a stored profile when the farm has one, else predicted
+        String from = r.get("objective_from").asText();
+        assertTrue(from.equals("measured") || from.equals("measured+predicted"), from);
+        int profiled = r.get("search_cost").get("segments_profiled").asInt();
+        assertTrue(profiled >= 1, r.toString());
+        assertTrue(c.store().profiles().list(io.pipefarm.coordinator.store.ProfileStore.Query.all().kind(KIND)).size() >= profiled,
                 "the verification profiles were measured on the farm and stored");
 
         // descriptor: JSON and protobuf agree (round trip)

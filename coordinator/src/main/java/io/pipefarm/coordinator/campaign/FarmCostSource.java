@@ -69,6 +69,12 @@ public final class FarmCostSource implements SegmentCostSource {
                 .orElse(Double.POSITIVE_INFINITY); // the segment failed on its device: it cannot be a stage
     }
 
+    /** The stored profile's median, NaN when the segment has none (nothing is profiled for it). */
+    @Override
+    public double knownLatencyNs(int i, int j) {
+        return store.profiles().latest(segmenter.key(graph, i, j), kind).map(x -> x.stats().medianNs()).orElse(Double.NaN);
+    }
+
     @Override
     public void prefetch(List<int[]> ranges) {
         List<int[]> missing = new ArrayList<>();

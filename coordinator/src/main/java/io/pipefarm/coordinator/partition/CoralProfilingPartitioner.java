@@ -1,70 +1,98 @@
 package io.pipefarm.coordinator.partition;
 
-import java.util.function.BiFunction;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * A reimplementation of Coral's {@code partition_with_profiling} from its description in
- * {@code reference/coral-partitioner.md}:
+ * A reimplementation of Coral's {@code partition_with_profiling} (libcoral
+ * {@code coral/tools/partitioner}, described in {@code reference/coral-partitioner.md}):
  * <ol>
- * <li>Bounds (unless both initial bounds are given): the naive split ({@link ParameterCountPartitioner}),
- *     its N segments profiled; lower = the fastest segment, upper = the slowest.</li>
+ * <li>Bounds (unless both initial bounds are given): the naive split ({@link ParameterCountPartitioner})
+ *     compiled and benchmarked as a pipeline; lower = the fastest segment, upper = the slowest. When they are
+ *     within {@code diffThresholdNs} Coral stops there (we keep the naive split as the answer).</li>
  * <li>Bisection while {@code upper - lower > diffThresholdNs}: target = the midpoint; {@code last} =
  *     {@link #partitionOnTargetLatency}; if {@code last < target} the partition is the best so far and
  *     upper = target; otherwise, if {@code last < upper} it is the best and upper = last, and in both cases
  *     lower = target.</li>
- * <li>The greedy search: segments {@code 0..N-2} each take the longest prefix whose measured latency is
- *     {@code <= target}, starting from all ops they may take and moving {@code searchStep} ops at a time to
- *     the next segment; the last segment takes the rest and contains every op from the first output op on.
- *     No fit for a segment means no valid partition ({@code last} = infinity).</li>
+ * <li>The greedy search with backtracking ({@code SearchPartition}): segment {@code i} starts with every op it
+ *     may take (the segments after it keep {@code searchStep} ops each, the last one every op from the first
+ *     output op on) and gives {@code searchStep} ops at a time to segment {@code i+1} until its latency fits the
+ *     target and the search for the segments after it succeeds; the last segment takes the rest.</li>
+ * <li>A probe ({@code PartitionCompileAndAnalyze}) asks for the latency of one segment of a candidate
+ *     partition. On a cache miss (the cache is keyed by (first op, op count) of that one segment) it compiles
+ *     <em>every</em> segment of the candidate and benchmarks them as a pipeline, then caches all of them: so
+ *     a probe profiles all {@code k} segments, including ones profiled before. Segments that failed to compile
+ *     are remembered; a candidate containing one is not probed again.</li>
  * </ol>
- * Every latency comes from a {@link ProfilingSession}: the cache by (first op, op count) and the device
- * time per profiled segment (compile + 1 warm-up + 10 inferences by default). Segments that cannot run
- * (infinite latency) are remembered by the cache and never fit.
+ * The profiling itself goes through a {@link PipelineProfiler} (in {@link Partitioner}: a
+ * {@link ProfilingSession} that charges every segment of every pipeline probe).
  */
 public final class CoralProfilingPartitioner {
+
+    /** Compiles and benchmarks the segments {@code ranges} ({@code {i, j}}) as one pipeline: their stage latencies. */
+    @FunctionalInterface
+    public interface PipelineProfiler {
+        double[] profile(int[][] ranges);
+    }
+
     private final PartitionModel model;
     private final int k;
     private final PartitionConfig config;
-    private final BiFunction<Integer, Integer, Double> stageCost;
+    private final PipelineProfiler profiler;
+    private final Map<Long, Double> cache = new HashMap<>();
+    private final Set<Long> failed = new HashSet<>();
     private int bisectionSteps;
     private int targetsTried;
-    private double lower = Double.NaN, upper = Double.NaN;
+    private long requests;
+    private int pipelines;
 
-    /** @param stageCost measured stage cost of {@code [i, j)} (through a profiling session) */
-    public CoralProfilingPartitioner(PartitionModel model, int k, PartitionConfig config,
-                                     BiFunction<Integer, Integer, Double> stageCost) {
+    public CoralProfilingPartitioner(PartitionModel model, int k, PartitionConfig config, PipelineProfiler profiler) {
         this.model = model;
         this.k = k;
         this.config = config;
-        this.stageCost = stageCost;
+        this.profiler = profiler;
         PartitionDp.check(model.size(), k, model.firstOutputOp());
     }
 
-    /** The result of one run: the cuts and the objective Coral tracks (the last segment's latency). */
-    public record Outcome(int[] cuts, double lastSegmentNs, double lowerNs, double upperNs, int bisectionSteps, int targetsTried) {}
+    /**
+     * The result of one run: the cuts and the objective Coral tracks (the last segment's latency), the initial
+     * bounds, and the work: bisection steps, targets tried, latency requests (cache hits included) and pipelines
+     * compiled and benchmarked (the bound-finding one included).
+     */
+    public record Outcome(int[] cuts, double lastSegmentNs, double lowerNs, double upperNs, int bisectionSteps,
+                          int targetsTried, long requests, int pipelines) {}
 
     /** Runs with bounds from the naive split. */
     public Outcome run() { return run(-1, -1); }
 
     /** Runs; when both initial bounds are {@code >= 0} the bound-finding run is skipped. */
     public Outcome run(long initialLowerNs, long initialUpperNs) {
+        int n = model.size();
+        if (k == 1) {
+            double v = profiler.profile(new int[][] {{0, n}})[0];
+            pipelines++;
+            return new Outcome(new int[0], v, v, v, 0, 0, 1, pipelines);
+        }
+        int[] naive = ParameterCountPartitioner.cuts(model, k);
         int[] best = null;
-        double bestLast = Double.POSITIVE_INFINITY;
-        if (k == 1) return new Outcome(new int[0], stageCost.apply(0, model.size()), 0, 0, 0, 0);
+        double bestLast = Double.NaN;
+        double lower, upper;
         if (initialLowerNs >= 0 && initialUpperNs >= 0) {
             lower = initialLowerNs;
             upper = initialUpperNs;
         } else {
-            int[] naive = ParameterCountPartitioner.cuts(model, k);
+            // GetBounds: its own compile of the naive split; its latencies do not enter the probe cache
+            double[] lat = profiler.profile(Candidate.ranges(naive, n));
+            pipelines++;
             lower = Double.POSITIVE_INFINITY;
             upper = 0;
-            for (int[] r : Candidate.ranges(naive, model.size())) {
-                double v = stageCost.apply(r[0], r[1]);
+            for (double v : lat) {
                 lower = Math.min(lower, v);
                 upper = Math.max(upper, v);
             }
-            best = naive;
-            bestLast = stageCost.apply(naive[naive.length - 1], model.size());
+            bestLast = lat[lat.length - 1];
         }
         double lo0 = lower, up0 = upper;
         while (upper - lower > config.diffThresholdNs()) {
@@ -86,35 +114,83 @@ public final class CoralProfilingPartitioner {
             }
             bisectionSteps++;
         }
-        if (best == null) best = ParameterCountPartitioner.cuts(model, k);
-        return new Outcome(best, bestLast, lo0, up0, bisectionSteps, targetsTried);
+        // Coral reports failure when no bisection step produced a partition; we answer with the naive split
+        if (best == null) best = naive;
+        return new Outcome(best, bestLast, lo0, up0, bisectionSteps, targetsTried, requests, pipelines);
     }
 
     /**
-     * The greedy search for one target: fills {@code cuts} and returns the measured latency of the last
-     * segment, or infinity when some segment cannot fit the target.
+     * {@code PartitionOnTargetLatency}: fills {@code cuts} and returns the measured latency of the last segment,
+     * or infinity when no partition meets the target.
      */
     public double partitionOnTargetLatency(double target, int[] cuts) {
         int n = model.size();
-        int first = model.firstOutputOp();
         int step = config.searchStep();
+        int[] ops = new int[k];
+        java.util.Arrays.fill(ops, step);
+        ops[0] = n - (k - 1) * step;
+        if (ops[0] <= 0 || !search(ops, target, 0)) return Double.POSITIVE_INFINITY;
         int start = 0;
         for (int s = 0; s < k - 1; s++) {
-            int maxEnd = Math.min(n - (k - 1 - s), first - (k - 2 - s));
-            if (maxEnd <= start) return Double.POSITIVE_INFINITY;
-            int end = maxEnd;
-            while (true) {
-                double v = stageCost.apply(start, end);
-                if (v <= target) break;
-                if (end == start + 1) return Double.POSITIVE_INFINITY;
-                end = Math.max(start + 1, end - step);
-            }
-            cuts[s] = end;
-            start = end;
+            start += ops[s];
+            cuts[s] = start;
         }
-        return stageCost.apply(start, n);
+        return analyze(ops, k - 1);
     }
+
+    /** {@code SearchPartition}: on success {@code ops} holds the op counts of every segment. */
+    private boolean search(int[] ops, double target, int s) {
+        if (s == k - 1) return true;
+        int n = model.size();
+        int step = config.searchStep();
+        int searchable = 0;
+        for (int q = s; q < k; q++) searchable += ops[q];
+        ops[k - 1] = Math.max(n - model.firstOutputOp(), step);
+        for (int q = s + 1; q < k - 1; q++) ops[q] = step;
+        ops[s] = searchable - (k - 2 - s) * step - ops[k - 1];
+        if (ops[s] <= 0) return false; // Coral CHECK-fails here; for us: no partition of this shape
+        int[] tmp = ops.clone();
+        while (tmp[s] > 0) {
+            double v = analyze(tmp, s);
+            if (v <= target && search(tmp, target, s + 1)) {
+                System.arraycopy(tmp, 0, ops, 0, k);
+                return true;
+            }
+            int delta = Math.min(tmp[s], step);
+            tmp[s] -= delta;
+            tmp[s + 1] += delta;
+        }
+        return false;
+    }
+
+    /** {@code PartitionCompileAndAnalyze}: the latency of segment {@code s} of the candidate {@code ops} (infinity: cannot compile). */
+    private double analyze(int[] ops, int s) {
+        requests++;
+        int[] starts = new int[k];
+        for (int q = 1; q < k; q++) starts[q] = starts[q - 1] + ops[q - 1];
+        Double hit = cache.get(key(starts[s], ops[s]));
+        if (hit != null) return hit;
+        for (int q = 0; q < k; q++) if (failed.contains(key(starts[q], ops[q]))) return Double.POSITIVE_INFINITY;
+        int[][] ranges = new int[k][];
+        for (int q = 0; q < k; q++) ranges[q] = new int[] {starts[q], starts[q] + ops[q]};
+        double[] lat = profiler.profile(ranges);
+        pipelines++;
+        boolean ok = true;
+        for (int q = 0; q < k; q++) {
+            if (!Double.isFinite(lat[q])) {
+                failed.add(key(starts[q], ops[q]));
+                ok = false;
+            }
+        }
+        if (!ok) return Double.POSITIVE_INFINITY;
+        for (int q = 0; q < k; q++) cache.put(key(starts[q], ops[q]), lat[q]);
+        return lat[s];
+    }
+
+    private static long key(int start, int count) { return ((long) start << 32) | (count & 0xffffffffL); }
 
     public int bisectionSteps() { return bisectionSteps; }
     public int targetsTried() { return targetsTried; }
+    public long requests() { return requests; }
+    public int pipelines() { return pipelines; }
 }

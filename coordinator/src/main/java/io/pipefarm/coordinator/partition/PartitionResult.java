@@ -12,7 +12,8 @@ import java.util.List;
  * @param deviceKind    device kind of every stage
  * @param cuts          the cuts, strictly increasing
  * @param stages        per stage figures
- * @param objectiveFrom "measured" when the objective below comes from measured latencies, else "predicted"
+ * @param objectiveFrom "measured" when the objective below comes from measured latencies, "measured+predicted" when
+ *                      predictions fill in stages without a measurement, else "predicted"
  * @param bottleneckNs  the largest stage latency
  * @param endToEndNs    the sum of stage latencies
  * @param cost          what the search cost

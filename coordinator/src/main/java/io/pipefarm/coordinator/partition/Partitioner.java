@@ -126,6 +126,17 @@ public final class Partitioner {
 
         double stage(int i, int j) { return measuredStage(session, i, j); }
 
+        /** Coral's probe: every segment of a candidate compiled and benchmarked again, as one pipeline. */
+        double[] pipeline(int[][] ranges) {
+            prefetch(java.util.Arrays.asList(ranges));
+            double[] out = new double[ranges.length];
+            for (int q = 0; q < ranges.length; q++) {
+                int i = ranges[q][0], j = ranges[q][1];
+                out[q] = Partitioner.this.stage(measured, session.profile(i, j), i, j);
+            }
+            return out;
+        }
+
         /** Lets the measured source profile these segments together (time inside it is not compute time). */
         void prefetch(List<int[]> ranges) {
             List<int[]> todo = new ArrayList<>();
@@ -172,21 +183,25 @@ public final class Partitioner {
     }
 
     /**
-     * Predict all, then verify lazily, one segment at a time, only what can still change the answer:
+     * Predict all, then verify lazily only what can still change the answer. The predictor is trusted within a
+     * relative error {@code e}: an unprofiled stage predicted at {@code p} lies in {@code [p(1-e), p(1+e)]}.
      * <ol>
      *   <li>rank the M ({@link PartitionConfig#hybridCandidates()}) best partitions under the current costs: measured
      *       where a segment has been profiled, else predicted x the calibration (median measured/predicted ratio of
      *       this model's profiled segments, when {@link PartitionConfig#hybridCalibrate()});</li>
-     *   <li>the best candidate is profiled first (its segments together, see {@link SegmentCostSource#prefetch});</li>
-     *   <li>after that, a candidate is looked at only when its optimistic bottleneck (measured stages as measured,
-     *       the others predicted x (1 - margin)) beats the best fully measured candidate; its unprofiled stage with the
-     *       highest predicted cost is profiled first (the stage most likely to rule it out), then everything is
+     *   <li>walk them in rank order; a candidate whose optimistic bottleneck (the largest lower bound of its stages)
+     *       cannot beat the best settled candidate is skipped. A candidate is settled when every unprofiled stage's
+     *       upper bound stays below its largest measured stage: its bottleneck is then known without profiling the
+     *       rest. Otherwise the stages that could still be its bottleneck are profiled: for the first candidate all of
+     *       them together (see {@link SegmentCostSource#prefetch}), later the most expensive one, then everything is
      *       re-ranked;</li>
-     *   <li>it stops when no ranked candidate can beat the best measured one by more than the margin.</li>
+     *   <li>it stops when no ranked candidate can beat the best settled one.</li>
      * </ol>
-     * The margin is the largest relative error of the calibrated predictions on the segments profiled so far, and
-     * at least {@link PartitionConfig#hybridSlack()}. No segment is profiled twice. {@code rounds} in the cost counts
-     * re-rankings, {@code candidates} the partitions that were fully measured.
+     * {@code e} starts at {@link PartitionConfig#hybridError()} (the predictor's expected error) and grows to the
+     * largest relative error of the calibrated predictions seen on this model's profiled segments. No segment is
+     * profiled twice. Stages the search did not profile are reported with the measured source's known latency
+     * ({@link SegmentCostSource#knownLatencyNs}) and do not count as profiled. {@code rounds} in the cost counts
+     * re-rankings, {@code candidates} the partitions that were settled as the best so far.
      */
     public PartitionResult hybrid() {
         long t0 = System.nanoTime();
@@ -198,7 +213,7 @@ public final class Partitioner {
         List<int[]> measuredSegs = new ArrayList<>();
         Candidate best = null;
         int verified = 0, rounds = 0;
-        double calib = 1.0, margin = config.hybridSlack();
+        double calib = 1.0, margin = config.hybridError();
         int maxSteps = Math.max(4 * k * config.hybridCandidates(), 16);
         for (int step = 0; step < maxSteps; step++) {
             final double cal = calib;
@@ -206,53 +221,60 @@ public final class Partitioner {
             List<Candidate> ranked = PartitionDp.best(n, k, mixed, config.hybridCandidates());
             rounds++;
             if (ranked.isEmpty()) break;
-            int[] next = null;
-            List<int[]> batch = null;
+            List<int[]> toMeasure = null;
             for (Candidate c : ranked) {
                 int[][] rs = c.ranges(n);
-                double optimistic = 0;
-                int[] worstOpen = null;
-                double worstOpenCost = -1;
-                List<int[]> open = new ArrayList<>();
+                double lower = 0, maxMeasured = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int[] r : rs) {
                     double v = meas[r[0]][r[1]];
                     if (Double.isNaN(v)) {
                         double pv = p[r[0]][r[1]] * cal;
-                        optimistic = Math.max(optimistic, pv * (1 - margin));
-                        if (pv > worstOpenCost) {
-                            worstOpenCost = pv;
-                            worstOpen = r;
-                        }
-                        open.add(r);
+                        lower = Math.max(lower, pv * (1 - margin));
+                        sum += pv;
                     } else {
-                        optimistic = Math.max(optimistic, v);
+                        lower = Math.max(lower, v);
+                        maxMeasured = Math.max(maxMeasured, v);
+                        sum += v;
                     }
                 }
-                if (worstOpen == null) { // fully measured
-                    Candidate m = Candidate.evaluate(c.cuts(), n, StageCosts.of(meas));
-                    if (best == null || Candidate.ORDER.compare(m, best) < 0) {
-                        best = m;
+                if (best != null && !(lower < best.bottleneckNs())) continue; // cannot beat the best settled one
+                // the unprofiled stages that could still be this candidate's bottleneck
+                List<int[]> open = new ArrayList<>();
+                int[] top = null;
+                double topCost = -1;
+                for (int[] r : rs) {
+                    if (!Double.isNaN(meas[r[0]][r[1]])) continue;
+                    double pv = p[r[0]][r[1]] * cal, upper = pv * (1 + margin);
+                    if (upper > maxMeasured && upper >= lower) {
+                        open.add(r);
+                        if (pv > topCost) {
+                            topCost = pv;
+                            top = r;
+                        }
+                    }
+                }
+                if (open.isEmpty()) { // settled: its bottleneck is its largest measured stage
+                    Candidate settled = new Candidate(c.cuts(), maxMeasured, sum);
+                    if (best == null || Candidate.ORDER.compare(settled, best) < 0) {
+                        best = settled;
                         verified++;
                     }
                     continue;
                 }
-                if (best != null && !(optimistic < best.bottleneckNs())) continue; // cannot beat the best measured
-                next = worstOpen;
-                if (best == null) batch = open; // the first candidate: profile all its segments together
+                toMeasure = best == null ? open : List.of(top);
                 break;
             }
-            if (next == null) break; // nothing ranked can beat the best measured partition
-            List<int[]> toMeasure = batch != null ? batch : List.of(next);
+            if (toMeasure == null) break; // nothing ranked can beat the best settled partition
             if (toMeasure.size() > 1) ts.prefetch(toMeasure);
             for (int[] r : toMeasure) {
                 meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
                 measuredSegs.add(r);
             }
             if (config.hybridCalibrate()) calib = medianRatio(measuredSegs, meas, p);
-            margin = Math.max(config.hybridSlack(), maxRelError(measuredSegs, meas, p, calib));
+            margin = Math.max(config.hybridError(), maxRelError(measuredSegs, meas, p, calib));
         }
         if (best == null) {
-            // the step cap was hit before any candidate was fully measured: measure the best ranked one
+            // the step cap was hit before any candidate was settled: measure the best ranked one
             final double cal = calib;
             StageCosts mixed = (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * cal : meas[i][j];
             Candidate top = PartitionDp.optimal(n, k, mixed);
@@ -296,9 +318,12 @@ public final class Partitioner {
     public PartitionResult profile(long initialLowerNs, long initialUpperNs) {
         long t0 = System.nanoTime();
         TimedSession ts = new TimedSession();
-        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(model, k, config, ts::stage);
+        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(model, k, config, ts::pipeline);
         CoralProfilingPartitioner.Outcome o = coral.run(initialLowerNs, initialUpperNs);
-        return report(Method.PROFILE, o.cuts(), ts.session, ts.cost(t0, o.targetsTried(), o.bisectionSteps()));
+        PartitionResult.SearchCost c = ts.cost(t0, o.targetsTried(), o.bisectionSteps());
+        // probes = Coral's latency requests (cache hits included), not the session's per-segment requests
+        return report(Method.PROFILE, o.cuts(), ts.session, new PartitionResult.SearchCost(c.segmentsProfiled(), o.requests(),
+                c.deviceTimeNs(), c.computeNs(), c.candidates(), c.rounds()));
     }
 
     /** Equal parameter bytes (the compiler's {@code --num_segments}). */
@@ -338,32 +363,40 @@ public final class Partitioner {
 
     // ---- report ------------------------------------------------------------------------------
 
-    /** The result of {@code cuts}: per stage figures, the objective, and the given search cost. */
+    /**
+     * The result of {@code cuts}: per stage figures, the objective, and the given search cost. A stage the search
+     * did not profile carries the measured source's known latency (free: a table, a simulator, a stored profile;
+     * NaN when none). The objective is from measured latencies when every stage has one, from measured ones with
+     * predicted ones filling the gaps ({@code measured+predicted}) when some have, else from the predicted ones.
+     */
     public PartitionResult report(Method method, int[] cuts, ProfilingSession searched, PartitionResult.SearchCost cost) {
         int n = model.size();
         int[][] ranges = Candidate.ranges(cuts, n);
         List<PartitionResult.Stage> stages = new ArrayList<>();
         double max = 0, sum = 0, pmax = 0, psum = 0;
-        boolean allMeasured = measured != null;
+        int known = 0;
         for (int s = 0; s < ranges.length; s++) {
             int i = ranges[s][0], j = ranges[s][1];
             double pr = predicted == null ? Double.NaN : stage(predicted, predicted.latencyNs(i, j), i, j);
             boolean bySearch = searched != null && searched.isMeasured(i, j);
             double me;
             if (bySearch) me = stage(measured, searched.cached(i, j), i, j);
-            else if (measured != null) me = stage(measured, measured.latencyNs(i, j), i, j);
+            else if (measured != null) me = stage(measured, measured.knownLatencyNs(i, j), i, j);
             else me = Double.NaN;
             long[] io = model.segmentIoBytes(i, j);
             stages.add(new PartitionResult.Stage(s, i, j, pr, me, bySearch, model.segmentParamBytes(i, j),
                     config.onChipCacheBytes(), io[0], io[1], j < n ? model.cutBytes(j) : 0));
-            max = Math.max(max, me);
-            sum += me;
+            double v = Double.isNaN(me) ? pr : me;
+            if (!Double.isNaN(me)) known++;
+            max = Math.max(max, v);
+            sum += v;
             pmax = Math.max(pmax, pr);
             psum += pr;
         }
-        boolean useMeasured = allMeasured;
-        return new PartitionResult(model.name(), method.id(), deviceKind(), cuts, stages,
-                useMeasured ? "measured" : "predicted", useMeasured ? max : pmax, useMeasured ? sum : psum, cost);
+        String from = known == ranges.length ? "measured" : known > 0 ? "measured+predicted" : "predicted";
+        boolean pure = known == 0;
+        return new PartitionResult(model.name(), method.id(), deviceKind(), cuts, stages, from,
+                pure ? pmax : max, pure ? psum : sum, cost);
     }
 
     /** Named figures of a result for descriptors and logs. */

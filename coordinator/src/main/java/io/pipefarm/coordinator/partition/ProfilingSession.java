@@ -6,9 +6,11 @@ import java.util.Objects;
 
 /**
  * Measured latencies of one search, through a {@link SegmentCostSource}, with what they cost: each
- * distinct segment is profiled once (later requests hit the cache) and charged modelled device time
- * {@code compile seconds + (warm-up runs + timed runs) x latency}. {@link #probes()} counts every request,
- * cached or not. Not thread-safe (one per search).
+ * profile of a segment is charged modelled device time {@code compile seconds + (warm-up runs + timed runs)
+ * x latency}. {@link #latencyNs} profiles a segment once (later requests hit the cache); {@link #profile}
+ * charges a profile every time, for a search that compiles and benchmarks segments again although it has
+ * seen them (Coral's pipeline probes). {@link #probes()} counts every request, cached or not. Not
+ * thread-safe (one per search).
  */
 public final class ProfilingSession {
     private final SegmentCostSource source;
@@ -16,6 +18,7 @@ public final class ProfilingSession {
     private final int invokesPerProfile;
     private final Map<Long, Double> cache = new HashMap<>();
     private long probes;
+    private int profiles;
     private double deviceTimeNs;
 
     public ProfilingSession(SegmentCostSource source, PartitionConfig config) {
@@ -34,8 +37,27 @@ public final class ProfilingSession {
         if (v != null) return v;
         double lat = source.latencyNs(i, j);
         cache.put(key, lat);
-        deviceTimeNs += compileNs + (Double.isFinite(lat) ? invokesPerProfile * lat : 0);
+        charge(lat);
         return lat;
+    }
+
+    /**
+     * Profiles {@code [i, j)} again even when it was profiled before (charged as a new profile; the value is the
+     * first measurement, a device would give about the same).
+     */
+    public double profile(int i, int j) {
+        probes++;
+        long key = key(i, j);
+        Double v = cache.get(key);
+        double lat = v != null ? v : source.latencyNs(i, j);
+        if (v == null) cache.put(key, lat);
+        charge(lat);
+        return lat;
+    }
+
+    private void charge(double lat) {
+        profiles++;
+        deviceTimeNs += compileNs + (Double.isFinite(lat) ? invokesPerProfile * lat : 0);
     }
 
     /** True when {@code [i, j)} has been profiled in this session. */
@@ -47,8 +69,11 @@ public final class ProfilingSession {
         return v == null ? Double.NaN : v;
     }
 
+    /** Segment profiles performed (a segment profiled again counts again). */
+    public int profiledSegments() { return profiles; }
+
     /** Distinct segments profiled. */
-    public int profiledSegments() { return cache.size(); }
+    public int distinctSegments() { return cache.size(); }
 
     /** Requests, including cache hits. */
     public long probes() { return probes; }

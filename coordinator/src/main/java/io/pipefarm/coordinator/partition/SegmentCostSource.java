@@ -40,6 +40,13 @@ public interface SegmentCostSource {
      */
     default void prefetch(java.util.List<int[]> ranges) { }
 
+    /**
+     * The latency of {@code [i, j)} when it is known without profiling anything (a table, a simulator, a stored
+     * profile), else NaN. Reports use it for stages a search did not profile. Default: {@link #latencyNs}, for
+     * sources where asking costs nothing.
+     */
+    default double knownLatencyNs(int i, int j) { return latencyNs(i, j); }
+
     /** A source from a table {@code t[i][j]} (tests, stored profiles). */
     static SegmentCostSource ofTable(String deviceKind, double[][] t, boolean includesTransfer) {
         return new SegmentCostSource() {

@@ -48,6 +48,7 @@ public final class PartitionService implements AutoCloseable {
 
     private final FarmStore store;
     private final PartitionStore partitions;
+    private final io.pipefarm.coordinator.store.PredictorStore predictorVersions;
     private final CampaignPlanner planner;
     private final CampaignPlanner.ModelResolver models;
     private final CampaignPlanner.SegmentWriter writer;
@@ -64,6 +65,7 @@ public final class PartitionService implements AutoCloseable {
                             CampaignPlanner.SegmentWriter writer, Consumer<String> queueChanged, int threads, Duration segmentTimeout) {
         this.store = Objects.requireNonNull(store, "store");
         this.partitions = new PartitionStore(store.database());
+        this.predictorVersions = new io.pipefarm.coordinator.store.PredictorStore(store.database());
         this.planner = Objects.requireNonNull(planner, "planner");
         this.models = Objects.requireNonNull(models, "models");
         this.writer = Objects.requireNonNull(writer, "writer");
@@ -156,6 +158,12 @@ public final class PartitionService implements AutoCloseable {
         }
     }
 
+    /** The hybrid's prior error: from the serving predictor's held-out MAPE when stored, else the default. */
+    private double priorError(String kind) {
+        Object mape = predictorVersions.serving(kind).map(v -> v.metrics().get("mape")).orElse(null);
+        return mape instanceof Number x ? PartitionConfig.hybridErrorFromMape(x.doubleValue()) : PartitionConfig.DEFAULT_HYBRID_ERROR;
+    }
+
     private String knownKinds() {
         List<String> kinds = new ArrayList<>();
         for (AgentStore.Agent a : store.agents().list()) {
@@ -188,7 +196,9 @@ public final class PartitionService implements AutoCloseable {
             }
             FarmCostSource measured = new FarmCostSource(store, planner, queueChanged, p.req().model(), g, kind,
                     CampaignSpecs.defaultSpec(), segmentTimeout);
-            PartitionResult r = new Partitioner(PartitionModel.of(g), p.req().tpus(), PartitionConfig.forKind(kind), predicted, measured)
+            PartitionConfig cfg = PartitionConfig.forKind(kind);
+            if (p.predictor() != null) cfg = cfg.withHybridError(priorError(kind));
+            PartitionResult r = new Partitioner(PartitionModel.of(g), p.req().tpus(), cfg, predicted, measured)
                     .run(p.method());
             if (!Double.isFinite(r.bottleneckNs())) {
                 throw new IllegalArgumentException("no valid partition of " + g.name() + " into " + p.req().tpus()

@@ -31,6 +31,7 @@ class HybridLazyTest {
 
     @Test
     void profilesFewSegmentsOnceEachAndFindsTheOptimum() {
+        int[] total = new int[5];
         for (long seed = 1; seed <= 20; seed++) {
             int n = 30;
             double[][] exact = table(n, seed);
@@ -58,10 +59,16 @@ class HybridLazyTest {
                 Set<String> distinct = new HashSet<>(asked);
                 assertEquals(distinct.size(), asked.size(), "a segment was profiled twice: " + asked);
                 assertTrue(h.cost().segmentsProfiled() <= 4 * k, "profiled " + h.cost().segmentsProfiled() + " for k " + k);
-                assertEquals(List.of(k), prefetchSizes.subList(0, 1), "the top candidate's segments are profiled together first");
-                for (PartitionResult.Stage s : h.stages()) assertTrue(s.measuredBySearch());
+                if (!prefetchSizes.isEmpty()) assertTrue(prefetchSizes.get(0) <= k, "the first batch is within the top candidate");
+                // the stages left unprofiled were not the bottleneck: it is a profiled one
+                double maxProfiled = 0;
+                for (PartitionResult.Stage s : h.stages()) if (s.measuredBySearch()) maxProfiled = Math.max(maxProfiled, s.measuredNs());
+                assertEquals(h.bottleneckNs(), maxProfiled, "seed " + seed + " k " + k);
+                total[k] += h.cost().segmentsProfiled();
             }
         }
+        // on average fewer profiles than stages: stages far below the bottleneck need none
+        for (int k = 2; k <= 4; k++) assertTrue(total[k] < 20 * k, "k " + k + ": " + total[k] + " profiles in 20 runs");
     }
 
     @Test
@@ -73,6 +80,7 @@ class HybridLazyTest {
                 SegmentCostSource.ofTable("k", exact, true));
         PartitionResult h = p.run(Method.HYBRID);
         assertArrayEquals(PartitionDp.optimal(n, 3, StageCosts.of(exact)).cuts(), h.cuts());
-        assertEquals(3, h.cost().segmentsProfiled());
+        assertTrue(h.cost().segmentsProfiled() >= 1 && h.cost().segmentsProfiled() <= 3, "profiled " + h.cost().segmentsProfiled());
+        assertEquals(PartitionDp.optimal(n, 3, StageCosts.of(exact)).bottleneckNs(), h.bottleneckNs());
     }
 }

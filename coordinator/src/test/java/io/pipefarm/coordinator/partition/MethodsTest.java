@@ -67,42 +67,60 @@ class MethodsTest {
         assertThrows(IllegalArgumentException.class, () -> ParameterCountPartitioner.cuts(out, 4));
     }
 
+    /** A pipeline profiler over a device that records every pipeline it was asked to profile. */
+    static final class Pipelines implements CoralProfilingPartitioner.PipelineProfiler {
+        final SegmentCostSource d;
+        final List<int[][]> runs = new ArrayList<>();
+
+        Pipelines(SegmentCostSource d) { this.d = d; }
+
+        @Override public double[] profile(int[][] ranges) {
+            runs.add(ranges);
+            double[] out = new double[ranges.length];
+            for (int q = 0; q < ranges.length; q++) out[q] = d.latencyNs(ranges[q][0], ranges[q][1]);
+            return out;
+        }
+    }
+
     @Test
     void coralProfileFollowsTheReference() {
         SyntheticDevice d = device(30, 5);
         PartitionModel m = model(d);
         PartitionConfig cfg = PartitionConfig.defaults();
-        Partitioner p = new Partitioner(m, 3, cfg, null, d);
+        int k = 3;
         // the bounds: the naive split's segments
-        int[] naive = ParameterCountPartitioner.cuts(m, 3);
+        int[] naive = ParameterCountPartitioner.cuts(m, k);
         double lo = Double.POSITIVE_INFINITY, hi = 0;
         for (int[] r : Candidate.ranges(naive, 30)) {
             double v = d.latencyNs(r[0], r[1]);
             lo = Math.min(lo, v);
             hi = Math.max(hi, v);
         }
-        d.calls.clear();
-        ProfilingSession s = new ProfilingSession(d, cfg);
-        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(m, 3, cfg, s::latencyNs);
+        Pipelines pl = new Pipelines(d);
+        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(m, k, cfg, pl);
         CoralProfilingPartitioner.Outcome o = coral.run();
         assertEquals(lo, o.lowerNs());
         assertEquals(hi, o.upperNs());
-        // the first three device calls are the naive segments
-        for (int q = 0; q < 3; q++) assertArrayEquals(Candidate.ranges(naive, 30)[q], d.calls.get(q));
+        // the first pipeline is the naive split; every pipeline is a whole partition of the model into k segments
+        assertArrayEquals(Candidate.ranges(naive, 30), pl.runs.get(0));
+        for (int[][] run : pl.runs) {
+            assertEquals(k, run.length);
+            assertEquals(0, run[0][0]);
+            assertEquals(30, run[k - 1][1]);
+            for (int q = 1; q < k; q++) assertEquals(run[q - 1][1], run[q][0]);
+        }
+        assertEquals(pl.runs.size(), o.pipelines());
+        assertTrue(o.requests() >= o.pipelines() - 1, "requests " + o.requests() + " pipelines " + o.pipelines());
         // bisection terminates within log2((hi - lo) / threshold) + 1 steps
         int maxSteps = (int) Math.ceil(Math.log((hi - lo) / cfg.diffThresholdNs()) / Math.log(2)) + 1;
         assertTrue(o.bisectionSteps() >= 1 && o.bisectionSteps() <= maxSteps, o.bisectionSteps() + " > " + maxSteps);
-        // the cache: every device call is a distinct segment; probes count cache hits too
-        assertEquals(s.profiledSegments(), d.calls.size());
-        assertEquals(d.calls.stream().map(java.util.Arrays::toString).distinct().count(), d.calls.size());
-        assertTrue(s.probes() > s.profiledSegments(), "probes " + s.probes() + " vs profiled " + s.profiledSegments());
-        // device time: compile + 11 invokes per profiled segment
+        // through the Partitioner: every segment of every pipeline counts as profiled and pays compile + 11 invokes
+        PartitionResult r = new Partitioner(m, k, cfg, null, d).profile();
+        assertEquals(k * pl.runs.size(), r.cost().segmentsProfiled());
         double want = 0;
-        for (int[] c : new ArrayList<>(d.calls)) want += 2e9 + 11 * d.latencyNs(c[0], c[1]);
-        assertEquals(want, s.deviceTimeNs(), 1);
-        // the result through the Partitioner counts the same
-        PartitionResult r = p.profile();
-        assertEquals(s.profiledSegments(), r.cost().segmentsProfiled());
+        for (int[][] run : pl.runs) for (int[] c : run) want += 2e9 + 11 * d.latencyNs(c[0], c[1]);
+        assertEquals(want, r.cost().deviceTimeNs(), 1);
+        assertEquals(o.requests(), r.cost().probes());
         assertEquals(o.bisectionSteps(), r.cost().rounds());
         assertArrayEquals(o.cuts(), r.cuts());
     }
@@ -115,24 +133,59 @@ class MethodsTest {
         java.util.Arrays.fill(ns, 1_000_000);
         SyntheticDevice d = new SyntheticDevice(ns, new long[n], Long.MAX_VALUE);
         PartitionModel m = model(d);
-        ProfilingSession s = new ProfilingSession(d, PartitionConfig.defaults());
-        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(m, 3, PartitionConfig.defaults(), s::latencyNs);
+        Pipelines pl = new Pipelines(d);
+        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(m, 3, PartitionConfig.defaults(), pl);
         int[] cuts = new int[2];
         double last = coral.partitionOnTargetLatency(3_200_000, cuts);
         assertArrayEquals(new int[] {3, 6}, cuts);
         assertEquals(4_100_000, last);
-        // segment 0 starts with all it may take (8 ops) and moves one op at a time: [0,8) .. [0,3)
-        assertArrayEquals(new int[] {0, 8}, d.calls.get(0));
-        assertArrayEquals(new int[] {0, 3}, d.calls.get(5));
+        // segment 0 starts with all it may take (8 ops, one each for the others) and gives one op at a time
+        assertArrayEquals(new int[][] {{0, 8}, {8, 9}, {9, 10}}, pl.runs.get(0));
+        assertArrayEquals(new int[][] {{0, 3}, {3, 9}, {9, 10}}, pl.runs.get(5));
+        // segment 1's first probe [3, 9) is a cache hit (profiled with that pipeline); then [3, 8) .. [3, 6)
+        assertArrayEquals(new int[][] {{0, 3}, {3, 8}, {8, 10}}, pl.runs.get(6));
+        assertArrayEquals(new int[][] {{0, 3}, {3, 6}, {6, 10}}, pl.runs.get(8));
+        assertEquals(9, pl.runs.size());
         // a target below one op: no valid partition
         assertEquals(Double.POSITIVE_INFINITY, coral.partitionOnTargetLatency(500_000, new int[2]));
         // with initial bounds no naive split is profiled and the bisection still ends
-        d.calls.clear();
-        CoralProfilingPartitioner c2 = new CoralProfilingPartitioner(m, 3, PartitionConfig.defaults(),
-                new ProfilingSession(d, PartitionConfig.defaults())::latencyNs);
+        Pipelines p2 = new Pipelines(d);
+        CoralProfilingPartitioner c2 = new CoralProfilingPartitioner(m, 3, PartitionConfig.defaults(), p2);
         CoralProfilingPartitioner.Outcome o = c2.run(1_000_000, 9_000_000);
-        assertArrayEquals(new int[] {0, 8}, d.calls.get(0));
-        assertEquals(3, o.cuts().length - 0 + 1);
+        assertArrayEquals(new int[][] {{0, 8}, {8, 9}, {9, 10}}, p2.runs.get(0));
+        assertEquals(2, o.cuts().length);
+    }
+
+    @Test
+    void coralBacktracksAndSkipsPipelinesThatDoNotCompile() {
+        // unit ops of 1 ms; segments [4, j) with j <= 8 "do not compile": with segment 0 = [0, 4) the search for
+        // segment 1 fails, so segment 0 gives up another op and the search goes on from [0, 3)
+        int n = 10;
+        double[] ns = new double[n];
+        java.util.Arrays.fill(ns, 1_000_000);
+        SyntheticDevice base = new SyntheticDevice(ns, new long[n], Long.MAX_VALUE);
+        SegmentCostSource d = new SegmentCostSource() {
+            @Override public String deviceKind() { return "synthetic"; }
+            @Override public boolean includesTransfer() { return true; }
+            @Override public double latencyNs(int i, int j) {
+                return i == 4 && j <= 8 ? Double.POSITIVE_INFINITY : base.latencyNs(i, j);
+            }
+        };
+        Pipelines pl = new Pipelines(d);
+        CoralProfilingPartitioner coral = new CoralProfilingPartitioner(model(base), 3, PartitionConfig.defaults(), pl);
+        int[] cuts = new int[2];
+        double last = coral.partitionOnTargetLatency(4_500_000, cuts);
+        assertArrayEquals(new int[] {3, 7}, cuts);
+        assertEquals(3_100_000, last);
+        // a pipeline with a failed segment is never profiled again
+        List<String> seen = new ArrayList<>();
+        for (int[][] run : pl.runs) seen.add(java.util.Arrays.deepToString(run));
+        assertEquals(seen.size(), seen.stream().distinct().count());
+        for (int[][] run : pl.runs) {
+            boolean failing = false;
+            for (int[] r : run) failing |= r[0] == 4 && r[1] <= 8;
+            if (failing) assertEquals(1, pl.runs.stream().filter(x -> java.util.Arrays.deepEquals(x, run)).count());
+        }
     }
 
     @Test
@@ -159,9 +212,13 @@ class MethodsTest {
                         for (PartitionResult.Stage st : res.stages()) assertFalse(st.measuredBySearch());
                     }
                 }
-                PartitionResult hybrid = p.run(Method.HYBRID);
+                // the hybrid told how far off its predictor may be (+-10 % per op): it must never miss the bottleneck
+                PartitionResult hybrid = new Partitioner(m, k, PartitionConfig.defaults().withHybridError(0.10), pred, d).run(Method.HYBRID);
                 assertTrue(hybrid.cost().segmentsProfiled() < exact.cost().segmentsProfiled());
-                for (PartitionResult.Stage st : hybrid.stages()) assertTrue(st.measuredBySearch());
+                // its bottleneck stage was profiled by the search (the others were ruled out by their predictions)
+                double maxProfiled = 0;
+                for (PartitionResult.Stage st : hybrid.stages()) if (st.measuredBySearch()) maxProfiled = Math.max(maxProfiled, st.measuredNs());
+                assertEquals(hybrid.bottleneckNs(), maxProfiled, 1e-6);
                 assertTrue(hybrid.bottleneckNs() <= 1.10 * exact.bottleneckNs(), "hybrid " + hybrid.bottleneckNs() + " vs " + exact.bottleneckNs());
             }
         }
