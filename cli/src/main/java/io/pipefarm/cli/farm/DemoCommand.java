@@ -132,9 +132,10 @@ public final class DemoCommand implements Callable<Integer> {
             JsonNode done = awaitPartition(coordinator.httpUrl(), pid);
             PartitionResult r = Descriptors.result(Descriptors.parseJson(done.path("result").toString()));
             say(out, String.format("%nhybrid partition %d of %s over %d x %s: cuts %s, bottleneck %.3f ms (%.0f inferences/s), "
-                            + "end to end %.3f ms; profiled %d segments on the farm", pid, partitionModel, tpus, tpu,
+                            + "end to end %.3f ms; profiled %d segment%s on the farm (the stages that could be the bottleneck;"
+                            + " '-' = ruled out by its prediction)", pid, partitionModel, tpus, tpu,
                     java.util.Arrays.toString(r.cuts()), r.bottleneckNs() / 1e6, r.throughputPerSec(), r.endToEndNs() / 1e6,
-                    r.cost().segmentsProfiled()));
+                    r.cost().segmentsProfiled(), r.cost().segmentsProfiled() == 1 ? "" : "s"));
             if (!json) out.print(DemoLoop.stageTable(r));
             Path outDir = data.resolve("partition-" + partitionModel);
             int fetched = new picocli.CommandLine(new io.pipefarm.cli.partition.PartitionFetchCommand())
