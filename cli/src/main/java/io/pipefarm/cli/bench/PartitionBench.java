@@ -11,6 +11,7 @@ import io.pipefarm.cli.partition.StandInPredictor;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
 import io.pipefarm.coordinator.partition.Method;
+import io.pipefarm.coordinator.partitioning.PredictedCosts;
 import io.pipefarm.coordinator.partition.PartitionConfig;
 import io.pipefarm.coordinator.partition.PartitionModel;
 import io.pipefarm.coordinator.partition.PartitionResult;
@@ -104,6 +105,7 @@ public final class PartitionBench extends BaseCommand {
     List<Integer> fcWidths;
 
     static final long TRAIN_SEED = 0x7EA1L;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     static final int VALIDATION_NETWORKS = 10;
     static final int[] FC_TRAIN_WIDTHS = {1000, 1800, 2300, 3000};
     static final List<Method> METHODS = List.of(Method.EXACT, Method.PREDICT, Method.HYBRID, Method.PROFILE,
@@ -136,8 +138,9 @@ public final class PartitionBench extends BaseCommand {
         double acc10() { return n == 0 ? Double.NaN : (double) within10 / n; }
     }
 
+    /** One (network, k, method) outcome; {@code cpuNs} = the run's thread CPU time (wall time minus waiting on a shared machine). */
     record Row(String group, String model, int ops, int k, String method, double ratio, int profiled, long probes,
-               double computeNs, double deviceNs) {
+               double computeNs, double deviceNs, double cpuNs) {
         double solveNs() { return computeNs + deviceNs; }
     }
 
@@ -355,6 +358,17 @@ public final class PartitionBench extends BaseCommand {
         java.util.Collections.sort(warm);
         double warmMedian = warm.isEmpty() ? Double.NaN : warm.get(warm.size() / 2);
         double warmMax = warm.isEmpty() ? Double.NaN : warm.get(warm.size() - 1);
+        // the same runs in thread CPU time: what the search costs when the machine is not shared
+        List<Double> warmCpu = new ArrayList<>();
+        boolean firstSeen = false;
+        for (Row r : rows) {
+            if (!r.method().equals("predict") || r.k() > 4) continue;
+            if (!firstSeen) { firstSeen = true; continue; }
+            warmCpu.add(r.cpuNs() / 1e6);
+        }
+        java.util.Collections.sort(warmCpu);
+        double cpuMedian = warmCpu.isEmpty() ? Double.NaN : warmCpu.get(warmCpu.size() / 2);
+        double cpuMax = warmCpu.isEmpty() ? Double.NaN : warmCpu.get(warmCpu.size() - 1);
 
         if (json) {
             ObjectNode o = Json.object();
@@ -420,6 +434,8 @@ public final class PartitionBench extends BaseCommand {
             o.put("predict_first_run_ms", firstPredictMs);
             o.put("predict_warm_median_ms", warmMedian);
             o.put("predict_warm_max_ms", warmMax);
+            o.put("predict_cpu_warm_median_ms", cpuMedian);
+            o.put("predict_cpu_warm_max_ms", cpuMax);
             ArrayNode sp = o.putArray("speedup_over_one_tpu");
             for (var e : speedups.entrySet()) {
                 ObjectNode so = sp.addObject();
@@ -463,6 +479,8 @@ public final class PartitionBench extends BaseCommand {
         predictMsMax.forEach((g, ms) -> out.printf(Locale.ROOT, "predict: max compute %.2f ms per run after the first (%s)%n", ms, g));
         out.printf(Locale.ROOT, "predict, k <= 4: first run (cold JIT) %.2f ms; later runs median %.2f ms, max %.2f ms%n",
                 firstPredictMs, warmMedian, warmMax);
+        out.printf(Locale.ROOT, "predict, k <= 4, thread CPU time (unaffected by other load): later runs median %.2f ms, max %.2f ms%n",
+                cpuMedian, cpuMax);
         out.println();
         out.println("Speedup of the best pipeline (exact, throughput) over one Edge TPU");
         List<String> hdr = new ArrayList<>(List.of("model", "one TPU ms"));
@@ -495,6 +513,7 @@ public final class PartitionBench extends BaseCommand {
             if (speedup != null) speedup[q + 1] = speedup[0] / exact.bottleneckNs();
             for (String v : VARIANTS) {
                 PartitionResult r;
+                long cpu0 = CPU.getCurrentThreadCpuTime();
                 if (v.equals(PROFILE_FINE)) {
                     r = new Partitioner(pm, k, cfg.withDiffThresholdNs(FINE_THRESHOLD_NS), pred, measured).run(Method.PROFILE);
                 } else {
@@ -503,8 +522,9 @@ public final class PartitionBench extends BaseCommand {
                     r = m == Method.EXACT ? exact : m.needsPrediction()
                             ? new Partitioner(pm, k, cfg, p.lazyForModel(g), measured).run(m) : part.run(m);
                 }
+                double cpu = CPU.getCurrentThreadCpuTime() - cpu0;
                 rows.add(new Row(group, g.name(), g.size(), k, v, r.bottleneckNs() / exact.bottleneckNs(),
-                        r.cost().segmentsProfiled(), r.cost().probes(), r.cost().computeNs(), r.cost().deviceTimeNs()));
+                        r.cost().segmentsProfiled(), r.cost().probes(), r.cost().computeNs(), r.cost().deviceTimeNs(), cpu));
             }
         }
         // held-out accuracy over every segment (all are measured anyway: exact needs them); after the runs, so the first predict run stays cold
@@ -539,20 +559,8 @@ public final class PartitionBench extends BaseCommand {
         }
     }
 
-    /** A lazy cost source of a trained {@link LatencyPredictor}: features and the batched prediction of every segment on first use. */
-    static SegmentCostSource lazy(LatencyPredictor p, Graph g) {
-        return new SegmentCostSource() {
-            double[][] t;
-            private double[][] table() {
-                if (t == null) t = p.predictAllNanos(ModelFeatures.of(g));
-                return t;
-            }
-            @Override public String deviceKind() { return p.deviceKind(); }
-            @Override public double latencyNs(int i, int j) { return table()[i][j]; }
-            @Override public boolean includesTransfer() { return true; } // trained on measured invokes, which include the link transfer
-            @Override public double[][] allLatenciesNs(int nn) { return table(); }
-        };
-    }
+    /** A lazy cost source of a trained {@link LatencyPredictor} (fresh per run, so its predicting counts in the run). */
+    static SegmentCostSource lazy(LatencyPredictor p, Graph g) { return PredictedCosts.of(p, g); }
 
     /** Aggregates of one method over instances. */
     static final class Agg {

@@ -173,11 +173,24 @@ public final class Partitioner {
         return report(Method.EXACT, c.cuts(), ts.session, ts.cost(t0, 0, 0));
     }
 
-    /** DP on predicted costs only. */
+    /**
+     * DP on predicted costs only. With a {@link BatchCostSource} (a predictor), only the segments that can matter are
+     * predicted, in a few batches ({@link PredictSearch}: approximate in principle, see there); otherwise the whole table.
+     */
     public PartitionResult predict() {
         long t0 = System.nanoTime();
-        double[][] p = predictedTable();
-        Candidate c = PartitionDp.optimal(model.size(), k, StageCosts.of(p));
+        Candidate c;
+        if (predicted instanceof BatchCostSource b) {
+            c = PredictSearch.optimal(model.size(), k, model.size() - 1, ranges -> {
+                double[] lat = b.latenciesNs(ranges);
+                double[] out = new double[lat.length];
+                for (int q = 0; q < lat.length; q++) out[q] = stage(predicted, lat[q], ranges.get(q)[0], ranges.get(q)[1]);
+                return out;
+            }, k >= 3 && model.graph() != null ? PredictSearch.ioOverCount(model.graph(), 1e9 / config.linkBytesPerSec()) : null,
+                    k >= 3 && model.totalParamBytes() > config.onChipCacheBytes() ? PredictSearch.spillOverlap(model, config.onChipCacheBytes()) : null).best();
+        } else {
+            c = PartitionDp.optimal(model.size(), k, StageCosts.of(predictedTable()));
+        }
         double wall = System.nanoTime() - t0;
         return report(Method.PREDICT, c.cuts(), null, new PartitionResult.SearchCost(0, 0, 0, wall, 0, 0));
     }

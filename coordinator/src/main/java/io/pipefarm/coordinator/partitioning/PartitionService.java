@@ -16,7 +16,6 @@ import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.PartitionStore;
 import io.pipefarm.coordinator.store.SegmentStore;
 import io.pipefarm.coordinator.store.StoreException;
-import io.pipefarm.model.features.ModelFeatures;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.proto.partition.PartitionDescriptor;
 import java.time.Duration;
@@ -191,7 +190,7 @@ public final class PartitionService implements AutoCloseable {
             String predictorName = "none";
             if (p.predictor() != null) {
                 LatencyPredictor lp = p.predictor();
-                predicted = SegmentCostSource.ofTable(kind, lp.predictAllNanos(ModelFeatures.of(g)), true);
+                predicted = PredictedCosts.of(lp, g);
                 predictorName = lp.family() + " v" + lp.version() + " (" + lp.deviceKind() + ")";
             }
             FarmCostSource measured = new FarmCostSource(store, planner, queueChanged, p.req().model(), g, kind,
