@@ -45,16 +45,22 @@ import picocli.CommandLine.Option;
  * {@code pipefarm bench predictor}: profiles random segments of sampled NASBench-101 networks and
  * zoo models on the simulated Edge TPUs (seeded noise, median of timed runs) and, with {@code --cpu}
  * (or {@value #CPU_KIND} in {@code --kinds}), on the real TFLite CPU runtime of this machine in this
- * process (one thread, seeded random inputs, one warm-up, median of timed runs, on a smaller sample of
- * networks and segments biased towards short ones), trains the predictor families on the training
- * architectures and reports accuracy on held-out architectures, training time and batched prediction
- * time. For the CPU kind it also profiles some segments a second time and reports the run-to-run
- * spread of the median (the noise floor of any predictor).
+ * process (one thread, seeded random inputs, on a smaller sample of networks and segments biased
+ * towards short ones), trains the predictor families on the training architectures and reports
+ * accuracy on held-out architectures, training time and batched prediction time.
+ *
+ * <p>CPU labels survive a shared, drifting machine: {@code --cpu-passes} interleaved passes visit
+ * every segment once each, in a new random order (fresh interpreter, one warm-up, median of at least
+ * {@code --cpu-runs} timed runs); a run's time is the profiling thread's CPU time (the interpreter runs
+ * on it), which leaves out the time other processes held the core; the label is the minimum of the
+ * per-pass medians, because interference only adds time. Some segments are measured twice in every
+ * pass, and the spread between their two labels is the reported noise floor (also for one pass's
+ * median, back to back, and with the wall clock).
  */
 @Command(name = "predictor", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Latency predictor accuracy on held-out architectures (simulated Edge TPU data; real TFLite CPU with --cpu).",
             "JSON: per device kind acc10, mape, spearman (of the served family) and per family; train_seconds; predict_us_per_segment;",
-            "for cpu-x86_64-t1 also noise (run-to-run spread of the median of re-profiled segments)."})
+            "for cpu-x86_64-t1 also noise (spread between two independent labels of the same segments) and per-pass timing."})
 public final class PredictorBench extends BaseCommand {
 
     @Option(names = "--holdout-specs", paramLabel = "FILE", description = "NASBench-101 cell specs (JSON) to hold out; default: a disjoint seeded sample")
@@ -93,12 +99,31 @@ public final class PredictorBench extends BaseCommand {
             description = "CPU: zoo models added to the training data (default ${DEFAULT-VALUE}; 'none' to skip)")
     List<String> cpuZoo;
 
-    @Option(names = "--cpu-runs", defaultValue = "7",
-            description = "CPU: at least this many timed runs per segment after 1 warm-up (short segments get more, up to 41 or ~20 ms); the median is the label (default ${DEFAULT-VALUE})")
+    @Option(names = "--cpu-runs", defaultValue = "5",
+            description = "CPU: at least this many timed runs per segment and pass after 1 warm-up (short segments get more, up to 41 or ~10 ms); the pass's figure is their median (default ${DEFAULT-VALUE})")
     int cpuRuns;
 
-    @Option(names = "--cpu-noise-segments", defaultValue = "40", description = "CPU: segments profiled a second time at the end to measure the noise floor (default ${DEFAULT-VALUE})")
+    @Option(names = "--cpu-clock", defaultValue = "thread",
+            description = "CPU: what a run's latency is: 'thread' (the profiling thread's CPU time: leaves out time other processes held the core) or 'wall' (default ${DEFAULT-VALUE})")
+    String cpuClock;
+
+    @Option(names = "--cpu-passes", defaultValue = "3",
+            description = "CPU: interleaved passes over all segments (each in a new random order); the label is the minimum of a segment's per-pass medians (default ${DEFAULT-VALUE})")
+    int cpuPasses;
+
+    @Option(names = "--cpu-noise-segments", defaultValue = "40",
+            description = "CPU: segments measured a second time in every pass (elsewhere in it) to measure the noise floor of the labels (default ${DEFAULT-VALUE})")
     int cpuNoiseSegments;
+
+    @Option(names = "--cpu-save-labels", paramLabel = "FILE", description = "CPU: write every segment's per-pass medians (TSV) here")
+    Path cpuSaveLabels;
+
+    @Option(names = "--cpu-load-labels", paramLabel = "FILE",
+            description = "CPU: take the per-pass medians from a file written by --cpu-save-labels with the same sampling options instead of profiling (for model work)")
+    Path cpuLoadLabels;
+
+    @Option(names = "--cpu-save-features", paramLabel = "FILE", hidden = true, description = "CPU: write every sample's architecture, label and aggregates (TSV) here")
+    Path cpuSaveFeatures;
 
     @Option(names = "--families", split = ",", defaultValue = "xgboost,transformer", description = "model families (default ${DEFAULT-VALUE})")
     List<String> families;
@@ -120,7 +145,7 @@ public final class PredictorBench extends BaseCommand {
 
     static final String CPU_KIND = "cpu-x86_64-t1";
     static final int CPU_MAX_RUNS = 41;
-    static final long CPU_MIN_TIMED_NANOS = 20_000_000L;
+    static final long CPU_MIN_TIMED_NANOS = 10_000_000L;
 
     record Net(String arch, Graph graph, ModelFeatures features, boolean heldOut) {}
 
@@ -134,8 +159,8 @@ public final class PredictorBench extends BaseCommand {
         List<String> simKinds = new ArrayList<>();
         for (String k : kinds) if (!k.equals(CPU_KIND) && !simKinds.contains(k)) simKinds.add(k);
         boolean doCpu = cpu || kinds.contains(CPU_KIND);
-        if (doCpu && (cpuRuns < 1 || cpuRuns > CPU_MAX_RUNS || cpuSegmentsPerNet < 1 || cpuTrainNets < 2 || cpuHoldoutNets < 1 || cpuNoiseSegments < 0)) {
-            throw CliException.usage("--cpu-runs must be 1.." + CPU_MAX_RUNS + "; --cpu-segments-per-net, --cpu-holdout-nets >= 1; --cpu-train-nets >= 2, --cpu-noise-segments >= 0");
+        if (doCpu && (cpuRuns < 1 || cpuRuns > CPU_MAX_RUNS || cpuSegmentsPerNet < 1 || cpuTrainNets < 2 || cpuHoldoutNets < 1 || cpuNoiseSegments < 0 || cpuPasses < 1)) {
+            throw CliException.usage("--cpu-runs must be 1.." + CPU_MAX_RUNS + "; --cpu-segments-per-net, --cpu-holdout-nets, --cpu-passes >= 1; --cpu-train-nets >= 2, --cpu-noise-segments >= 0");
         }
         List<String> allKinds = new ArrayList<>(simKinds);
         if (doCpu) allKinds.add(CPU_KIND);
@@ -197,7 +222,10 @@ public final class PredictorBench extends BaseCommand {
         for (Net net : nets) if (net.heldOut()) heldArchs.add(net.arch());
 
         // Real TFLite CPU: a smaller sample (the first training and held-out NASBench nets, a few zoo models).
-        Noise cpuNoise = null, cpuNoiseNow = null;
+        Noise cpuNoise = null, cpuNoiseNow = null, cpuNoisePass = null, cpuNoiseOther = null;
+        int clock = cpuClock.equals("wall") ? 0 : 1;
+        if (doCpu && !cpuClock.equals("wall") && !cpuClock.equals("thread")) throw CliException.usage("--cpu-clock must be 'thread' or 'wall'");
+        double[] cpuPassSeconds = new double[0];
         double cpuProfileSeconds = 0;
         int cpuSkipped = 0;
         String cpuRuntime = null;
@@ -219,58 +247,115 @@ public final class PredictorBench extends BaseCommand {
                 for (Net net : nets) if (net.arch().equals(z)) have = net;
                 cpuNets.add(have != null ? have : net(z, ModelZoo.build(z), false));
             }
-            // Interleave training and held-out networks so drifting machine load hits both alike.
-            java.util.Collections.shuffle(cpuNets, new Random(seed + 11));
+            // Interleaved passes: every pass visits every segment once (fresh interpreter, 1 warm-up,
+            // median of the timed runs), in a new seeded random order; the label is the minimum of the
+            // per-pass medians. Interference on a shared machine only adds time, and passes minutes apart
+            // see different load, so the low statistic discards a slow minute instead of baking it into
+            // the labels of whatever segments happened to run then.
             long c0 = System.nanoTime();
-            List<Sample> cpuData = new ArrayList<>();
-            List<long[]> firstSegs = new ArrayList<>();  // {net index, i, j} for the noise pass
-            List<Double> firstMedians = new ArrayList<>();
-            List<Double> relNow = new ArrayList<>();  // the same segment again right away (fresh interpreter)
-            int every = Math.max(1, cpuNets.size() * cpuSegmentsPerNet / Math.max(1, cpuNoiseSegments));
-            Segmenter segmenter = new Segmenter();
+            List<long[]> segs = new ArrayList<>();  // {net index, i, j}
             Random crnd = new Random(seed + 7);
-            int d = 0;
             for (int ni = 0; ni < cpuNets.size(); ni++) {
                 Net net = cpuNets.get(ni);
-                if (progress) status("profiling on CPU " + net.arch() + " (" + (++d) + "/" + cpuNets.size() + ", "
-                        + String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - c0) / 1e9) + ")");
                 if (net.heldOut()) cpuArchs.add(net.arch());
-                for (long c : cpuSegments(net.graph().size(), cpuSegmentsPerNet, crnd)) {
-                    int i = (int) (c >>> 32), j = (int) c;
-                    var seg = segmenter.segment(net.graph(), i, j);
-                    double median;
-                    try {
-                        median = cpuMedianNanos(seg.bytes(), cpuRuns, seed ^ c);
-                    } catch (TfliteException e) {
-                        cpuSkipped++;
-                        continue;
+                for (long c : cpuSegments(net.graph().size(), cpuSegmentsPerNet, crnd)) segs.add(new long[] {ni, c >>> 32, (int) c});
+            }
+            int ns = segs.size();
+            // Noise subset, evenly spread: profiled a second time in every pass at another (random) point of it,
+            // so two independent labels of the same protocol can be compared.
+            int nNoise = Math.min(cpuNoiseSegments, ns);
+            int[] noiseOf = new int[ns];
+            Arrays.fill(noiseOf, -1);
+            int[] noiseSeg = new int[nNoise];
+            for (int k = 0; k < nNoise; k++) { noiseSeg[k] = (int) ((long) k * ns / nNoise); noiseOf[noiseSeg[k]] = k; }
+            // [clock: 0 wall, 1 thread CPU time][segment][pass]
+            double[][][] med = new double[2][ns][cpuPasses];
+            double[][][] medB = new double[2][nNoise][cpuPasses];
+            double[][] now = new double[2][nNoise];
+            boolean[] bad = new boolean[ns];
+            String[] keys = new String[ns];
+            Segmenter segmenter = new Segmenter();
+            Random order = new Random(seed + 13);
+            double[] passSeconds = new double[cpuPasses];
+            if (cpuLoadLabels != null) {
+                loadLabels(cpuLoadLabels, cpuNets, segs, keys, med, medB, bad);
+            } else {
+                for (int p = 0; p < cpuPasses; p++) {
+                    long p0 = System.nanoTime();
+                    List<Integer> jobs = new ArrayList<>(ns + nNoise);
+                    for (int s = 0; s < ns; s++) jobs.add(s);
+                    for (int k = 0; k < nNoise; k++) jobs.add(-1 - k);
+                    java.util.Collections.shuffle(jobs, order);
+                    int done2 = 0;
+                    for (int job : jobs) {
+                        if (progress && (done2++ % 25 == 0)) status("profiling on CPU, pass " + (p + 1) + "/" + cpuPasses + " (" + done2 + "/" + jobs.size() + ", "
+                                + String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - c0) / 1e9) + ")");
+                        int s = job >= 0 ? job : noiseSeg[-1 - job];
+                        if (bad[s]) continue;
+                        long[] sg = segs.get(s);
+                        long c = sg[1] << 32 | sg[2];
+                        var seg = segmenter.segment(cpuNets.get((int) sg[0]).graph(), (int) sg[1], (int) sg[2]);
+                        keys[s] = seg.key();
+                        try {
+                            double[] m = cpuMedianNanos(seg.bytes(), cpuRuns, seed ^ c);
+                            double[] again = job >= 0 && p == 0 && noiseOf[s] >= 0 ? cpuMedianNanos(seg.bytes(), cpuRuns, seed ^ c) : null;
+                            for (int ck = 0; ck < 2; ck++) {
+                                if (job >= 0) {
+                                    med[ck][s][p] = m[ck];
+                                    // Back-to-back reference (first pass only): the same segment again right away.
+                                    if (again != null) now[ck][noiseOf[s]] = (again[ck] - m[ck]) / m[ck];
+                                } else {
+                                    medB[ck][-1 - job][p] = m[ck];
+                                }
+                            }
+                        } catch (TfliteException e) {
+                            bad[s] = true;
+                        }
                     }
-                    cpuData.add(new Sample(net.arch(), seg.key(), net.features().segment(i, j), median));
-                    firstSegs.add(new long[] {ni, i, j});
-                    firstMedians.add(median);
-                    if (cpuNoiseSegments > 0 && firstSegs.size() % every == 0) {
-                        relNow.add((cpuMedianNanos(seg.bytes(), cpuRuns, seed ^ c) - median) / median);
-                    }
+                    passSeconds[p] = (System.nanoTime() - p0) / 1e9;
                 }
             }
-            // Noise floor: re-profile an evenly spread subset of the segments, long after their first run.
-            int nNoise = Math.min(cpuNoiseSegments, firstSegs.size());
-            double[] rel = new double[nNoise];
-            for (int k = 0; k < nNoise; k++) {
-                if (progress) status("re-profiling on CPU for the noise floor (" + (k + 1) + "/" + nNoise + ")");
-                int at = (int) ((long) k * firstSegs.size() / nNoise);
-                long[] sg = firstSegs.get(at);
+            List<Sample> cpuData = new ArrayList<>();
+            for (int s = 0; s < ns; s++) {
+                if (bad[s]) { cpuSkipped++; continue; }
+                long[] sg = segs.get(s);
                 Net net = cpuNets.get((int) sg[0]);
-                byte[] bytes = segmenter.segment(net.graph(), (int) sg[1], (int) sg[2]).bytes();
-                double again = cpuMedianNanos(bytes, cpuRuns, seed ^ ((long) sg[1] << 32 | sg[2]));
-                rel[k] = (again - firstMedians.get(at)) / firstMedians.get(at);
+                cpuData.add(new Sample(net.arch(), keys[s], net.features().segment((int) sg[1], (int) sg[2]), low(med[clock][s])));
             }
-            cpuNoise = noise(rel);
-            double[] now = new double[relNow.size()];
-            for (int k = 0; k < now.length; k++) now[k] = relNow.get(k);
-            cpuNoiseNow = noise(now);
+            // Noise floor of the protocol: label A (min over passes) vs label B (min over the second measurements);
+            // and of a single measurement: pass 1 vs pass 2 medians (minutes apart), and back to back.
+            Noise[][] nz = new Noise[2][3];
+            for (int ck = 0; ck < 2; ck++) {
+                List<Double> relLabel = new ArrayList<>(), relPass = new ArrayList<>(), relNow = new ArrayList<>();
+                for (int k = 0; k < nNoise; k++) {
+                    int s = noiseSeg[k];
+                    if (bad[s]) continue;
+                    double a = low(med[ck][s]), b = low(medB[ck][k]);
+                    relLabel.add((b - a) / a);
+                    if (cpuPasses >= 2) relPass.add((med[ck][s][1] - med[ck][s][0]) / med[ck][s][0]);
+                    if (cpuLoadLabels == null) relNow.add(now[ck][k]);
+                }
+                nz[ck][0] = noise(relLabel.stream().mapToDouble(Double::doubleValue).toArray());
+                nz[ck][1] = noise(relPass.stream().mapToDouble(Double::doubleValue).toArray());
+                nz[ck][2] = noise(relNow.stream().mapToDouble(Double::doubleValue).toArray());
+            }
+            cpuNoise = nz[clock][0];
+            cpuNoisePass = nz[clock][1];
+            cpuNoiseNow = nz[clock][2];
+            cpuNoiseOther = nz[1 - clock][0];
+            cpuPassSeconds = passSeconds;
+            if (cpuSaveLabels != null) saveLabels(cpuSaveLabels, cpuNets, segs, keys, med, medB, bad, noiseSeg);
             cpuProfileSeconds = (System.nanoTime() - c0) / 1e9;
             data.put(CPU_KIND, cpuData);
+            if (cpuSaveFeatures != null) {
+                StringBuilder b = new StringBuilder("arch\theld\tlabel\t" + String.join("\t", SegmentFeatures.AGGREGATE_NAMES) + "\n");
+                for (Sample x : cpuData) {
+                    b.append(x.architecture()).append('\t').append(cpuArchs.contains(x.architecture()) ? 1 : 0).append('\t').append(x.latencyNs());
+                    for (double v : x.features().aggregates()) b.append('\t').append(v);
+                    b.append('\n');
+                }
+                Files.writeString(cpuSaveFeatures, b);
+            }
         }
         Map<String, Set<String>> heldByKind = new LinkedHashMap<>();
         for (String k : simKinds) heldByKind.put(k, heldArchs);
@@ -307,8 +392,15 @@ public final class PredictorBench extends BaseCommand {
                     k.put("tflite_version", cpuRuntime);
                     k.put("profile_seconds", cpuProfileSeconds);
                     k.put("min_runs_per_segment", cpuRuns);
+                    k.put("passes", cpuPasses);
+                    var ps = k.putArray("pass_seconds");
+                    for (double x : cpuPassSeconds) ps.add(x);
+                    if (cpuLoadLabels != null) k.put("labels_loaded_from", cpuLoadLabels.toString());
                     k.put("skipped_segments", cpuSkipped);
                     putNoise(k.putObject("noise"), cpuNoise);
+                    k.put("clock", cpuClock);
+                    putNoise(k.putObject("noise_single_pass"), cpuNoisePass);
+                    putNoise(k.putObject(clock == 0 ? "noise_thread_clock" : "noise_wall_clock"), cpuNoiseOther);
                     putNoise(k.putObject("noise_back_to_back"), cpuNoiseNow);
                 }
                 ObjectNode fam = k.putObject("families");
@@ -368,10 +460,12 @@ public final class PredictorBench extends BaseCommand {
             }
             if (doCpu) {
                 var k = perKind.get(CPU_KIND);
-                w.printf(Locale.ROOT, "%s (TFLite %s, 1 thread, median of >= %d runs): %d training and %d held-out segments (%d held-out architectures), %d skipped; profiling %.1f s%n",
-                        CPU_KIND, cpuRuntime, cpuRuns, k.get("train_segments").asInt(), k.get("heldout_segments").asInt(), cpuArchs.size(), cpuSkipped, cpuProfileSeconds);
-                printNoise(w, "noise floor, re-profiled at the end", cpuNoise);
-                printNoise(w, "noise floor, re-profiled right away", cpuNoiseNow);
+                w.printf(Locale.ROOT, "%s (TFLite %s, 1 thread, min over %d interleaved passes of the median of >= %d runs): %d training and %d held-out segments (%d held-out architectures), %d skipped; profiling %.1f s%n",
+                        CPU_KIND + " " + cpuClock + " clock", cpuRuntime, cpuPasses, cpuRuns, k.get("train_segments").asInt(), k.get("heldout_segments").asInt(), cpuArchs.size(), cpuSkipped, cpuProfileSeconds);
+                printNoise(w, "noise floor of the labels (two independent min-over-passes labels)", cpuNoise);
+                printNoise(w, "noise floor of one pass's median (pass 2 vs pass 1)", cpuNoisePass);
+                printNoise(w, "noise floor of one median, re-profiled right away", cpuNoiseNow);
+                printNoise(w, "noise floor of the labels with the " + (clock == 0 ? "thread CPU-time" : "wall") + " clock instead", cpuNoiseOther);
             }
         }
         return 0;
@@ -399,8 +493,17 @@ public final class PredictorBench extends BaseCommand {
         return chosen;
     }
 
-    /** Median of {@code runs} timed single-thread invocations after one warm-up, seeded random inputs. */
-    static double cpuMedianNanos(byte[] model, int runs, long seed) {
+    /** Per-thread CPU time: the interpreter runs on the calling thread with 1 thread. */
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /**
+     * Timed single-thread invocations after one warm-up, seeded random inputs: at least {@code runs}
+     * and, for short segments, more (up to {@link #CPU_MAX_RUNS}, about {@link #CPU_MIN_TIMED_NANOS} of
+     * CPU time in all). Returns {@code {median wall time, median thread CPU time}} in ns. The thread's
+     * CPU time leaves out the time other processes held the core (a shared machine's main noise); it
+     * still includes what they cost us through caches and memory bandwidth.
+     */
+    static double[] cpuMedianNanos(byte[] model, int runs, long seed) {
         try (TfliteInterpreter interp = TfliteInterpreter.create(model, 1)) {
             List<TensorInfo> inputs = interp.inputs();
             for (int k = 0; k < inputs.size(); k++) {
@@ -410,18 +513,84 @@ public final class PredictorBench extends BaseCommand {
                 interp.setInput(k, b);
             }
             interp.invoke();
-            // At least `runs` timed runs; short segments get more (up to CPU_MAX_RUNS, about CPU_MIN_TIMED_NANOS in all).
-            long[] t = new long[CPU_MAX_RUNS];
+            long[] wall = new long[CPU_MAX_RUNS], cpu = new long[CPU_MAX_RUNS];
             int n = 0;
             long sum = 0;
-            while (n < runs || (sum < CPU_MIN_TIMED_NANOS && n < CPU_MAX_RUNS)) {
-                t[n] = interp.invokeTimed();
-                sum += t[n++];
+            while (n < runs || (sum < CPU_MIN_TIMED_NANOS && n < CPU_MAX_RUNS) || (n % 2 == 0 && n < CPU_MAX_RUNS)) {
+                long c0 = THREADS.getCurrentThreadCpuTime();
+                long w0 = System.nanoTime();
+                interp.invoke();
+                long w1 = System.nanoTime();
+                long c1 = THREADS.getCurrentThreadCpuTime();
+                wall[n] = w1 - w0;
+                cpu[n] = c1 - c0;
+                sum += cpu[n++];
             }
-            if (n % 2 == 0 && n < CPU_MAX_RUNS) { t[n] = interp.invokeTimed(); n++; }
-            Arrays.sort(t, 0, n);
-            return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
+            return new double[] {median(wall, n), median(cpu, n)};
         }
+    }
+
+    private static double median(long[] t, int n) {
+        Arrays.sort(t, 0, n);
+        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
+    }
+
+    /** The label of a segment: the minimum of its per-pass medians (interference only adds time). */
+    static double low(double[] perPass) {
+        double m = Double.POSITIVE_INFINITY;
+        for (double x : perPass) if (x > 0) m = Math.min(m, x);
+        return m;
+    }
+
+    private static void saveLabels(Path file, List<Net> nets, List<long[]> segs, String[] keys, double[][][] med, double[][][] medB,
+                                   boolean[] bad, int[] noiseSeg) throws java.io.IOException {
+        int[] noiseOf = new int[segs.size()];
+        Arrays.fill(noiseOf, -1);
+        for (int k = 0; k < noiseSeg.length; k++) noiseOf[noiseSeg[k]] = k;
+        StringBuilder b = new StringBuilder("# arch\ti\tj\tkey\tper-pass median wall ns\tper-pass median thread CPU ns\t[the same, second measurements of noise segments]\n");
+        for (int s = 0; s < segs.size(); s++) {
+            long[] sg = segs.get(s);
+            b.append(nets.get((int) sg[0]).arch()).append('\t').append(sg[1]).append('\t').append(sg[2]).append('\t').append(bad[s] ? "-" : keys[s]);
+            for (int ck = 0; ck < 2; ck++) b.append('\t').append(csv(med[ck][s]));
+            if (noiseOf[s] >= 0) for (int ck = 0; ck < 2; ck++) b.append('\t').append(csv(medB[ck][noiseOf[s]]));
+            b.append('\n');
+        }
+        Files.writeString(file, b);
+    }
+
+    private static String csv(double[] v) {
+        StringBuilder b = new StringBuilder();
+        for (int p = 0; p < v.length; p++) b.append(p == 0 ? "" : ",").append(v[p]);
+        return b.toString();
+    }
+
+    private static void loadLabels(Path file, List<Net> nets, List<long[]> segs, String[] keys, double[][][] med, double[][][] medB,
+                                   boolean[] bad) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(file)) if (!l.startsWith("#") && !l.isBlank()) lines.add(l);
+        if (lines.size() != segs.size()) throw CliException.usage(file + " has " + lines.size() + " segments, this sampling has " + segs.size());
+        int nb = 0;
+        for (int s = 0; s < segs.size(); s++) {
+            String[] f = lines.get(s).split("\t");
+            long[] sg = segs.get(s);
+            if (f.length < 6 || !f[0].equals(nets.get((int) sg[0]).arch()) || Long.parseLong(f[1]) != sg[1] || Long.parseLong(f[2]) != sg[2]) {
+                throw CliException.usage(file + " line " + (s + 1) + " is not the sampled segment " + nets.get((int) sg[0]).arch() + " [" + sg[1] + ", " + sg[2]
+                        + "); use the same sampling options");
+            }
+            bad[s] = f[3].equals("-");
+            keys[s] = f[3];
+            for (int ck = 0; ck < 2; ck++) parse(file, f[4 + ck], med[ck][s]);
+            if (f.length > 7 && nb < medB[0].length) {
+                for (int ck = 0; ck < 2; ck++) parse(file, f[6 + ck], medB[ck][nb]);
+                nb++;
+            }
+        }
+    }
+
+    private static void parse(Path file, String csv, double[] into) {
+        String[] m = csv.split(",");
+        if (m.length != into.length) throw CliException.usage(file + " has " + m.length + " passes, not --cpu-passes " + into.length);
+        for (int p = 0; p < m.length; p++) into[p] = Double.parseDouble(m[p]);
     }
 
     /** Spread of signed relative differences {@code (m2 - m1) / m1} of segments profiled twice. */

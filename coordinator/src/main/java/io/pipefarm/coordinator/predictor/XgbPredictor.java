@@ -16,7 +16,8 @@ import java.util.Map;
  * Gradient-boosted trees (XGBoost4J) on the per-segment aggregates. The output is
  * {@code base(x) * exp(trees(x))}: {@link LinearBase} gives an additive baseline and the trees,
  * trained on {@code log(latency)} with {@code log(base)} as base margin, correct it multiplicatively.
- * Tree inputs are {@code log1p} of every aggregate plus {@code log(base)}.
+ * Tree inputs are {@code log1p} of every aggregate, {@code log(base)} and the share of the base each
+ * of its terms makes up (feature spec 2; the trees of a spec-1 artifact read another vector and are refused).
  */
 public final class XgbPredictor implements LatencyPredictor {
     public static final String FAMILY = "xgboost";
@@ -53,15 +54,22 @@ public final class XgbPredictor implements LatencyPredictor {
     double[] baseWeights() { return baseWeights.clone(); }
     byte[] boosterBytes() { return boosterBytes.clone(); }
 
-    static int columns() { return SegmentAggregates.featureCount() + 1; }
+    /** Tree inputs: log1p of every aggregate, log(base), and the share of the base each of its terms makes up. */
+    static int columns() { return SegmentAggregates.featureCount() + 1 + LinearBase.COLUMNS.length + 1; }
 
     /** Writes the tree input of one segment at {@code row} of {@code into}; returns log(base). */
     static float encode(double[] agg, double[] w, float[] into, int row) {
         int c = columns();
         int at = row * c;
         for (int k = 0; k < agg.length; k++) into[at + k] = (float) Math.log1p(Math.max(0, agg[k]));
-        float lb = (float) Math.log(LinearBase.predict(w, agg));
-        into[at + c - 1] = lb;
+        double base = LinearBase.predict(w, agg);
+        float lb = (float) Math.log(base);
+        int k = agg.length;
+        into[at + k++] = lb;
+        // The share of the baseline each of its terms makes up: lets the trees correct one op family's cost
+        // (e.g. pooling on a CPU) without having to find it from raw totals.
+        into[at + k++] = (float) (w[0] / base);
+        for (int q = 0; q < LinearBase.COLUMNS.length; q++) into[at + k++] = (float) (w[q + 1] * agg[LinearBase.COLUMNS[q]] / base);
         return lb;
     }
 

@@ -64,6 +64,38 @@ class XgbPredictorTest {
         }
     }
 
+    /** An artifact of feature spec 1 (before the CPU aggregates) is refused as incompatible, not misread. */
+    @Test
+    void artifactsOfAnOlderFeatureSpecAreRefused() throws Exception {
+        List<Sample> d = data(8, 40, 3);
+        try (PredictorTrainer t = new PredictorTrainer(PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)))) {
+            PredictorTrainer.Result r = t.train("cpu-x86_64-t1", d, null);
+            byte[] art = PredictorArtifact.write(r.best().predictor(), r.best().heldOut().toMap(), r.data());
+            var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(art));
+            var bo = new java.io.ByteArrayOutputStream();
+            try (var out = new java.util.zip.ZipOutputStream(bo)) {
+                for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                    byte[] b = in.readAllBytes();
+                    if (e.getName().equals("header.json")) {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> h = PredictorArtifact.JSON.readValue(b, Map.class);
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> spec = (Map<String, Object>) h.get("featureSpec");
+                        spec.put("specVersion", 1);
+                        spec.put("aggregates", SegmentFeatures.AGGREGATE_NAMES.subList(0, 37));
+                        b = PredictorArtifact.JSON.writeValueAsBytes(h);
+                    }
+                    out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                    out.write(b);
+                    out.closeEntry();
+                }
+            }
+            PredictorException e = assertThrows(PredictorException.class, () -> PredictorArtifact.read(bo.toByteArray()));
+            assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
+            assertTrue(e.getMessage().contains("feature spec") && e.getMessage().contains("retrain"), e.getMessage());
+        }
+    }
+
     @Test
     void corruptArtifactsAreRefused() {
         for (byte[] bad : new byte[][] {new byte[0], "not a zip at all".getBytes(), new byte[] {'P', 'K', 3, 4, 0, 0}}) {

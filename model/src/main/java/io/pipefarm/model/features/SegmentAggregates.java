@@ -11,8 +11,9 @@ import java.util.Arrays;
 /**
  * Static aggregates of every contiguous segment {@code [i, j)} of a model, for all O(n^2) segments
  * at once. Additive per-op quantities (MACs, parameter bytes, activation bytes, op-type counts, MACs
- * padded to systolic-array tiles, weight bytes, bytes moved by data-movement ops) come from prefix
- * sums, O(1) per segment after O(n) set-up. The bytes of each segment's inputs and outputs (as
+ * padded to systolic-array tiles, weight bytes, bytes moved by data-movement ops, and the
+ * CPU-oriented per-op-type sums of {@link #CPU}) come from prefix sums, O(1) per segment after O(n)
+ * set-up. The bytes of each segment's inputs and outputs (as
  * {@link Graph#segmentIo} defines them) and the parameter bytes that do not fit the on-chip
  * parameter cache (whole constant tensors placed first fit in execution order, as the Edge TPU
  * compiler does) take one sweep per start {@code i}: O(n^2 + n * edges) in all.
@@ -40,6 +41,12 @@ public final class SegmentAggregates {
     /** Elements written by elementwise / pooling ops. */
     private final long[] elementwiseMacs;
     private final long[] poolMacs;
+    /**
+     * CPU-oriented prefix sums (single-thread int8 kernels): {@link #CPU} quantities per op, e.g. MACs
+     * of 1x1 and kxk convolutions apart, MACs padded to the 8-wide GEMM tiles of CPU kernels, im2col
+     * bytes, and the bytes read and written by convolutions, pooling, adds and concatenations.
+     */
+    private final double[][] cpu;
     /** typeCount[type][k] = ops of that type among 0..k-1. */
     private final int[][] typeCount;
     /** Per segment (triangular index): bytes of its inputs, its outputs, its streamed (spilled) parameters. */
@@ -62,6 +69,7 @@ public final class SegmentAggregates {
         elementwiseMacs = new long[n + 1];
         poolMacs = new long[n + 1];
         typeCount = new int[TYPES.length][n + 1];
+        cpu = new double[CPU.length][n + 1];
         int segments = n * (n + 1) / 2;
         inBytes = new long[segments];
         outBytes = new long[segments];
@@ -138,6 +146,8 @@ public final class SegmentAggregates {
             a.moveBytes[k + 1] = a.moveBytes[k] + mv;
             a.elementwiseMacs[k + 1] = a.elementwiseMacs[k] + ew;
             a.poolMacs[k + 1] = a.poolMacs[k] + pl;
+            double[] cv = cpuTerms(g, op, mk);
+            for (int q = 0; q < CPU.length; q++) a.cpu[q][k + 1] = a.cpu[q][k] + cv[q];
             for (int ty = 0; ty < TYPES.length; ty++) a.typeCount[ty][k + 1] = a.typeCount[ty][k];
             a.typeCount[op.type().ordinal()][k + 1]++;
         }
@@ -182,6 +192,88 @@ public final class SegmentAggregates {
         for (int c = 0; c <= n; c++) a.cutBytes[c] = g.crossingBytes(c);
         return a;
     }
+
+    /** Names of the CPU-oriented additive quantities, in {@link #cpuTerms} order. */
+    static final String[] CPU = {
+            "conv1x1Macs", "convKxKMacs", "dwMacs", "cpuPaddedConvMacs", "im2colBytes", "convInBytes", "convOutBytes",
+            "nConv1x1", "nConvKxK", "poolInBytes", "addBytes", "concatBytes", "nOutputChannelTiles",
+            "poolElemsSmall", "poolElemsMedium", "poolElemsLarge", "poolOutElems", "elementwiseVectors",
+            "avgPoolElems", "meanInElems"};
+
+    /** Input-size bounds of the {@code poolElems*} buckets (per-element cost of pooling grows with the working set). */
+    static final long POOL_SMALL_BYTES = 16 * 1024, POOL_MEDIUM_BYTES = 40 * 1024;
+
+    /** The {@link #CPU} quantities of one op ({@code mk}: its MACs). */
+    static double[] cpuTerms(Graph g, Op op, long mk) {
+        double[] v = new double[CPU.length];
+        switch (op.type()) {
+            case CONV_2D -> {
+                Tensor w = g.tensor(op.input(1)); // [Cout, kh, kw, Cin]
+                Tensor out = g.tensor(op.output(0));
+                long cout = w.dim(0), kk = (long) w.dim(1) * w.dim(2), red = kk * w.dim(3);
+                long pixels = out.elements() / Math.max(1, cout);
+                boolean pointwise = kk == 1;
+                v[pointwise ? 0 : 1] = mk;
+                v[3] = (double) pixels * roundUp(cout, 8) * roundUp(red, 8);
+                v[4] = pointwise ? 0 : (double) pixels * red;
+                v[5] = g.tensor(op.input(0)).byteSize();
+                v[6] = out.byteSize();
+                v[pointwise ? 7 : 8] = 1;
+                v[12] = (double) pixels * ((cout + 7) / 8);
+            }
+            case DEPTHWISE_CONV_2D -> {
+                v[2] = mk;
+                v[5] = g.tensor(op.input(0)).byteSize();
+                v[6] = g.tensor(op.output(0)).byteSize();
+            }
+            case MAX_POOL_2D -> {
+                // Max pooling visits every valid window element (windows clipped at SAME borders); its cost per
+                // element grows with the input's size (cache), hence three size buckets.
+                Tensor in = g.tensor(op.input(0));
+                Tensor out = g.tensor(op.output(0));
+                double elems = mk;
+                if (in.rank() == 4 && out.rank() == 4 && op.options() instanceof io.pipefarm.model.graph.OpOptions.Pool p) {
+                    boolean same = p.padding() == io.pipefarm.model.graph.Padding.SAME;
+                    elems = (double) validWindow(in.dim(1), out.dim(1), p.filterH(), p.strideH(), same)
+                            * validWindow(in.dim(2), out.dim(2), p.filterW(), p.strideW(), same) * out.dim(0) * out.dim(3);
+                }
+                long ib = in.byteSize();
+                v[9] = ib;
+                v[ib <= POOL_SMALL_BYTES ? 13 : ib <= POOL_MEDIUM_BYTES ? 14 : 15] = elems;
+                v[16] = out.elements();
+            }
+            case AVERAGE_POOL_2D -> {
+                v[9] = g.tensor(op.input(0)).byteSize();
+                v[18] = mk;
+            }
+            case MEAN -> {
+                v[9] = g.tensor(op.input(0)).byteSize();
+                v[19] = g.tensor(op.input(0)).elements();
+            }
+            case ADD, MUL -> {
+                v[10] = OpCost.activationBytes(g, op);
+                Tensor out = g.tensor(op.output(0));
+                long c = Math.max(1, out.dim(-1));
+                v[17] = (double) out.elements() / c * ((c + 15) / 16);
+            }
+            case CONCATENATION -> v[11] = OpCost.activationBytes(g, op);
+            default -> { }
+        }
+        return v;
+    }
+
+    /** Sum over output positions of the window positions inside the input, along one axis. */
+    static long validWindow(int in, int out, int k, int stride, boolean same) {
+        int pad = same ? Math.max(0, ((out - 1) * stride + k - in) / 2) : 0;
+        long sum = 0;
+        for (int o = 0; o < out; o++) {
+            int lo = o * stride - pad, hi = lo + k;
+            sum += Math.max(0, Math.min(hi, in) - Math.max(lo, 0));
+        }
+        return sum;
+    }
+
+    private static long roundUp(long x, int m) { return (x + m - 1) / m * m; }
 
     /** Padding factor of {@code n} to whole tiles: {@code TILE * ceil(n / TILE) / n} (>= 1). */
     static double pad(long n) {
@@ -230,9 +322,10 @@ public final class SegmentAggregates {
 
     /** Names of the entries of {@link #features}. */
     public static String[] featureNames() {
-        String[] names = new String[FIXED.length + TYPES.length];
+        String[] names = new String[featureCount()];
         System.arraycopy(FIXED, 0, names, 0, FIXED.length);
         for (int t = 0; t < TYPES.length; t++) names[FIXED.length + t] = "n_" + TYPES[t].shortName();
+        System.arraycopy(CPU, 0, names, CPU_AT, CPU.length);
         return names;
     }
 
@@ -242,7 +335,17 @@ public final class SegmentAggregates {
             "weightBytes", "moveBytes", "elementwiseMacs", "poolMacs", "ioBytes", "spilled"};
 
     /** Length of a feature vector. */
-    public static int featureCount() { return FIXED.length + TYPES.length; }
+    public static int featureCount() { return FIXED.length + TYPES.length + CPU.length; }
+
+    /** Index of the first {@link #CPU} entry in a feature vector (after the fixed entries and op-type counts). */
+    public static final int CPU_AT = FIXED.length + TYPES.length;
+
+    /** Index of the named entry of a feature vector (IllegalArgumentException if there is none). */
+    public static int featureIndex(String name) {
+        String[] names = featureNames();
+        for (int k = 0; k < names.length; k++) if (names[k].equals(name)) return k;
+        throw new IllegalArgumentException("no aggregate feature " + name);
+    }
 
     /** A feature vector of segment [i, j) in {@link #featureNames()} order (written into {@code into} when it is long enough). */
     public double[] features(int i, int j, double[] into) {
@@ -271,6 +374,7 @@ public final class SegmentAggregates {
         f[18] = inBytes[x] + outBytes[x];
         f[19] = spillBytes[x] > 0 ? 1 : 0;
         for (int t = 0; t < TYPES.length; t++) f[FIXED.length + t] = typeCount[t][j] - typeCount[t][i];
+        for (int q = 0; q < CPU.length; q++) f[CPU_AT + q] = cpu[q][j] - cpu[q][i];
         return f;
     }
 }

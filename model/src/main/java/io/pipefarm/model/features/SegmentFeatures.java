@@ -12,7 +12,7 @@ public final class SegmentFeatures {
     /** Names of a token's entries. */
     public static final java.util.List<String> TOKEN_NAMES = java.util.List.of(OpTokens.names());
     /** Version of the feature definitions: artifacts trained on another spec are refused. */
-    public static final int SPEC_VERSION = 1;
+    public static final int SPEC_VERSION = 2;
 
     private final ModelFeatures model;
     private final int start;

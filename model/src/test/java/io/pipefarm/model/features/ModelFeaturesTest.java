@@ -76,6 +76,65 @@ class ModelFeaturesTest {
         checkAgainstIr(ModelZoo.build("vgg16")); // spills the parameter cache
     }
 
+    /** The CPU-oriented aggregates are sums over the segment's ops, computed here from the IR directly. */
+    @Test
+    void cpuAggregatesMatchTheIr() {
+        for (Graph g : new Graph[] {ModelZoo.build("mobilenet_v2"), ModelZoo.nasbench(NasBenchSampler.sample(1, 7).get(0)), ModelZoo.build("squeezenet")}) {
+            SegmentAggregates a = SegmentAggregates.of(g);
+            int n = g.size();
+            int c1 = SegmentAggregates.featureIndex("conv1x1Macs"), ck = SegmentAggregates.featureIndex("convKxKMacs");
+            int im = SegmentAggregates.featureIndex("im2colBytes"), pad = SegmentAggregates.featureIndex("cpuPaddedConvMacs");
+            int n1 = SegmentAggregates.featureIndex("nConv1x1"), nk = SegmentAggregates.featureIndex("nConvKxK");
+            int cc = SegmentAggregates.featureIndex("concatBytes"), ad = SegmentAggregates.featureIndex("addBytes");
+            int pl = SegmentAggregates.featureIndex("poolInBytes");
+            for (int i = 0; i < n; i += Math.max(1, n / 17)) {
+                double one = 0, kxk = 0, im2col = 0, padded = 0, cat = 0, add = 0, pool = 0;
+                int ones = 0, kxks = 0, convs = 0;
+                for (int j = i + 1; j <= n; j++) {
+                    Op op = g.op(j - 1);
+                    switch (op.type()) {
+                        case CONV_2D -> {
+                            Tensor w = g.tensor(op.input(1));
+                            Tensor out = g.tensor(op.output(0));
+                            long pixels = (long) out.dim(1) * out.dim(2);
+                            long red = (long) w.dim(1) * w.dim(2) * w.dim(3);
+                            if (w.dim(1) * w.dim(2) == 1) { one += OpCost.macs(g, op); ones++; }
+                            else { kxk += OpCost.macs(g, op); kxks++; im2col += pixels * red; }
+                            padded += pixels * (Math.ceil(w.dim(0) / 8.0) * 8) * (Math.ceil(red / 8.0) * 8);
+                            convs++;
+                        }
+                        case CONCATENATION -> cat += OpCost.activationBytes(g, op);
+                        case ADD, MUL -> add += OpCost.activationBytes(g, op);
+                        case MAX_POOL_2D, AVERAGE_POOL_2D, MEAN -> pool += g.tensor(op.input(0)).byteSize();
+                        default -> { }
+                    }
+                    double[] f = a.features(i, j, null);
+                    String at = g.name() + " [" + i + "," + j + ")";
+                    assertEquals(one, f[c1], 1e-6 * one, at);
+                    assertEquals(kxk, f[ck], 1e-6 * kxk, at);
+                    assertEquals(im2col, f[im], 1e-6 * im2col, at);
+                    assertEquals(padded, f[pad], 1e-6 * padded, at);
+                    assertEquals(ones, (int) f[n1], at);
+                    assertEquals(kxks, (int) f[nk], at);
+                    assertEquals(convs, a.opCount(OpType.CONV_2D, i, j), at);
+                    assertEquals(cat, f[cc], 1e-6 * cat, at);
+                    assertEquals(add, f[ad], 1e-6 * add, at);
+                    assertEquals(pool, f[pl], 1e-6 * pool, at);
+                    assertTrue(f[pad] >= f[c1] + f[ck] - 1e-6 * f[pad], at);
+                }
+            }
+            assertEquals(SegmentAggregates.featureCount(), SegmentAggregates.featureNames().length);
+        }
+    }
+
+    @Test
+    void poolWindowsAreClippedAtSameBorders() {
+        assertEquals(2 + 3 * 30 + 2, SegmentAggregates.validWindow(32, 32, 3, 1, true));
+        assertEquals(2 + 3 * 6 + 2, SegmentAggregates.validWindow(8, 8, 3, 1, true));
+        assertEquals(32, SegmentAggregates.validWindow(32, 16, 2, 2, false));
+        assertEquals(32, SegmentAggregates.validWindow(32, 16, 2, 2, true));
+    }
+
     @Test
     void segmentOfModelEqualsStandaloneSegment() {
         Graph g = ModelZoo.build("mobilenet_v2");
