@@ -13,6 +13,7 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.transformer.TransformerEncoderBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
@@ -28,11 +29,17 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Transformer encoder over the segment's op tokens (DJL on PyTorch, CPU): a linear embedding of the
@@ -45,18 +52,25 @@ import java.util.TreeMap;
  * full; the padding of a segment depends only on its length (the same in training and prediction) and
  * the pooling sums only the real ops (the pad tokens are visible to attention, as fixed "empty" tokens).
  * Artifacts written before padding ({@code padded} absent from the header) are evaluated unpadded, as
- * they were trained. Deterministic for a seed on one thread count. Nothing is
- * downloaded: {@code ai.djl.offline=true} and the libtorch of the {@code pytorch-native-cpu} jar.
+ * they were trained. Training and prediction run libtorch with one intra-op thread; prediction shares
+ * chunks of a batch among {@code threads} Java threads instead (see {@link #predictNanos(List, int, int)}).
+ * Deterministic for a seed. Nothing is downloaded: {@code ai.djl.offline=true} and the libtorch of the
+ * {@code pytorch-native-cpu} jar.
  */
 public final class TransformerPredictor implements LatencyPredictor {
     public static final String FAMILY = "transformer";
     static final int DIM = SegmentFeatures.TOKEN_NAMES.size();
 
-    /** Hyper-parameters; {@code maxTrainSeconds} bounds training wall time (best epoch so far is kept). */
+    /**
+     * Hyper-parameters; {@code maxTrainSeconds} bounds training wall time (best epoch so far is kept);
+     * {@code threads}: Java threads sharing a prediction batch. {@code dModel} 32 (was 64): a quarter of
+     * the per-token multiply-adds, predicting about 2.5x faster, with held-out accuracy as good (one
+     * layer instead of two was not: sim-edgetpu-pci acc10 75%).
+     */
     public record Params(int dModel, int layers, int heads, int epochs, int batch, double lr, int patience, long seed,
                          int maxTrainSeconds, int threads) {
         /** Full padded batches make an epoch short, so more epochs and patience fit in the same time cap. */
-        public static Params defaults() { return new Params(64, 2, 4, 200, 64, 2e-3, 8, 42, 240, 2); }
+        public static Params defaults() { return new Params(32, 2, 4, 200, 64, 2e-3, 8, 42, 240, 2); }
     }
 
     private final String kind;
@@ -155,31 +169,102 @@ public final class TransformerPredictor implements LatencyPredictor {
         return forward(block, ps, in.get(0), in.size() > 1 ? in.get(1) : null, training);
     }
 
+    /** Tokens per forward pass in prediction: a chunk's activations stay in the core's cache. */
+    static final int CHUNK_TOKENS = 2048;
+
+    /** Threads that predict chunks beside the calling one (daemons, created on demand, idle ones expire). */
+    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pipefarm-transformer-predict");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Batched prediction: the segments are grouped by padded length (their bucket: the result of a
+     * segment does not depend on its companions), each group is cut into even chunks of at most
+     * {@link #CHUNK_TOKENS} tokens, and the chunks, longest first, are shared by up to
+     * {@code params.threads} Java threads (the caller and pool threads).
+     */
     @Override
     public synchronized double[] predictNanos(List<SegmentFeatures> batch) {
-        double[] out = new double[batch.size()];
-        Map<Integer, List<Integer>> byLen = new TreeMap<>();
-        for (int i = 0; i < batch.size(); i++) {
+        return predictNanos(batch, CHUNK_TOKENS, Math.min(params.threads(), Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * {@link #predictNanos(List)} with {@code chunkTokens} per forward pass on {@code threads} Java
+     * threads. Each runs libtorch without autograd and with one intra-op thread (both thread-local
+     * settings, restored afterwards): one OpenMP team per op makes every op wait at a barrier for its
+     * slowest thread, which on shared cores costs far more than it gains (measured 10x slower).
+     */
+    double[] predictNanos(List<SegmentFeatures> batch, int chunkTokens, int threads) {
+        int n = batch.size();
+        double[] out = new double[n];
+        if (n == 0) return out;
+        Map<Integer, List<Integer>> byLen = new TreeMap<>(Comparator.reverseOrder());
+        for (int i = 0; i < n; i++) {
             int len = batch.get(i).length();
             byLen.computeIfAbsent(padded ? paddedLength(len) : len, k -> new ArrayList<>()).add(i);
         }
-        double[] agg = new double[SegmentAggregates.featureCount()];
-        try (NDManager m = manager.newSubManager()) {
-            ParameterStore ps = new ParameterStore(m, false);
-            for (Map.Entry<Integer, List<Integer>> e : byLen.entrySet()) {
-                List<Integer> idx = e.getValue();
-                for (int from = 0; from < idx.size(); from += 512) {
-                    List<Integer> part = idx.subList(from, Math.min(idx.size(), from + 512));
-                    List<SegmentFeatures> fs = new ArrayList<>(part.size());
-                    for (int i : part) fs.add(batch.get(i));
-                    float[] r = run(block, ps, input(m, fs, e.getKey(), mean, std), false).toFloatArray();
-                    for (int k = 0; k < part.size(); k++) {
-                        SegmentFeatures f = batch.get(part.get(k));
-                        out[part.get(k)] = LinearBase.predict(baseWeights, f.aggregates(agg)) * Math.exp(r[k]);
-                    }
-                }
+        List<int[]> chunks = new ArrayList<>();  // {padded length, from, to} in its group's index list
+        List<List<Integer>> groups = new ArrayList<>();
+        for (Map.Entry<Integer, List<Integer>> e : byLen.entrySet()) {
+            List<Integer> idx = e.getValue();
+            int per = Math.max(1, Math.min(512, chunkTokens / e.getKey()));
+            int parts = (idx.size() + per - 1) / per;
+            per = (idx.size() + parts - 1) / parts;
+            for (int from = 0; from < idx.size(); from += per) {
+                chunks.add(new int[] {e.getKey(), from, Math.min(idx.size(), from + per)});
+                groups.add(idx);
             }
         }
+        float[] r = new float[n];
+        AtomicInteger next = new AtomicInteger();
+        Runnable work = () -> {
+            boolean grad = JniUtils.isGradMode();
+            int intra = JniUtils.getNumThreads();
+            JniUtils.setGradMode(false);
+            if (intra != 1) JniUtils.setNumThreads(1);
+            try (NDManager m = manager.newSubManager()) {
+                ParameterStore ps = new ParameterStore(m, false);
+                for (int c; (c = next.getAndIncrement()) < chunks.size(); ) {
+                    int[] ch = chunks.get(c);
+                    List<Integer> part = groups.get(c).subList(ch[1], ch[2]);
+                    List<SegmentFeatures> fs = new ArrayList<>(part.size());
+                    for (int i : part) fs.add(batch.get(i));
+                    try (NDManager cm = m.newSubManager()) {
+                        float[] y = run(block, ps, input(cm, fs, ch[0], mean, std), false).toFloatArray();
+                        for (int k = 0; k < part.size(); k++) r[part.get(k)] = y[k];
+                    }
+                }
+            } catch (RuntimeException e) {
+                next.set(chunks.size());
+                throw e;
+            } finally {
+                JniUtils.setGradMode(grad);
+                if (intra != 1) JniUtils.setNumThreads(intra);
+            }
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int h = 1; h < Math.min(threads, chunks.size()); h++) helpers.add(WORKERS.submit(work));
+        RuntimeException failed = null;
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        for (Future<?> f : helpers) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (failed == null) failed = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failed == null) failed = new IllegalStateException("interrupted while predicting", e);
+            }
+        }
+        if (failed != null) throw failed;
+        double[] agg = new double[SegmentAggregates.featureCount()];
+        for (int i = 0; i < n; i++) out[i] = LinearBase.predict(baseWeights, batch.get(i).aggregates(agg)) * Math.exp(r[i]);
         return out;
     }
 
@@ -242,9 +327,24 @@ public final class TransformerPredictor implements LatencyPredictor {
         return f;
     }
 
+    /**
+     * Trains on the calling thread with one libtorch intra-op thread (a thread-local setting, restored
+     * afterwards): the ops of a batch are small, and an OpenMP team of two made training 6-10x slower in
+     * wall time whenever the cores were shared (measured), for little gain on idle cores.
+     */
     static TransformerPredictor train(String kind, List<Sample> train, List<Sample> valid, Params p) {
         configureEngine(p.threads());
         Engine.getEngine("PyTorch").setRandomSeed((int) p.seed());
+        int intra = JniUtils.getNumThreads();
+        if (intra != 1) JniUtils.setNumThreads(1);
+        try {
+            return trainOneThread(kind, train, valid, p);
+        } finally {
+            if (intra != 1) JniUtils.setNumThreads(intra);
+        }
+    }
+
+    private static TransformerPredictor trainOneThread(String kind, List<Sample> train, List<Sample> valid, Params p) {
         List<double[]> aggs = new ArrayList<>();
         double[] y = new double[train.size()];
         for (int i = 0; i < y.length; i++) { aggs.add(train.get(i).features().aggregates()); y[i] = train.get(i).latencyNs(); }
