@@ -46,6 +46,13 @@ class MethodsTest {
         return new SyntheticDevice(ns, p, 4_000_000);
     }
 
+    /** {@code n} ops of 1 ms each, no parameters (every segment fits the cache). */
+    static SyntheticDevice unitOps(int n) {
+        double[] ns = new double[n];
+        java.util.Arrays.fill(ns, 1_000_000);
+        return new SyntheticDevice(ns, new long[n], Long.MAX_VALUE);
+    }
+
     static PartitionModel model(SyntheticDevice d) {
         return PartitionModel.synthetic("synth", d.params, new long[d.params.length + 1]);
     }
@@ -128,10 +135,7 @@ class MethodsTest {
     @Test
     void coralGreedyTakesTheLongestFittingPrefix() {
         // unit ops of 1 ms each, 100 us per invoke: a target of 3.2 ms fits 3 ops per segment
-        int n = 10;
-        double[] ns = new double[n];
-        java.util.Arrays.fill(ns, 1_000_000);
-        SyntheticDevice d = new SyntheticDevice(ns, new long[n], Long.MAX_VALUE);
+        SyntheticDevice d = unitOps(10);
         PartitionModel m = model(d);
         Pipelines pl = new Pipelines(d);
         CoralProfilingPartitioner coral = new CoralProfilingPartitioner(m, 3, PartitionConfig.defaults(), pl);
@@ -160,10 +164,7 @@ class MethodsTest {
     void coralBacktracksAndSkipsPipelinesThatDoNotCompile() {
         // unit ops of 1 ms; segments [4, j) with j <= 8 "do not compile": with segment 0 = [0, 4) the search for
         // segment 1 fails, so segment 0 gives up another op and the search goes on from [0, 3)
-        int n = 10;
-        double[] ns = new double[n];
-        java.util.Arrays.fill(ns, 1_000_000);
-        SyntheticDevice base = new SyntheticDevice(ns, new long[n], Long.MAX_VALUE);
+        SyntheticDevice base = unitOps(10);
         SegmentCostSource d = new SegmentCostSource() {
             @Override public String deviceKind() { return "synthetic"; }
             @Override public boolean includesTransfer() { return true; }
