@@ -86,7 +86,7 @@ public final class PredictorBench extends BaseCommand {
     @Option(names = "--cpu", description = "also profile on the real TFLite CPU runtime (kind " + CPU_KIND + ")")
     boolean cpu;
 
-    @Option(names = "--cpu-train-nets", defaultValue = "40", description = "CPU: NASBench networks to train on, the first of the training sample (default ${DEFAULT-VALUE})")
+    @Option(names = "--cpu-train-nets", defaultValue = "70", description = "CPU: NASBench networks to train on, the first of the training sample; more data, better held-out accuracy (40: 90.8 %% acc10, 70: 94.0 %% on one split) (default ${DEFAULT-VALUE})")
     int cpuTrainNets;
 
     @Option(names = "--cpu-holdout-nets", defaultValue = "10", description = "CPU: held-out NASBench networks, the first of the held-out ones (default ${DEFAULT-VALUE})")
