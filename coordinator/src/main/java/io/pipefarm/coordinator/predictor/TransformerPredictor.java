@@ -60,6 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TransformerPredictor implements LatencyPredictor {
     public static final String FAMILY = "transformer";
     static final int DIM = SegmentFeatures.TOKEN_NAMES.size();
+    /** ln(1000): the largest factor by which a prediction may differ from the linear base. */
+    static final double MAX_LOG_CORRECTION = Math.log(1000);
 
     /**
      * Hyper-parameters; {@code maxTrainSeconds} bounds training wall time (best epoch so far is kept);
@@ -264,7 +266,12 @@ public final class TransformerPredictor implements LatencyPredictor {
         }
         if (failed != null) throw failed;
         double[] agg = new double[SegmentAggregates.featureCount()];
-        for (int i = 0; i < n; i++) out[i] = LinearBase.predict(baseWeights, batch.get(i).aggregates(agg)) * Math.exp(r[i]);
+        // the network corrects the additive base; a correction beyond 1000x either way is an untrained or diverged
+        // network, not a latency: clamp it so that such a model scores badly instead of overflowing
+        for (int i = 0; i < n; i++) {
+            double corr = Math.max(-MAX_LOG_CORRECTION, Math.min(MAX_LOG_CORRECTION, r[i]));
+            out[i] = LinearBase.predict(baseWeights, batch.get(i).aggregates(agg)) * Math.exp(corr);
+        }
         return out;
     }
 
