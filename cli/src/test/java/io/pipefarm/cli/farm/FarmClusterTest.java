@@ -213,7 +213,11 @@ class FarmClusterTest {
         CoordinatorNode second = coordinator(port, jdbc, Duration.ofSeconds(20));
         CampaignStore.Status s = awaitDone(second.store(), id, Duration.ofSeconds(180));
         assertTrue(s.count(JobState.DONE) >= doneBefore, "no acknowledged profile lost");
-        assertEquals(s.total(), s.count(JobState.DONE), "every job done: " + s.counts());
+        List<String> failures = new ArrayList<>();
+        for (JobQueue.JobInfo j : second.store().jobs().jobsOf(id)) {
+            if (j.state() == JobState.FAILED) failures.add("job " + j.id() + " after " + j.attempts() + " attempts: " + j.lastErrorKind() + " " + j.lastErrorMessage());
+        }
+        assertEquals(s.total(), s.count(JobState.DONE), "every job done: " + s.counts() + " " + failures);
         assertConsistent(second.store(), id);
         assertEquals("restart", CampaignSpecs.parse(second.store().campaigns().spec(id)).name());
     }
