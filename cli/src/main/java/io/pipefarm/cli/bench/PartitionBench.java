@@ -349,8 +349,9 @@ public final class PartitionBench extends BaseCommand {
             if (m.get("exact").n > 0) groups.put(grp, m);
         }
         // predict timing: the first network's runs (cold JIT: every k takes its own code paths the first time) apart;
-        // warm = every later run (max and median), k <= 4 only; each run is the fastest of 1 + PREDICT_REPEATS
-        List<Double> warm = new ArrayList<>();
+        // warm = every later run (max and median), k <= 4 only; each run is the fastest of 1 + PREDICT_REPEATS.
+        // Wall time and, beside it, thread CPU time (what the search costs when the machine is not shared).
+        List<Double> warm = new ArrayList<>(), warmCpu = new ArrayList<>();
         double firstPredictMs = Double.NaN;
         String firstModel = null;
         String slowest = null;
@@ -363,25 +364,15 @@ public final class PartitionBench extends BaseCommand {
                 continue;
             }
             warm.add(r.computeNs() / 1e6);
+            warmCpu.add(r.cpuNs() / 1e6);
             predictMsMax.merge(r.group(), r.computeNs() / 1e6, Math::max);
             if (r.cpuNs() > slowestCpu) {
                 slowestCpu = r.cpuNs();
                 slowest = r.model() + " (" + r.ops() + " ops) k=" + r.k();
             }
         }
-        java.util.Collections.sort(warm);
-        double warmMedian = warm.isEmpty() ? Double.NaN : warm.get(warm.size() / 2);
-        double warmMax = warm.isEmpty() ? Double.NaN : warm.get(warm.size() - 1);
-        // the same runs in thread CPU time: what the search costs when the machine is not shared
-        List<Double> warmCpu = new ArrayList<>();
-        for (Row r : rows) {
-            if (!r.method().equals("predict") || r.k() > 4) continue;
-            if (r.model().equals(firstModel) && r.group().equals(rows.get(0).group())) continue;
-            warmCpu.add(r.cpuNs() / 1e6);
-        }
-        java.util.Collections.sort(warmCpu);
-        double cpuMedian = warmCpu.isEmpty() ? Double.NaN : warmCpu.get(warmCpu.size() / 2);
-        double cpuMax = warmCpu.isEmpty() ? Double.NaN : warmCpu.get(warmCpu.size() - 1);
+        double[] wallMs = medianMax(warm), cpuMs = medianMax(warmCpu);
+        double warmMedian = wallMs[0], warmMax = wallMs[1], cpuMedian = cpuMs[0], cpuMax = cpuMs[1];
 
         if (json) {
             ObjectNode o = Json.object();
@@ -413,35 +404,18 @@ public final class PartitionBench extends BaseCommand {
                 ObjectNode go = gs.putObject(e.getKey());
                 for (var me : e.getValue().entrySet()) {
                     Agg a = me.getValue();
-                    ObjectNode mo = go.putObject(me.getKey());
+                    ObjectNode mo = a.ratiosJson(go.putObject(me.getKey()));
                     mo.put("instances", a.n);
-                    mo.put("geomean_ratio", a.geomean());
-                    mo.put("worst_ratio", a.worst);
                     mo.put("within_1pct", a.within1);
                     mo.put("segments_profiled", a.profiled);
-                    mo.put("profiled_segments_vs_profile", a.profiledVsProfile);
-                    mo.put("solve_time_vs_profile", a.solveVsProfile);
-                    mo.put("profiled_segments_vs_profile_fine", a.profiledVsFine);
-                    mo.put("solve_time_vs_profile_fine", a.solveVsFine);
                     mo.put("probes", a.probes);
-                    mo.put("profiled_segments_vs_profile_probes", a.profiledVsProbes);
                     mo.put("profiled_segments_vs_profile_fine_probes", a.profiledVsFineProbes);
                     mo.put("compute_ms_mean", a.computeNs / a.n / 1e6);
                     mo.put("device_seconds", a.deviceNs / 1e9);
                 }
             }
             ObjectNode methods = o.putObject("methods");
-            for (var me : groups.get("all").entrySet()) {
-                Agg a = me.getValue();
-                ObjectNode mo = methods.putObject(me.getKey());
-                mo.put("geomean_ratio", a.geomean());
-                mo.put("worst_ratio", a.worst);
-                mo.put("profiled_segments_vs_profile", a.profiledVsProfile);
-                mo.put("solve_time_vs_profile", a.solveVsProfile);
-                mo.put("profiled_segments_vs_profile_fine", a.profiledVsFine);
-                mo.put("solve_time_vs_profile_fine", a.solveVsFine);
-                mo.put("profiled_segments_vs_profile_probes", a.profiledVsProbes);
-            }
+            for (var me : groups.get("all").entrySet()) me.getValue().ratiosJson(methods.putObject(me.getKey()));
             ObjectNode pm = o.putObject("predict_compute_ms_max");
             predictMsMax.forEach(pm::put);
             o.put("predict_first_network_max_ms", firstPredictMs);
@@ -588,8 +562,7 @@ public final class PartitionBench extends BaseCommand {
      * as a coordinator's serving predictor is warm when a search arrives.
      */
     static LatencyPredictor warm(LatencyPredictor p, List<Sample> training) {
-        List<io.pipefarm.model.features.SegmentFeatures> fs = new ArrayList<>();
-        for (int q = 0; q < Math.min(256, training.size()); q++) fs.add(training.get(q).features());
+        var fs = PredictorTrainer.features(training.subList(0, Math.min(256, training.size())));
         for (int round = 0; round < 3; round++) p.predictNanos(fs);
         return p;
     }
@@ -617,6 +590,18 @@ public final class PartitionBench extends BaseCommand {
 
         double geomean() { return n == 0 ? Double.NaN : Math.exp(logSum / n); }
 
+        /** The figures the issue names per method (quality and cost relative to Coral's baseline) into {@code mo}. */
+        ObjectNode ratiosJson(ObjectNode mo) {
+            mo.put("geomean_ratio", geomean());
+            mo.put("worst_ratio", worst);
+            mo.put("profiled_segments_vs_profile", profiledVsProfile);
+            mo.put("solve_time_vs_profile", solveVsProfile);
+            mo.put("profiled_segments_vs_profile_fine", profiledVsFine);
+            mo.put("solve_time_vs_profile_fine", solveVsFine);
+            mo.put("profiled_segments_vs_profile_probes", profiledVsProbes);
+            return mo;
+        }
+
         void relativeTo(Agg prof, Agg fine) {
             profiledVsProfile = prof.profiled == 0 ? Double.NaN : (double) profiled / prof.profiled;
             double ps = prof.computeNs + prof.deviceNs;
@@ -627,6 +612,13 @@ public final class PartitionBench extends BaseCommand {
             double fs = fine.computeNs + fine.deviceNs;
             solveVsFine = fs == 0 ? Double.NaN : (computeNs + deviceNs) / fs;
         }
+    }
+
+    /** {median, max} of {@code v} (sorted in place); NaN when empty. */
+    static double[] medianMax(List<Double> v) {
+        if (v.isEmpty()) return new double[] {Double.NaN, Double.NaN};
+        java.util.Collections.sort(v);
+        return new double[] {v.get(v.size() / 2), v.get(v.size() - 1)};
     }
 
     static String pct(double f) {

@@ -230,8 +230,7 @@ public final class Partitioner {
         int maxSteps = Math.max(4 * k * config.hybridCandidates(), 16);
         for (int step = 0; step < maxSteps; step++) {
             final double cal = calib;
-            StageCosts mixed = (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * cal : meas[i][j];
-            List<Candidate> ranked = PartitionDp.best(n, k, mixed, config.hybridCandidates());
+            List<Candidate> ranked = PartitionDp.best(n, k, mixed(meas, p, cal), config.hybridCandidates());
             rounds++;
             if (ranked.isEmpty()) break;
             List<int[]> toMeasure = null;
@@ -288,9 +287,7 @@ public final class Partitioner {
         }
         if (best == null) {
             // the step cap was hit before any candidate was settled: measure the best ranked one
-            final double cal = calib;
-            StageCosts mixed = (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * cal : meas[i][j];
-            Candidate top = PartitionDp.optimal(n, k, mixed);
+            Candidate top = PartitionDp.optimal(n, k, mixed(meas, p, calib));
             if (top == null) throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages");
             for (int[] r : top.ranges(n)) if (Double.isNaN(meas[r[0]][r[1]])) meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
             best = Candidate.evaluate(top.cuts(), n, StageCosts.of(meas));
@@ -300,6 +297,11 @@ public final class Partitioner {
             throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages: every candidate has a stage that cannot run");
         }
         return report(Method.HYBRID, best.cuts(), ts.session, ts.cost(t0, verified, rounds));
+    }
+
+    /** Measured stage costs where profiled, else predicted x the calibration. */
+    private static StageCosts mixed(double[][] meas, double[][] p, double calib) {
+        return (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * calib : meas[i][j];
     }
 
     /** Largest |measured / (predicted x calib) - 1| over the profiled segments with finite values. */

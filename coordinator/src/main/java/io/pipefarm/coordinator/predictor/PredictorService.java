@@ -379,13 +379,10 @@ public final class PredictorService implements AutoCloseable {
      * its held-out architectures, each overall and per model family of architectures.
      */
     public Map<String, Object> evaluate(long id) {
-        PredictorStore.Version v = predictors.get(id).orElseThrow(() -> new PredictorException(PredictorException.Kind.NO_PREDICTOR,
-                "no predictor with id " + id));
+        PredictorStore.Version v = version(id);
         LatencyPredictor p = load(id);
         List<Sample> all = dataset.samples(v.kind());
-        Set<String> heldSet = new TreeSet<>(v.heldOut());
-        List<Sample> held = new ArrayList<>();
-        for (Sample s : all) if (heldSet.contains(s.architecture())) held.add(s);
+        List<Sample> held = heldOutOf(v, all);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", v.id());
         m.put("kind", v.kind());
@@ -406,8 +403,7 @@ public final class PredictorService implements AutoCloseable {
 
     private static Map<String, Object> section(LatencyPredictor p, List<Sample> s, String kind) {
         double[] pred = s.isEmpty() ? new double[0] : p.predictNanos(PredictorTrainer.features(s));
-        double[] y = new double[s.size()];
-        for (int i = 0; i < y.length; i++) y[i] = s.get(i).latencyNs();
+        double[] y = PredictorTrainer.latencies(s);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", archsOf(s).size());
         m.put("metrics", Metrics.of(pred, y).toMap());
@@ -420,20 +416,28 @@ public final class PredictorService implements AutoCloseable {
      * held-out architectures (all data when it has none left).
      */
     public String plotSvg(long id) {
-        PredictorStore.Version v = predictors.get(id).orElseThrow(() -> new PredictorException(PredictorException.Kind.NO_PREDICTOR,
-                "no predictor with id " + id));
+        PredictorStore.Version v = version(id);
         LatencyPredictor p = load(id);
         List<Sample> all = dataset.samples(v.kind());
-        Set<String> heldSet = new TreeSet<>(v.heldOut());
-        List<Sample> held = new ArrayList<>();
-        for (Sample s : all) if (heldSet.contains(s.architecture())) held.add(s);
+        List<Sample> held = heldOutOf(v, all);
         List<Sample> use = held.isEmpty() ? all : held;
         double[] pred = use.isEmpty() ? new double[0] : p.predictNanos(PredictorTrainer.features(use));
-        double[] y = new double[use.size()];
-        for (int i = 0; i < y.length; i++) y[i] = use.get(i).latencyNs();
+        double[] y = PredictorTrainer.latencies(use);
         String title = v.kind() + " " + v.family() + " v" + v.version() + " (" + (held.isEmpty() ? "all data" : "held-out architectures")
                 + "): " + Metrics.of(pred, y);
         return ScatterSvg.render(title, y, pred);
+    }
+
+    private PredictorStore.Version version(long id) {
+        return predictors.get(id).orElseThrow(() -> new PredictorException(PredictorException.Kind.NO_PREDICTOR, "no predictor with id " + id));
+    }
+
+    /** The samples of {@code v}'s held-out architectures. */
+    private static List<Sample> heldOutOf(PredictorStore.Version v, List<Sample> all) {
+        Set<String> heldSet = new TreeSet<>(v.heldOut());
+        List<Sample> held = new ArrayList<>();
+        for (Sample s : all) if (heldSet.contains(s.architecture())) held.add(s);
+        return held;
     }
 
     private void trimJobs() {

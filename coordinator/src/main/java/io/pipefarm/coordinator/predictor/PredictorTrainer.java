@@ -46,11 +46,7 @@ public final class PredictorTrainer implements AutoCloseable {
     /** The outcome of one training run. */
     public record Result(String kind, List<Sample> heldOut, List<FamilyResult> families, FamilyResult best,
                          Map<String, Object> data) {
-        public double[] measured() {
-            double[] y = new double[heldOut.size()];
-            for (int i = 0; i < y.length; i++) y[i] = heldOut.get(i).latencyNs();
-            return y;
-        }
+        public double[] measured() { return latencies(heldOut); }
     }
 
     private final Options options;
@@ -98,8 +94,7 @@ public final class PredictorTrainer implements AutoCloseable {
             else if (val.contains(s.architecture())) valid.add(s);
             else train.add(s);
         }
-        double[] y = new double[held.size()];
-        for (int i = 0; i < y.length; i++) y[i] = held.get(i).latencyNs();
+        double[] y = latencies(held);
         List<FamilyResult> results = new ArrayList<>();
         FamilyResult best = null;
         for (String f : options.families()) {
@@ -132,10 +127,18 @@ public final class PredictorTrainer implements AutoCloseable {
         return new Result(kind, held, results, best, data);
     }
 
-    static List<io.pipefarm.model.features.SegmentFeatures> features(List<Sample> s) {
+    /** The samples' features, in order. */
+    public static List<io.pipefarm.model.features.SegmentFeatures> features(List<Sample> s) {
         List<io.pipefarm.model.features.SegmentFeatures> f = new ArrayList<>(s.size());
         for (Sample x : s) f.add(x.features());
         return f;
+    }
+
+    /** The samples' measured latencies, in order. */
+    static double[] latencies(List<Sample> s) {
+        double[] y = new double[s.size()];
+        for (int i = 0; i < y.length; i++) y[i] = s.get(i).latencyNs();
+        return y;
     }
 
     /** A seeded random subset of about {@code fraction} of {@code all} (at least one when all has two or more). */
