@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.pipefarm.agent.runtime.tflite.TensorInfo;
-import io.pipefarm.agent.runtime.tflite.TfliteException;
-import io.pipefarm.agent.runtime.tflite.TfliteInterpreter;
+import io.pipefarm.agent.tflite.TensorInfo;
+import io.pipefarm.agent.tflite.TfliteException;
+import io.pipefarm.agent.tflite.TfliteInterpreter;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.graph.Op;
 import io.pipefarm.model.graph.OpType;

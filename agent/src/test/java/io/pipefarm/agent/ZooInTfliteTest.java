@@ -3,7 +3,7 @@ package io.pipefarm.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pipefarm.agent.runtime.tflite.TfliteRuntime;
+import io.pipefarm.agent.tflite.TfliteRuntime;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.zoo.CellSpec;
 import io.pipefarm.model.zoo.ModelZoo;

@@ -1,6 +1,7 @@
 package io.pipefarm.cli;
 
 import io.pipefarm.cli.bench.BenchCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.farm.AgentCommand;
 import io.pipefarm.cli.farm.CoordinatorCommand;
 import io.pipefarm.cli.farm.DemoCommand;

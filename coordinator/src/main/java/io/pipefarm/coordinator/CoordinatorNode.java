@@ -2,9 +2,9 @@ package io.pipefarm.coordinator;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.pipefarm.coordinator.campaign.CampaignPlanner;
+import io.pipefarm.coordinator.campaign.service.CampaignPlanner;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
-import io.pipefarm.coordinator.farm.FarmCoordinator;
+import io.pipefarm.coordinator.campaign.service.FarmCoordinator;
 import io.pipefarm.coordinator.http.FarmHttpApi;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.proto.cluster.ToCoordinator;
@@ -47,8 +47,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final ServerBinding binding;
     private CampaignPlanner planner;
     private final ExecutorService blocking;
-    private io.pipefarm.coordinator.partitioning.PartitionService partitions;
-    private io.pipefarm.coordinator.predictor.PredictorService predictors;
+    private io.pipefarm.coordinator.partition.service.PartitionService partitions;
+    private io.pipefarm.coordinator.predictor.service.PredictorService predictors;
 
     private CoordinatorNode(Settings s, CampaignPlanner.ModelResolver models, CampaignPlanner.SegmentWriter writer,
                             Set<String> builtInKinds, Supplier<List<FarmHttpApi.ModelEntry>> modelList) {
@@ -62,9 +62,9 @@ public final class CoordinatorNode implements AutoCloseable {
         try {
             // Bind HTTP first: the coordinator hands out blob URLs on the bound port.
             this.planner = new CampaignPlanner(store, models, writer, builtInKinds);
-            this.partitions = new io.pipefarm.coordinator.partitioning.PartitionService(store, planner, models, writer, this::queueChanged, 2, Duration.ofMinutes(2))
+            this.partitions = new io.pipefarm.coordinator.partition.service.PartitionService(store, planner, models, writer, this::queueChanged, 2, Duration.ofMinutes(2))
                     .usePredictors(kind -> predictors.predictor(kind)); // the serving predictor of the kind (PredictorService)
-            this.predictors = io.pipefarm.coordinator.predictor.PredictorService.start(store, system.settings().config(), models::resolve);
+            this.predictors = io.pipefarm.coordinator.predictor.service.PredictorService.start(store, system.settings().config(), models::resolve);
             ActorRef<ToCoordinator>[] proxyHolder = newHolder();
             FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList, predictors, partitions);
             this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes(system.settings().config().getString("pipefarm.http.token")))
@@ -117,7 +117,7 @@ public final class CoordinatorNode implements AutoCloseable {
     public FarmStore store() { return store; }
     public ActorRef<ToCoordinator> coordinator() { return coordinator; }
     public CampaignPlanner planner() { return planner; }
-    public io.pipefarm.coordinator.partitioning.PartitionService partitions() { return partitions; }
+    public io.pipefarm.coordinator.partition.service.PartitionService partitions() { return partitions; }
 
     /** Tells the coordinator singleton that jobs were enqueued outside the HTTP API. */
     public void queueChanged(String reason) {

@@ -1,8 +1,8 @@
 package io.pipefarm.agent.device;
 
 import io.pipefarm.agent.profile.ProfileStatistics;
-import io.pipefarm.agent.sim.EdgeTpuSimConfig;
-import io.pipefarm.agent.sim.SimulatedDevice;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.SimulatedDevice;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.tflite.TfliteFormatException;
 import io.pipefarm.model.tflite.TfliteReader;
@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Simulated Edge TPUs (kinds {@code sim-edgetpu-usb} / {@code sim-edgetpu-pci}): a device kind of
  * their own, never reported as real hardware. Each device reads the segment .tflite, times it with
- * the calibrated model of {@link io.pipefarm.agent.sim.EdgeTpuSimulator}, and (with a time scale
+ * the calibrated model of {@link io.pipefarm.model.sim.EdgeTpuSimulator}, and (with a time scale
  * above 0) also occupies wall time in proportion, so a farm of simulated devices paces like one with
  * hardware.
  */

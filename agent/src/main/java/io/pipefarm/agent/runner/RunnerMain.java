@@ -1,10 +1,10 @@
 package io.pipefarm.agent.runner;
 
+import io.pipefarm.agent.tflite.LibC;
 import com.sun.jna.Pointer;
-import io.pipefarm.agent.runtime.LibC;
-import io.pipefarm.agent.runtime.edgetpu.EdgeTpuDelegates;
-import io.pipefarm.agent.runtime.tflite.TfliteException;
-import io.pipefarm.agent.runtime.tflite.TfliteRuntime;
+import io.pipefarm.agent.edgetpu.EdgeTpuDelegates;
+import io.pipefarm.agent.tflite.TfliteException;
+import io.pipefarm.agent.tflite.TfliteRuntime;
 import io.pipefarm.proto.runner.ErrorKind;
 import io.pipefarm.proto.runner.RunReply;
 import io.pipefarm.proto.runner.RunRequest;

@@ -1,11 +1,11 @@
 package io.pipefarm.agent.runner;
 
 import com.google.protobuf.ByteString;
-import io.pipefarm.agent.runtime.edgetpu.EdgeTpuDelegates;
-import io.pipefarm.agent.runtime.tflite.TensorInfo;
-import io.pipefarm.agent.runtime.tflite.TfliteException;
-import io.pipefarm.agent.runtime.tflite.TfliteInterpreter;
-import io.pipefarm.agent.runtime.tflite.TfliteRuntime;
+import io.pipefarm.agent.edgetpu.EdgeTpuDelegates;
+import io.pipefarm.agent.tflite.TensorInfo;
+import io.pipefarm.agent.tflite.TfliteException;
+import io.pipefarm.agent.tflite.TfliteInterpreter;
+import io.pipefarm.agent.tflite.TfliteRuntime;
 import io.pipefarm.proto.runner.ErrorKind;
 import io.pipefarm.proto.runner.InputData;
 import io.pipefarm.proto.runner.RunError;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.agent.runner.RunnerConfig;
-import io.pipefarm.agent.runtime.edgetpu.CompiledModels;
-import io.pipefarm.agent.runtime.edgetpu.EdgeTpuDevice;
-import io.pipefarm.agent.runtime.edgetpu.EdgeTpuLibrary;
-import io.pipefarm.agent.runtime.edgetpu.EdgeTpuProbe;
+import io.pipefarm.agent.edgetpu.CompiledModels;
+import io.pipefarm.agent.edgetpu.EdgeTpuDevice;
+import io.pipefarm.agent.edgetpu.EdgeTpuLibrary;
+import io.pipefarm.agent.edgetpu.EdgeTpuProbe;
 import io.pipefarm.model.segment.Segmenter;
 import io.pipefarm.model.zoo.ModelZoo;
 import io.pipefarm.proto.farm.ErrorKind;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.pipefarm.agent.runtime.tflite.TinyModels;
+import io.pipefarm.agent.tflite.TinyModels;
 import io.pipefarm.proto.runner.ErrorKind;
 import io.pipefarm.proto.runner.InputData;
 import io.pipefarm.proto.runner.RunReply;

@@ -2,8 +2,8 @@ package io.pipefarm.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pipefarm.agent.sim.CalibrationReport;
-import io.pipefarm.cli.BaseCommand;
+import io.pipefarm.model.sim.CalibrationReport;
+import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.ui.Json;
 import java.util.ArrayList;
 import java.util.List;

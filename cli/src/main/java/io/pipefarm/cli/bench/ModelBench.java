@@ -4,8 +4,8 @@ import io.pipefarm.model.features.SegmentAggregates;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
 import io.pipefarm.model.graph.Graph;

@@ -1,14 +1,14 @@
 package io.pipefarm.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pipefarm.agent.runtime.tflite.TensorInfo;
-import io.pipefarm.agent.runtime.tflite.TfliteException;
-import io.pipefarm.agent.runtime.tflite.TfliteInterpreter;
-import io.pipefarm.agent.runtime.tflite.TfliteRuntime;
-import io.pipefarm.agent.sim.EdgeTpuSimConfig;
-import io.pipefarm.agent.sim.EdgeTpuSimulator;
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.agent.tflite.TensorInfo;
+import io.pipefarm.agent.tflite.TfliteException;
+import io.pipefarm.agent.tflite.TfliteInterpreter;
+import io.pipefarm.agent.tflite.TfliteRuntime;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.coordinator.predictor.LatencyPredictor;
 import io.pipefarm.coordinator.predictor.Metrics;

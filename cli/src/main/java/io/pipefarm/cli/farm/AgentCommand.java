@@ -1,6 +1,6 @@
 package io.pipefarm.cli.farm;
 
-import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.DeviceInfo;
 import io.pipefarm.agent.device.DeviceRuntime;
 import io.pipefarm.agent.device.EdgeTpuRuntime;

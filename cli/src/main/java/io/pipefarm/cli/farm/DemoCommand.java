@@ -2,7 +2,7 @@ package io.pipefarm.cli.farm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.agent.device.TfliteCpuRuntime;
 import io.pipefarm.cli.ui.Json;
@@ -15,7 +15,7 @@ import io.pipefarm.coordinator.store.Database;
 import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
 import io.pipefarm.coordinator.partition.PartitionResult;
-import io.pipefarm.coordinator.partitioning.Descriptors;
+import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.model.zoo.CellSpecJson;
 import io.pipefarm.model.zoo.NasBenchSampler;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package io.pipefarm.cli.farm;
 
 import com.typesafe.config.ConfigFactory;
-import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.FixedLatencyRuntime;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;

@@ -2,7 +2,7 @@ package io.pipefarm.cli.models;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pipefarm.cli.BaseCommand;
+import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
 import io.pipefarm.model.zoo.ModelInfo;

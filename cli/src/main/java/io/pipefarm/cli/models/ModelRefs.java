@@ -1,6 +1,6 @@
 package io.pipefarm.cli.models;
 
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.zoo.CellSpec;
 import io.pipefarm.model.zoo.CellSpecJson;

@@ -1,6 +1,6 @@
 package io.pipefarm.cli.models;
 
-import io.pipefarm.cli.ParentCommand;
+import io.pipefarm.cli.command.ParentCommand;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm models}: the zoo, and .tflite files (export, inspect, segment); no farm needed. */

@@ -1,6 +1,6 @@
 package io.pipefarm.cli.partition;
 
-import io.pipefarm.cli.ParentCommand;
+import io.pipefarm.cli.command.ParentCommand;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm partition run|fetch}. */

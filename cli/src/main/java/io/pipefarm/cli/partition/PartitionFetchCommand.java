@@ -1,7 +1,7 @@
 package io.pipefarm.cli.partition;
 
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.ui.Json;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.coordinator.partition.PartitionResult;
-import io.pipefarm.coordinator.partitioning.StageChart;
+import io.pipefarm.coordinator.partition.service.StageChart;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.segment.Segment;
 import io.pipefarm.model.segment.Segmenter;
@@ -53,7 +53,7 @@ public final class PartitionOutputs {
         Written w = new Written(dir, List.copyOf(files), keys);
         Files.writeString(desc, Json.write(descriptor(g, r, predictor, w0)) + "\n");
         Path pb = dir.resolve("partition.pb");
-        Files.write(pb, io.pipefarm.coordinator.partitioning.Descriptors.of(0, g.name(), g.size(), r, predictor, keys, 0, 0).toByteArray());
+        Files.write(pb, io.pipefarm.coordinator.partition.service.Descriptors.of(0, g.name(), g.size(), r, predictor, keys, 0, 0).toByteArray());
         files.add(pb);
         w = new Written(dir, List.copyOf(files), keys);
         return w;

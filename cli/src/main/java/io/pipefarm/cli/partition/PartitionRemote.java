@@ -1,10 +1,10 @@
 package io.pipefarm.cli.partition;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.ui.Json;
-import io.pipefarm.coordinator.partitioning.Descriptors;
+import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.proto.partition.PartitionDescriptor;
 import java.io.IOException;
 import java.net.URI;

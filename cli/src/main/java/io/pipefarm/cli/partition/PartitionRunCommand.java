@@ -1,9 +1,10 @@
 package io.pipefarm.cli.partition;
 
-import io.pipefarm.agent.sim.EdgeTpuSimConfig;
-import io.pipefarm.agent.sim.EdgeTpuSimulator;
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.coordinator.partition.SimulatedCosts;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Table;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.coordinator.partition.Method;
-import io.pipefarm.coordinator.partitioning.Descriptors;
+import io.pipefarm.coordinator.partition.service.Descriptors;
 import java.util.List;
 import io.pipefarm.coordinator.partition.PartitionConfig;
 import io.pipefarm.coordinator.partition.PartitionModel;

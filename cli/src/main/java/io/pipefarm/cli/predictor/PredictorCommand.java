@@ -2,9 +2,9 @@ package io.pipefarm.cli.predictor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
-import io.pipefarm.cli.ParentCommand;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
+import io.pipefarm.cli.command.ParentCommand;
 import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.remote.FarmException;
 import io.pipefarm.cli.remote.RemoteOptions;

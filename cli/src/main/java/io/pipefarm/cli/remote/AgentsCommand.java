@@ -1,7 +1,7 @@
 package io.pipefarm.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.cli.BaseCommand;
+import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.ui.Table;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.pipefarm.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.cli.BaseCommand;
+import io.pipefarm.cli.command.BaseCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;

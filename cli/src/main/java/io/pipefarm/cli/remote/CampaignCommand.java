@@ -1,6 +1,6 @@
 package io.pipefarm.cli.remote;
 
-import io.pipefarm.cli.ParentCommand;
+import io.pipefarm.cli.command.ParentCommand;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm campaign}. */

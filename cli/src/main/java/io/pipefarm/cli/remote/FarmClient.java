@@ -1,7 +1,7 @@
 package io.pipefarm.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Json;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,6 +1,6 @@
 package io.pipefarm.cli.remote;
 
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.CliException;
 
 /**
  * A failed call to the coordinator's HTTP API: the API's own message for a 4xx answer (exit 2), or

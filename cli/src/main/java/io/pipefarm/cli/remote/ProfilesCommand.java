@@ -1,8 +1,8 @@
 package io.pipefarm.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Table;
 import java.util.LinkedHashMap;
 import java.util.Map;

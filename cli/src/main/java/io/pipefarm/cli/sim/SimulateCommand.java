@@ -2,12 +2,12 @@ package io.pipefarm.cli.sim;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pipefarm.agent.runtime.edgetpu.EdgeTpuSegments;
-import io.pipefarm.agent.sim.EdgeTpuSimConfig;
-import io.pipefarm.agent.sim.EdgeTpuSimulator;
-import io.pipefarm.agent.sim.Estimate;
-import io.pipefarm.cli.BaseCommand;
-import io.pipefarm.cli.CliException;
+import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.model.sim.Estimate;
+import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
 import io.pipefarm.model.graph.Graph;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.coordinator.CoordinatorNode;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;

@@ -1,20 +1,21 @@
 package io.pipefarm.cli.partition;
 
+import io.pipefarm.coordinator.partition.SimulatedCosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.pipefarm.agent.AgentNode;
+import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
-import io.pipefarm.agent.sim.EdgeTpuSimConfig;
-import io.pipefarm.agent.sim.EdgeTpuSimulator;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.farm.FarmWiring;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.coordinator.CoordinatorNode;
-import io.pipefarm.coordinator.partitioning.Descriptors;
+import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.coordinator.predictor.LatencyPredictor;
 import io.pipefarm.coordinator.store.Database;
 import io.pipefarm.coordinator.store.SegmentStore;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.agent.sim.CalibrationReport;
+import io.pipefarm.model.sim.CalibrationReport;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.ui.Json;
 import org.junit.jupiter.api.Test;

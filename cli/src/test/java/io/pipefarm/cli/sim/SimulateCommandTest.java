@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.agent.sim.CalibrationReport;
-import io.pipefarm.agent.sim.EdgeTpuSimConfig;
-import io.pipefarm.agent.sim.EdgeTpuSimulator;
-import io.pipefarm.agent.sim.Estimate;
+import io.pipefarm.model.sim.CalibrationReport;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.model.sim.Estimate;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.model.graph.DType;

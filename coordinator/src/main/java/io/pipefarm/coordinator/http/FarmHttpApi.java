@@ -2,7 +2,7 @@ package io.pipefarm.coordinator.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.pipefarm.coordinator.campaign.CampaignPlanner;
+import io.pipefarm.coordinator.campaign.service.CampaignPlanner;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
 import io.pipefarm.coordinator.store.CampaignStore;
 import io.pipefarm.coordinator.store.FarmStore;
@@ -47,12 +47,12 @@ public final class FarmHttpApi extends AllDirectives {
     private final Executor blocking;
     private final Supplier<List<ModelEntry>> models;
 
-    private final io.pipefarm.coordinator.predictor.PredictorService predictors;
-    private final io.pipefarm.coordinator.partitioning.PartitionService partitions;
+    private final io.pipefarm.coordinator.predictor.service.PredictorService predictors;
+    private final io.pipefarm.coordinator.partition.service.PartitionService partitions;
 
     public FarmHttpApi(FarmStore store, CampaignPlanner planner, Consumer<ToCoordinator> coordinator, Executor blocking,
-                       Supplier<List<ModelEntry>> models, io.pipefarm.coordinator.predictor.PredictorService predictors,
-                       io.pipefarm.coordinator.partitioning.PartitionService partitions) {
+                       Supplier<List<ModelEntry>> models, io.pipefarm.coordinator.predictor.service.PredictorService predictors,
+                       io.pipefarm.coordinator.partition.service.PartitionService partitions) {
         this.store = store;
         this.planner = planner;
         this.coordinator = coordinator;

@@ -1,10 +1,10 @@
 package io.pipefarm.coordinator.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pipefarm.coordinator.partitioning.Descriptors;
-import io.pipefarm.coordinator.partitioning.PartitionRequest;
-import io.pipefarm.coordinator.partitioning.PartitionService;
-import io.pipefarm.coordinator.partitioning.StageChart;
+import io.pipefarm.coordinator.partition.service.Descriptors;
+import io.pipefarm.coordinator.partition.service.PartitionRequest;
+import io.pipefarm.coordinator.partition.service.PartitionService;
+import io.pipefarm.coordinator.partition.service.StageChart;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.PartitionStore;
 import io.pipefarm.coordinator.store.SegmentStore;

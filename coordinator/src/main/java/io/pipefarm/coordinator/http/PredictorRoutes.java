@@ -3,7 +3,7 @@ package io.pipefarm.coordinator.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pipefarm.coordinator.predictor.PredictorException;
-import io.pipefarm.coordinator.predictor.PredictorService;
+import io.pipefarm.coordinator.predictor.service.PredictorService;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.PredictorStore;
 import io.pipefarm.coordinator.store.StoreException;

@@ -128,6 +128,21 @@ public final class PredictorArtifact {
         }
     }
 
+    /**
+     * Checks that {@code artifact} is a loadable predictor of {@code kind} (the model is loaded, so
+     * what would not serve is refused before it is stored) and returns its header.
+     * {@code CORRUPT_ARTIFACT} otherwise.
+     */
+    public static Header checked(String kind, byte[] artifact) {
+        Header h = header(artifact);
+        if (!kind.equals(h.kind())) {
+            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT,
+                    "the artifact is a predictor for '" + h.kind() + "', not '" + kind + "'");
+        }
+        read(artifact);
+        return h;
+    }
+
     /** Reads just the header (for listings). */
     public static Header header(byte[] artifact) {
         return parseHeader(entries(artifact).get(HEADER));

@@ -135,7 +135,7 @@ public final class PredictorTrainer implements AutoCloseable {
     }
 
     /** The samples' measured latencies, in order. */
-    static double[] latencies(List<Sample> s) {
+    public static double[] latencies(List<Sample> s) {
         double[] y = new double[s.size()];
         for (int i = 0; i < y.length; i++) y[i] = s.get(i).latencyNs();
         return y;

@@ -15,6 +15,8 @@ public final class FarmStore implements AutoCloseable {
     private final CampaignStore campaigns;
     private final JobQueue jobs;
     private final ProfileStore profiles;
+    private final PredictorStore predictors;
+    private final PartitionStore partitions;
 
     private FarmStore(Database db) {
         this.db = db;
@@ -24,6 +26,8 @@ public final class FarmStore implements AutoCloseable {
         this.campaigns = new CampaignStore(db);
         this.jobs = new JobQueue(db);
         this.profiles = new ProfileStore(db);
+        this.predictors = new PredictorStore(db);
+        this.partitions = new PartitionStore(db);
     }
 
     /** Migrates {@code db} to the current schema and wraps it; closing the store closes {@code db}. */
@@ -74,6 +78,14 @@ public final class FarmStore implements AutoCloseable {
 
     public ProfileStore profiles() {
         return profiles;
+    }
+
+    public PredictorStore predictors() {
+        return predictors;
+    }
+
+    public PartitionStore partitions() {
+        return partitions;
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.pipefarm.coordinator.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pipefarm.coordinator.predictor.PredictorArtifact;
-import io.pipefarm.coordinator.predictor.PredictorException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.sql.PreparedStatement;
@@ -13,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import java.util.Optional;
 
 /**
@@ -30,11 +29,13 @@ public final class PredictorStore {
                           long profilesMaxId, long artifactSize) { }
 
     /**
-     * A trained predictor to store. {@code artifact} must be a loadable {@link PredictorArtifact}
-     * of {@code kind}; its header version is replaced by the version the store assigns.
+     * A trained predictor to store. The store keeps bytes and does not read them: whoever builds a
+     * version has checked the artifact, and {@code artifactForVersion} gives its bytes carrying the
+     * version the store assigns (known only inside the saving transaction).
      */
-    public record NewVersion(String kind, byte[] artifact, Map<String, Object> metrics, Map<String, Object> data,
-                             List<String> heldOut, long profilesMaxId) { }
+    public record NewVersion(String kind, String family, LongFunction<byte[]> artifactForVersion,
+                             Map<String, Object> metrics, Map<String, Object> data, List<String> heldOut,
+                             long profilesMaxId) { }
 
     /** Latest-profile counts of one kind: profiles (one per segment) and distinct architectures (model names). */
     public record Counts(String kind, long profiles, long architectures) { }
@@ -51,17 +52,9 @@ public final class PredictorStore {
     /**
      * Stores a new version of {@code v.kind()} (version = highest so far + 1) and, when
      * {@code promote}, makes it the serving one, all in one durable transaction.
-     *
-     * @throws PredictorException CORRUPT_ARTIFACT when the artifact does not load or names another kind
      */
     public Version save(NewVersion v, boolean promote, long nowMs) {
         AgentStore.checkKind(v.kind());
-        PredictorArtifact.Header h = PredictorArtifact.header(v.artifact());
-        if (!v.kind().equals(h.kind())) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT,
-                    "the artifact is a predictor for '" + h.kind() + "', not '" + v.kind() + "'");
-        }
-        PredictorArtifact.read(v.artifact()); // loads the model: refuse what would not serve
         String metrics = write(v.metrics()), data = write(v.data()), held = write(v.heldOut() == null ? List.of() : v.heldOut());
         for (int attempt = 1; ; attempt++) {
             try {
@@ -73,14 +66,14 @@ public final class PredictorStore {
                         rs.next();
                         version = rs.getLong(1) + 1;
                     }
-                    byte[] bytes = PredictorArtifact.withVersion(v.artifact(), version);
+                    byte[] bytes = v.artifactForVersion().apply(version);
                     PreparedStatement ins = tx.psKeys("INSERT INTO predictors (device_kind, version, created, family, serving, "
                             + "metrics, data_summary, held_out, profiles_max_id, artifact_size, artifact) "
                             + "VALUES (?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?)");
                     ins.setString(1, v.kind());
                     ins.setLong(2, version);
                     ins.setLong(3, nowMs);
-                    ins.setString(4, h.family());
+                    ins.setString(4, v.family());
                     ins.setString(5, metrics);
                     ins.setString(6, data);
                     ins.setString(7, held);

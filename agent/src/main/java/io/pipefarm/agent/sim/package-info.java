@@ -1,9 +1,0 @@
-/**
- * The simulated Edge TPU (DESIGN.md section 7): {@link io.pipefarm.agent.sim.EdgeTpuSimConfig} (every
- * parameter, with {@code usb()} / {@code pci()} presets and map overrides),
- * {@link io.pipefarm.agent.sim.EdgeTpuSimulator} (noise-free {@link io.pipefarm.agent.sim.Estimate}s and
- * seeded samples), {@link io.pipefarm.agent.sim.SimulatedDevice} (remembers the loaded model, charges
- * switches) and {@link io.pipefarm.agent.sim.CalibrationReport} (simulated vs published figures).
- * Plain Java: no actors, no native code.
- */
-package io.pipefarm.agent.sim;

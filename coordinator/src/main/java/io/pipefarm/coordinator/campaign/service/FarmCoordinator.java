@@ -1,0 +1,389 @@
+package io.pipefarm.coordinator.campaign.service;
+
+import io.pipefarm.coordinator.store.AgentStore;
+import io.pipefarm.coordinator.store.ErrorKind;
+import io.pipefarm.coordinator.store.FarmStore;
+import io.pipefarm.coordinator.store.JobQueue;
+import io.pipefarm.coordinator.store.ProfileStats;
+import io.pipefarm.coordinator.store.StoreException;
+import io.pipefarm.proto.cluster.ToAgent;
+import io.pipefarm.proto.cluster.ToCoordinator;
+import io.pipefarm.proto.farm.AgentHeartbeat;
+import io.pipefarm.proto.farm.AgentRegistered;
+import io.pipefarm.proto.farm.Device;
+import io.pipefarm.proto.farm.Job;
+import io.pipefarm.proto.farm.JobResult;
+import io.pipefarm.proto.farm.NoWork;
+import io.pipefarm.proto.farm.ProfileSpec;
+import io.pipefarm.proto.farm.RegisterAgent;
+import io.pipefarm.proto.farm.RequestWork;
+import io.pipefarm.proto.farm.ResultAck;
+import io.pipefarm.proto.farm.WorkReply;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongFunction;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The farm's coordinator (a Cluster Singleton): knows the agents, hands leased jobs to idle
+ * devices that ask for work, closes jobs with their results, and puts back the jobs of leases
+ * that expired or whose agent left. The job queue itself lives in the store, so a new coordinator
+ * on the same database carries on where the last one stopped. Requests that find no work are
+ * parked and answered as soon as work for their kind appears.
+ */
+public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
+
+    /** Timing of leases and liveness checks. */
+    /**
+     * @param inlineBlobBytes segments up to this size travel inside the job message instead of being
+     *     fetched over HTTP (a round trip and a request per job saved on small segments)
+     */
+    public record Settings(Duration leaseDuration, Duration tick, Duration heartbeat, Duration agentSilence,
+                           String blobBaseUrl, int inlineBlobBytes) {
+        /** Default {@code inlineBlobBytes}. */
+        public static final int INLINE_BLOB_BYTES = 256 * 1024;
+
+        public static Settings defaults(String blobBaseUrl) {
+            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                    blobBaseUrl, INLINE_BLOB_BYTES);
+        }
+    }
+
+    private record AgentEntry(String id, String address, ActorRef<ToAgent> ref, long lastSeenMs) {
+        AgentEntry seen(long now) { return new AgentEntry(id, address, ref, now); }
+    }
+
+    private record Parked(RequestWork request, ActorRef<ToAgent> replyTo) {}
+
+    private final FarmStore store;
+    private final JobQueue jobs;
+    private final Settings settings;
+    private final ActorRefResolver resolver;
+    /** Resolved reply-to refs: resolving a path string per message is costly at thousands of jobs/s. */
+    private final Map<String, ActorRef<ToAgent>> refs = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ActorRef<ToAgent>> e) {
+            return size() > 4096;
+        }
+    };
+    private final LongFunction<ProfileSpec> specOfCampaign;
+    private final Map<String, AgentEntry> agents = new HashMap<>();
+    /** Idle devices waiting for work, by device kind, in arrival order; key = agent/device. */
+    private final Map<String, LinkedHashMap<String, Parked>> parked = new HashMap<>();
+
+    /**
+     * @param specOfCampaign the profile spec of a campaign (cached by the caller; the spec is fixed
+     *     when the campaign is created)
+     */
+    public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign)));
+    }
+
+    private FarmCoordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, FarmStore store,
+                            Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
+        super(ctx);
+        this.store = store;
+        this.jobs = store.jobs();
+        this.settings = settings;
+        this.specOfCampaign = specOfCampaign;
+        this.resolver = ActorRefResolver.get(ctx.getSystem());
+        ToCoordinator tick = ToCoordinator.newBuilder().setTick(io.pipefarm.proto.cluster.Tick.getDefaultInstance()).build();
+        timers.startTimerWithFixedDelay(tick, settings.tick());
+        ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+                e -> ToCoordinator.newBuilder().setMemberGone(io.pipefarm.proto.cluster.MemberGone.newBuilder()
+                        .setAddress(e.member().address().toString())).build());
+        Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
+        ctx.getLog().info("coordinator started on {}", Cluster.get(ctx.getSystem()).selfMember().address());
+    }
+
+    @Override
+    public Receive<ToCoordinator> createReceive() {
+        return newReceiveBuilder().onMessage(ToCoordinator.class, this::dispatch).build();
+    }
+
+    private Behavior<ToCoordinator> dispatch(ToCoordinator msg) {
+        try {
+            switch (msg.getMsgCase()) {
+                case REGISTER -> onRegister(msg.getRegister());
+                case HEARTBEAT -> onHeartbeat(msg.getHeartbeat());
+                case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
+                case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
+                case RESULT -> onResult(msg.getResult());
+                case FLUSH_RESULTS -> {
+                    flushQueued = false;
+                    flushLeases();
+                    flushResults();
+                }
+                case QUEUE_CHANGED -> {
+                    dropReadAhead();
+                    serveParked();
+                }
+                case TICK -> onTick();
+                case MEMBER_GONE -> onMemberGone(msg.getMemberGone().getAddress());
+                default -> getContext().getLog().warn("coordinator ignores an empty message");
+            }
+        } catch (StoreException e) {
+            // A store failure must not kill the singleton: log it; the agents retry.
+            getContext().getLog().error("store error while handling {}: {}", msg.getMsgCase(), e.getMessage());
+        }
+        return this;
+    }
+
+    private ActorRef<ToAgent> ref(String path) {
+        return refs.computeIfAbsent(path, resolver::resolveActorRef);
+    }
+
+    private void onRegister(RegisterAgent r) {
+        long now = System.currentTimeMillis();
+        ActorRef<ToAgent> ref = ref(r.getReplyTo());
+        List<AgentStore.Device> devices = new ArrayList<>();
+        for (Device d : r.getDevicesList()) {
+            devices.add(new AgentStore.Device(d.getId(), d.getKind(), d.getRuntime(), d.getVersionsMap(), d.getPropertiesMap()));
+        }
+        AgentRegistered.Builder ack = AgentRegistered.newBuilder().setAgentId(r.getAgentId())
+                .setHeartbeatIntervalMs(settings.heartbeat().toMillis()).setBlobBaseUrl(settings.blobBaseUrl());
+        try {
+            store.agents().register(r.getAgentId(), r.getAddress(), r.getVersionsMap(), devices, now);
+            agents.put(r.getAgentId(), new AgentEntry(r.getAgentId(), r.getAddress(), ref, now));
+            ack.setAccepted(true);
+            getContext().getLog().info("agent {} registered from {} with {} device(s)", r.getAgentId(), r.getAddress(), devices.size());
+        } catch (StoreException e) {
+            ack.setAccepted(false).setMessage(e.getMessage());
+        }
+        ref.tell(ToAgent.newBuilder().setRegistered(ack).build());
+    }
+
+    private void onHeartbeat(AgentHeartbeat h) {
+        AgentEntry a = agents.get(h.getAgentId());
+        if (a == null) return; // unknown agents re-register when their registration is not acknowledged
+        long now = System.currentTimeMillis();
+        agents.put(a.id(), a.seen(now));
+        store.agents().touch(a.id(), now);
+    }
+
+    private void onRequestWork(RequestWork req) {
+        ActorRef<ToAgent> replyTo = ref(req.getReplyTo());
+        AgentEntry a = agents.get(req.getAgentId());
+        if (a == null) {
+            replyTo.tell(noWork(req, 1000, "agent " + req.getAgentId() + " is not registered with this coordinator"));
+            return;
+        }
+        agents.put(a.id(), a.seen(System.currentTimeMillis()));
+        if (!tryLease(req, replyTo)) {
+            parked.computeIfAbsent(req.getDeviceKind(), k -> new LinkedHashMap<>())
+                    .put(req.getAgentId() + "/" + req.getDeviceId(), new Parked(req, replyTo));
+        }
+    }
+
+    /**
+     * Leases a job to the requesting device and sends it; false when there is none. Queued jobs are
+     * read from the store a few hundred at a time and handed out from memory (this actor is the only
+     * one leasing); the leases are written in one batch when the mailbox drains.
+     */
+    private boolean tryLease(RequestWork req, ActorRef<ToAgent> replyTo) {
+        JobQueue.Candidate c = nextCandidate(req.getDeviceKind());
+        if (c == null) return false;
+        long deadline = System.currentTimeMillis() + settings.leaseDuration().toMillis();
+        long token = JobQueue.token();
+        pendingGrants.add(new JobQueue.LeaseGrant(c, req.getAgentId(), req.getDeviceId(), token, deadline));
+        scheduleFlush();
+        Job.Builder job = Job.newBuilder().setJobId(c.jobId()).setLeaseToken(token).setAttempt(c.attempts() + 1)
+                .setCampaignId(c.campaignId()).setSegmentKey(c.segmentKey())
+                .setBlobUrl(settings.blobBaseUrl() + "/" + c.segmentKey()).setBlobSize(c.blobSize())
+                .setSpec(specOfCampaign.apply(c.campaignId())).setLeaseDeadlineEpochMs(deadline)
+                .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind());
+        if (c.blob() != null) job.setBlob(com.google.protobuf.ByteString.copyFrom(c.blob()));
+        replyTo.tell(ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId())
+                .setDeviceId(req.getDeviceId()).setJob(job)).build());
+        return true;
+    }
+
+    /** Queued jobs read ahead per kind (with their small blobs: at most this x the inline limit in memory). */
+    private static final int CANDIDATE_BATCH = 256;
+    private final Map<String, java.util.ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
+    private final List<JobQueue.LeaseGrant> pendingGrants = new ArrayList<>();
+
+    private JobQueue.Candidate nextCandidate(String kind) {
+        java.util.ArrayDeque<JobQueue.Candidate> q = ready.get(kind);
+        if (q == null || q.isEmpty()) {
+            flushLeases(); // granted leases must be in the store before it is asked for queued jobs again
+            List<JobQueue.Candidate> fresh = jobs.queued(kind, CANDIDATE_BATCH, settings.inlineBlobBytes());
+            if (fresh.isEmpty()) {
+                ready.remove(kind);
+                return null;
+            }
+            q = new java.util.ArrayDeque<>(fresh);
+            ready.put(kind, q);
+        }
+        return q.poll();
+    }
+
+    private void flushLeases() {
+        if (pendingGrants.isEmpty()) return;
+        boolean[] ok = jobs.leaseAll(pendingGrants, System.currentTimeMillis());
+        int lost = 0;
+        for (boolean b : ok) if (!b) lost++;
+        if (lost > 0) {
+            // Left the queue meanwhile (paused or cancelled): a result for it is still stored once.
+            getContext().getLog().info("{} of {} lease(s) found their job no longer queued", lost, ok.length);
+        }
+        pendingGrants.clear();
+    }
+
+    /** Forgets the jobs read ahead (their campaign may have been paused or cancelled). */
+    private void dropReadAhead() {
+        flushLeases();
+        ready.clear();
+    }
+
+    private void scheduleFlush() {
+        if (!flushQueued) {
+            flushQueued = true;
+            getContext().getSelf().tell(FLUSH);
+        }
+    }
+
+    private static ToAgent noWork(RequestWork req, long retryMs, String reason) {
+        return ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId()).setDeviceId(req.getDeviceId())
+                .setNoWork(NoWork.newBuilder().setRetryAfterMs(retryMs).setReason(reason))).build();
+    }
+
+    /**
+     * Measurements are buffered and stored together by a flush message queued behind them, so that
+     * everything that arrived meanwhile shares one durable commit; acks go out after the commit.
+     */
+    private void onResult(JobResult r) {
+        if (r.hasStats()) {
+            pendingResults.add(r);
+            scheduleFlush();
+            return;
+        }
+        flushLeases(); // a failure only counts against the current lease: it must be in the store
+        long now = System.currentTimeMillis();
+        ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : ref(r.getReplyTo());
+        ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
+        try {
+                ErrorKind kind = r.getError().getKind() == io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_UNSPECIFIED
+                        ? ErrorKind.RUN : ErrorKind.parse(r.getError().getKind().name());
+                JobQueue.Failure f = jobs.fail(r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
+                ack.setStatus(switch (f) {
+                    case IGNORED -> ResultAck.Status.STATUS_IGNORED;
+                    case ALREADY_DONE -> ResultAck.Status.STATUS_ALREADY_DONE;
+                    default -> ResultAck.Status.STATUS_FAILURE_RECORDED;
+                }).setMessage(f.name());
+                if (f == JobQueue.Failure.REQUEUED) serveParked();
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.UNAVAILABLE) throw e; // no ack: the agent retries
+            ack.setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(e.getMessage());
+        }
+        if (replyTo != null) replyTo.tell(ToAgent.newBuilder().setAck(ack).build());
+    }
+
+    private static final ToCoordinator FLUSH = ToCoordinator.newBuilder()
+            .setFlushResults(io.pipefarm.proto.cluster.FlushResults.getDefaultInstance()).build();
+    private final List<JobResult> pendingResults = new ArrayList<>();
+    private boolean flushQueued;
+
+    private void flushResults() {
+        if (pendingResults.isEmpty()) return;
+        List<JobResult> batch = List.copyOf(pendingResults);
+        pendingResults.clear();
+        List<JobQueue.Result> rows = new ArrayList<>(batch.size());
+        for (JobResult r : batch) {
+            var s = r.getStats();
+            long[] samples = r.hasSamples() ? r.getSamples().getLatencyNsList().stream().mapToLong(Long::longValue).toArray() : null;
+            rows.add(new JobQueue.Result(r.getJobId(), r.getLeaseToken(), r.getAgentId(), r.getDeviceId(),
+                    new ProfileStats(s.getN(), s.getMeanNs(), s.getMedianNs(), s.getP90Ns(), s.getP99Ns(), s.getStdevNs(), s.getMinNs()),
+                    samples, r.getVersionsMap()));
+        }
+        List<JobQueue.Completion> done;
+        try {
+            done = jobs.completeAll(rows, System.currentTimeMillis());
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.UNAVAILABLE || batch.size() == 1) {
+                // Not stored and not acknowledged: the agents send these results again.
+                getContext().getLog().error("could not store {} result(s): {}", batch.size(), e.getMessage());
+                if (batch.size() == 1 && e.kind() != StoreException.Kind.UNAVAILABLE) reject(batch.get(0), e.getMessage());
+                return;
+            }
+            // One bad result must not hold back the others: store them one by one.
+            for (JobResult r : batch) {
+                pendingResults.add(r);
+                flushResults();
+            }
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            JobResult r = batch.get(i);
+            if (r.getReplyTo().isEmpty()) continue;
+            ref(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
+                    .setJobId(r.getJobId()).setStatus(done.get(i) == JobQueue.Completion.ALREADY_DONE
+                            ? ResultAck.Status.STATUS_ALREADY_DONE : ResultAck.Status.STATUS_ACCEPTED)).build());
+        }
+    }
+
+    private void reject(JobResult r, String message) {
+        if (r.getReplyTo().isEmpty()) return;
+        ref(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
+                .setJobId(r.getJobId()).setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(message)).build());
+    }
+
+    private void onTick() {
+        flushLeases();
+        long now = System.currentTimeMillis();
+        boolean changed = jobs.expireLeases(now).total() > 0;
+        for (AgentEntry a : List.copyOf(agents.values())) {
+            if (now - a.lastSeenMs() > settings.agentSilence().toMillis()) {
+                changed |= releaseAgent(a.id(), "silent for " + (now - a.lastSeenMs()) + " ms");
+            }
+        }
+        if (changed) serveParked();
+    }
+
+    private void onMemberGone(String address) {
+        boolean changed = false;
+        for (AgentEntry a : List.copyOf(agents.values())) {
+            if (a.address().equals(address)) changed |= releaseAgent(a.id(), "its node " + address + " left the cluster");
+        }
+        if (changed) serveParked();
+    }
+
+    /** Forgets an agent and puts its leased jobs back; true if any job changed state. */
+    private boolean releaseAgent(String agentId, String why) {
+        flushLeases();
+        agents.remove(agentId);
+        for (LinkedHashMap<String, Parked> q : parked.values()) q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
+        store.agents().setState(agentId, AgentStore.AgentState.DOWN);
+        JobQueue.Requeued r = jobs.releaseAgent(agentId, System.currentTimeMillis());
+        getContext().getLog().info("agent {} released ({}): {} job(s) requeued, {} failed", agentId, why, r.requeued(), r.failed());
+        return r.total() > 0;
+    }
+
+    /** Answers parked requests while their kind has work. */
+    private void serveParked() {
+        for (LinkedHashMap<String, Parked> queue : parked.values()) {
+            Iterator<Parked> it = queue.values().iterator();
+            while (it.hasNext()) {
+                Parked p = it.next();
+                if (!tryLease(p.request(), p.replyTo())) break;
+                it.remove();
+            }
+        }
+    }
+}
