@@ -129,11 +129,9 @@ public final class CoordinatorNode implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (binding != null) binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-            // shutting down anyway
-        }
+        // The actor system goes first: until the singleton has stopped it keeps leasing jobs whose
+        // blob URLs point at this node's HTTP server, so that server must outlive it (it ends with
+        // the system).
         if (system != null) {
             system.terminate();
             try {

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,6 +21,9 @@ import java.util.HexFormat;
  * SHA-256 matched its key, so a corrupt download or a tampered cache file is refetched, never run.
  */
 public final class BlobCache {
+    private static final int FETCH_ATTEMPTS = 3;
+    private static final long FETCH_BACKOFF_MS = 250;
+
     private final Path dir;
     private final HttpClient http;
     private final String token;
@@ -83,24 +87,42 @@ public final class BlobCache {
     }
 
     private byte[] fetch(String key, String url) throws BlobException {
-        try {
-            HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET();
-            if (!token.isEmpty()) rb.header("Authorization", "Bearer " + token);
-            HttpRequest req = rb.build();
-            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = resp.body()) {
-                byte[] body = in.readAllBytes();
-                if (resp.statusCode() != 200) {
-                    throw new BlobException("GET " + url + " answered " + resp.statusCode() + ": "
-                            + new String(body, 0, Math.min(body.length, 200), java.nio.charset.StandardCharsets.UTF_8), false);
+        IOException last = null;
+        for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
+            try {
+                return fetchOnce(url);
+            } catch (IOException e) {
+                // A pooled keep-alive connection to a coordinator that just restarted fails once, and
+                // a new coordinator may be a moment away: retry before the job pays an attempt for it.
+                last = e;
+                try {
+                    Thread.sleep(FETCH_BACKOFF_MS * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new BlobException("interrupted while fetching blob " + key, false);
                 }
-                return body;
+            } catch (IllegalArgumentException e) {
+                throw new BlobException("cannot fetch blob " + key + " from " + url + ": " + e.getMessage(), false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BlobException("interrupted while fetching blob " + key, false);
             }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new BlobException("cannot fetch blob " + key + " from " + url + ": " + e.getMessage(), false);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BlobException("interrupted while fetching blob " + key, false);
+        }
+        String why = last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
+        throw new BlobException("cannot fetch blob " + key + " from " + url + " after " + FETCH_ATTEMPTS + " tries: " + why, false);
+    }
+
+    private byte[] fetchOnce(String url) throws IOException, InterruptedException, BlobException {
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET();
+        if (!token.isEmpty()) rb.header("Authorization", "Bearer " + token);
+        HttpResponse<InputStream> resp = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = resp.body()) {
+            byte[] body = in.readAllBytes();
+            if (resp.statusCode() != 200) {
+                throw new BlobException("GET " + url + " answered " + resp.statusCode() + ": "
+                        + new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8), false);
+            }
+            return body;
         }
     }
 
