@@ -1,5 +1,6 @@
 package io.pipefarm.cli.farm;
 
+import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.DeviceInfo;
 import io.pipefarm.agent.device.DeviceRuntime;
@@ -15,14 +16,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pipefarm agent}: runs an agent node with the runtimes of this host. */
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = "Run an agent node: discover this host's devices, join the farm and profile segments.")
-public final class AgentCommand implements Callable<Integer> {
+public final class AgentCommand extends BaseCommand {
     @Option(names = "--seed", split = ",", description = "coordinator seed node HOST:PORT (required unless --list-devices)")
     List<String> seeds = List.of();
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind and advertise (default ${DEFAULT-VALUE})")
@@ -49,9 +49,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--list-devices", description = "print the devices this host has and exit")
     boolean listDevices;
     @Option(names = "--config", paramLabel = "FILE", description = "HOCON config (default: $PIPEFARM_CONFIG, ./pipefarm.conf or /etc/pipefarm/pipefarm.conf if present)")
-    java.nio.file.Path config;
-    @Option(names = "--json", description = "machine-readable output")
-    boolean json;
+    Path config;
+
+    /** What {@code --json} prints once the node is up. */
+    public record Endpoints(String agent, String cluster) { }
 
     List<DeviceRuntime> runtimes() {
         List<DeviceRuntime> rts = new ArrayList<>();
@@ -72,18 +73,18 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
+    protected int run() throws Exception {
         List<DeviceRuntime> rts = runtimes();
         if (listDevices) {
             List<DeviceInfo> all = new ArrayList<>();
             for (DeviceRuntime rt : rts) all.addAll(rt.discover());
             if (json) {
-                System.out.println(io.pipefarm.cli.ui.Json.compact(all));
+                printJson(all);
             } else {
                 Table t = new Table("device", "kind", "runtime", "versions", "properties");
                 for (DeviceInfo d : all) t.row(d.id(), d.kind(), d.runtime(), d.versions(), d.properties());
-                System.out.print(t.render());
-                if (all.isEmpty()) System.out.println("no devices (no TFLite CPU library, no Edge TPU, no simulated devices requested)");
+                out().print(t.render());
+                if (all.isEmpty()) out().println("no devices (no TFLite CPU library, no Edge TPU, no simulated devices requested)");
             }
             rts.forEach(DeviceRuntime::close);
             return 0;
@@ -95,9 +96,9 @@ public final class AgentCommand implements Callable<Integer> {
         AgentNode node = AgentNode.start(new AgentNode.Settings(agentId, host, p, seeds, dir, Duration.ofSeconds(20),
                 NodeConfig.load(config)), rts);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
-        if (json) System.out.printf("{\"agent\":\"%s\",\"cluster\":\"%s:%d\"}%n", agentId, host, p);
-        else System.out.printf("pipefarm agent %s on %s:%d joining %s%n", agentId, host, p, seeds);
-        System.out.flush();
+        if (json) printJson(new Endpoints(agentId, host + ":" + p));
+        else out().printf("pipefarm agent %s on %s:%d joining %s%n", agentId, host, p, seeds);
+        out().flush();
         Thread.currentThread().join();
         return 0;
     }

@@ -1,11 +1,11 @@
 package io.pipefarm.cli.farm;
 
+import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.coordinator.CoordinatorNode;
 import io.pipefarm.coordinator.store.Database;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code pipefarm coordinator}: runs a coordinator node until interrupted. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
         description = "Run a coordinator node: the farm singleton, the H2 store and the HTTP API.")
-public final class CoordinatorCommand implements Callable<Integer> {
+public final class CoordinatorCommand extends BaseCommand {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind and advertise (default ${DEFAULT-VALUE})")
     String host;
     @Option(names = "--port", defaultValue = "2551", description = "cluster port (default ${DEFAULT-VALUE})")
@@ -29,12 +29,13 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--lease-seconds", defaultValue = "300", description = "job lease duration (default ${DEFAULT-VALUE})")
     long leaseSeconds;
     @Option(names = "--config", paramLabel = "FILE", description = "HOCON config (default: $PIPEFARM_CONFIG, ./pipefarm.conf or /etc/pipefarm/pipefarm.conf if present)")
-    java.nio.file.Path config;
-    @Option(names = "--json", description = "print the node's endpoints as one JSON object once started")
-    boolean json;
+    Path config;
+
+    /** What {@code --json} prints once the node is up. */
+    public record Endpoints(String cluster, String http, String store) { }
 
     @Override
-    public Integer call() throws Exception {
+    protected int run() throws Exception {
         String url = jdbc != null ? jdbc : Database.fileUrl(data);
         CoordinatorNode node = FarmWiring.startCoordinator(new CoordinatorNode.Settings(host, port, httpPort, url, seeds,
                 Duration.ofSeconds(leaseSeconds), NodeConfig.load(config)));
@@ -44,12 +45,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
             stop.countDown();
         }));
         if (json) {
-            System.out.printf("{\"cluster\":\"%s:%d\",\"http\":\"%s\",\"store\":\"%s\"}%n", host, port, node.httpUrl(), url.replace("\\", "/"));
+            printJson(new Endpoints(host + ":" + port, node.httpUrl(), url));
         } else {
-            System.out.printf("pipefarm coordinator up: cluster %s:%d, HTTP %s, store %s%n", host, port, node.httpUrl(), url);
-            System.out.printf("agents join with: pipefarm agent --seed %s:%d%n", host, port);
+            out().printf("pipefarm coordinator up: cluster %s:%d, HTTP %s, store %s%n", host, port, node.httpUrl(), url);
+            out().printf("agents join with: pipefarm agent --seed %s:%d%n", host, port);
         }
-        System.out.flush();
+        out().flush();
         node.system().getWhenTerminated().toCompletableFuture().join();
         return 0;
     }
