@@ -49,8 +49,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  */
 public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
 
-    /** Timing of leases and liveness checks. */
     /**
+     * Timing of leases and liveness checks, and where blobs come from.
+     *
      * @param inlineBlobBytes segments up to this size travel inside the job message instead of being
      *     fetched over HTTP (a round trip and a request per job saved on small segments)
      */

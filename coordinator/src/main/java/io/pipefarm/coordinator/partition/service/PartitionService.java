@@ -80,8 +80,6 @@ public final class PartitionService implements AutoCloseable {
         if (stale > 0) log.info("{} partition searches interrupted by a restart marked failed", stale);
     }
 
-    /** The service registered for {@code store}, if a coordinator built one. */
-
     /**
      * Where predicted costs come from: device kind -> the serving predictor of that kind, or null when there is none.
      * (Plugs into the predictor service: {@code usePredictors(predictorService::predictor)}.)
