@@ -139,6 +139,14 @@ class DeviceWorkerTest {
         expectRequest();
     }
 
+    /**
+     * Gives the worker real time to finish the message it is handling: a timer it sets there is due
+     * relative to the manual clock at the moment it sets it, so time must not pass before that.
+     */
+    private void settle() {
+        coordinator.expectNoMessage(Duration.ofMillis(300));
+    }
+
     private static ToAgent work(RequestWork req, Job job) {
         return ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId()).setDeviceId(req.getDeviceId())
                 .setJob(job)).build();
@@ -225,6 +233,7 @@ class DeviceWorkerTest {
         RequestWork req = expectRequest();
         reply(req.getReplyTo(), ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId("a1").setDeviceId("fixed0")
                 .setNoWork(NoWork.newBuilder().setRetryAfterMs(1000).setReason("not registered"))).build());
+        settle();
         manualTime.timePasses(Duration.ofMillis(900));
         coordinator.expectNoMessage(Duration.ofMillis(200));
         manualTime.timePasses(Duration.ofMillis(100));
@@ -237,6 +246,7 @@ class DeviceWorkerTest {
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
         // e.g. the coordinator moved while the request was parked there
+        settle(); // the timer is set just after the request is sent
         manualTime.timePasses(Duration.ofSeconds(9));
         coordinator.expectNoMessage(Duration.ofMillis(200));
         manualTime.timePasses(Duration.ofSeconds(1));

@@ -174,6 +174,8 @@ class FarmAgentTest {
     void registrationIsSentAgainUntilAcknowledged() {
         start(List.of(new FixedLatencyRuntime("bench-fixed", 1, Duration.ZERO)));
         RegisterAgent first = expectRegister();
+        // the retry timer is set just after the registration is sent: let the agent get there
+        coordinator.expectNoMessage(Duration.ofMillis(300));
         manualTime.timePasses(REGISTER_RETRY);
         RegisterAgent again = expectRegister();
         assertEquals(first.toBuilder().clearSentAtEpochMs().build(), again.toBuilder().clearSentAtEpochMs().build());

@@ -201,6 +201,12 @@ class FarmCoordinatorTest {
         assertTrue(expectWork(ghost).hasNoWork());
     }
 
+    /** Moves the clock once the actor has handled everything sent so far (it reads the clock as it goes). */
+    private void clockAt(long epochMs) {
+        barrier();
+        now.set(epochMs);
+    }
+
     private JobInfo job(long id) {
         return store.jobs().job(id).orElseThrow();
     }
@@ -325,7 +331,7 @@ class FarmCoordinatorTest {
         requestWork("a1", "d0", a1);
         Job first = expectJob(a1);
         requestWork("a2", "d0", a2); // nothing else queued: parked
-        now.set(T0 + 30_001); // past the deadline of T0 + 30 s, within the agents' allowed silence
+        clockAt(T0 + 30_001); // past the deadline of T0 + 30 s, within the agents' allowed silence
         tick();
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
@@ -347,7 +353,7 @@ class FarmCoordinatorTest {
         requestWork("a1", "d0", a1);
         Job first = expectJob(a1);
         requestWork("a2", "d0", a2);
-        now.set(T0 + 30_001);
+        clockAt(T0 + 30_001);
         tick();
         Job second = expectJob(a2);
         send(measured(first, "a1", 1000.0, a1));
@@ -397,10 +403,10 @@ class FarmCoordinatorTest {
         TestProbe<ToAgent> a1 = device("a1", HOST_A);
         requestWork("a1", "d0", a1);
         Job first = expectJob(a1);
-        now.set(T0 + 59_000);
+        clockAt(T0 + 59_000);
         TestProbe<ToAgent> a2 = device("a2", HOST_B);
         requestWork("a2", "d0", a2);
-        now.set(T0 + 60_001); // a1 last seen at T0: silent for longer than a minute; its lease runs to T0 + 10 min
+        clockAt(T0 + 60_001); // a1 last seen at T0: silent for longer than a minute; its lease runs to T0 + 10 min
         tick();
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
@@ -416,11 +422,11 @@ class FarmCoordinatorTest {
         TestProbe<ToAgent> a1 = device("a1", HOST_A);
         requestWork("a1", "d0", a1);
         Job first = expectJob(a1);
-        now.set(T0 + 59_000);
+        clockAt(T0 + 59_000);
         TestProbe<ToAgent> a2 = device("a2", HOST_B);
         requestWork("a2", "d0", a2);
         heartbeat("a1");
-        now.set(T0 + 60_001);
+        clockAt(T0 + 60_001);
         tick();
         barrier();
         a2.expectNoMessage(Duration.ofMillis(100));
@@ -457,6 +463,9 @@ class FarmCoordinatorTest {
         TestProbe<ToAgent> d1 = testKit.createTestProbe(ToAgent.class);
         requestWork("a1", "d0", d0);
         assertEquals(jobs.get(0), expectJob(d0).getJobId()); // and the other two are read ahead
+        // Its lease is written when the mailbox drains; a pause before that would hold job 1 too
+        // and hand it out again after the resume.
+        barrier();
         long campaignId = job(jobs.get(0)).campaignId();
         store.campaigns().pause(campaignId, now.get());
         queueChanged("campaign paused");
@@ -480,6 +489,7 @@ class FarmCoordinatorTest {
         TestProbe<ToAgent> d1 = testKit.createTestProbe(ToAgent.class);
         requestWork("a1", "d0", d0);
         Job leased = expectJob(d0);
+        barrier(); // its lease is in the store before the cancel
         store.campaigns().cancel(leased.getCampaignId(), now.get());
         queueChanged("campaign cancelled");
         requestWork("a1", "d1", d1);
