@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -108,12 +107,16 @@ class PredictorCommandTest {
             }
         }
         store.campaigns().create("predictor-test", "{}", keys, List.of(kind), false, 3, 1);
+        // leased as the coordinator leases: queued jobs read, granted and written in one batch
+        List<JobQueue.LeaseGrant> grants = new ArrayList<>();
+        for (JobQueue.Candidate c : store.jobs().queued(kind, keys.size())) {
+            grants.add(new JobQueue.LeaseGrant(c, "test-agent", "dev", JobQueue.token(), 2 + Duration.ofMinutes(5).toMillis()));
+        }
+        store.jobs().leaseAll(grants, 2);
         List<JobQueue.Result> results = new ArrayList<>();
-        while (true) {
-            Optional<JobQueue.Lease> l = store.jobs().leaseNext(kind, "test-agent", "dev", Duration.ofMinutes(5), 2);
-            if (l.isEmpty()) break;
-            double ns = lat.get(l.get().segmentKey());
-            results.add(new JobQueue.Result(l.get().jobId(), l.get().leaseToken(), "test-agent", "dev",
+        for (JobQueue.LeaseGrant g : grants) {
+            double ns = lat.get(g.job().segmentKey());
+            results.add(new JobQueue.Result(g.job().jobId(), g.leaseToken(), "test-agent", "dev",
                     new ProfileStats(10, ns, ns, ns, ns, 0, ns), null, Map.of()));
         }
         store.jobs().completeAll(results, 3);

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,15 +17,23 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Lease semantics:
  * <ul>
- *   <li>{@link #leaseNext} hands out the oldest (lowest id) queued job of a running campaign for a
- *       device kind, with a fresh random lease token, and counts the attempt. It is a conditional
- *       {@code UPDATE ... WHERE state = 'queued'} checked by update count, so concurrent callers
- *       (threads or coordinators sharing a database) never get the same job.</li>
+ *   <li>Leasing takes two steps, so that the coordinator can hand out thousands of jobs a second:
+ *       {@link #queued} reads ahead the oldest (lowest id) queued, unheld jobs of running campaigns
+ *       for a device kind, without leasing them; the caller picks a job per idle device in memory,
+ *       with a fresh {@link #token()} and a deadline, and writes the grants of many devices in one
+ *       transaction with {@link #leaseAll}, which counts the attempt. It must write its pending
+ *       grants before it calls {@link #queued} again, or it reads the same jobs.</li>
+ *   <li>Each grant is a conditional {@code UPDATE ... WHERE state = 'queued' AND held = FALSE AND
+ *       attempts = <attempts read>} checked by update count, so of two leasers that read the same
+ *       job (threads, or coordinators sharing a database) exactly one takes it, and a grant read
+ *       before the job was leased, expired and requeued does not take it either. A grant that did
+ *       not take is reported false (the job was taken, paused or cancelled meanwhile).</li>
  *   <li>{@link #complete} is idempotent by job id: the first result for a job that is not done
  *       stores the profile and closes the job in one transaction, even when its lease token is
- *       stale (the job expired and was re-leased: a measurement is a measurement) or the job had
- *       failed or been cancelled meanwhile; any later result returns {@link Completion#ALREADY_DONE}
- *       and changes nothing ({@code profiles.job_id} is UNIQUE as a backstop).</li>
+ *       stale (the job expired and was re-leased: a measurement is a measurement), its grant never
+ *       took, or the job had failed or been cancelled meanwhile; any later result returns
+ *       {@link Completion#ALREADY_DONE} and changes nothing ({@code profiles.job_id} is UNIQUE as a
+ *       backstop).</li>
  *   <li>{@link #fail} only acts on the current lease (matching token, state leased): the job goes
  *       back to the queue while {@code attempts < max_attempts}, else to failed with the error.
  *       A failure from a stale lease is ignored.</li>
@@ -37,10 +44,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * </ul>
  */
 public final class JobQueue {
-
-    /** A job leased to one device. */
-    public record Lease(long jobId, long campaignId, String segmentKey, long blobSize, String deviceKind,
-                        String agentId, String deviceId, long leaseToken, int attempt, long leaseDeadlineMs) { }
 
     /** Outcome of {@link #complete}. */
     public enum Completion {
@@ -81,21 +84,27 @@ public final class JobQueue {
                           int attempts, int maxAttempts, ErrorKind lastErrorKind, String lastErrorMessage,
                           long createdMs, Long finishedMs) { }
 
-    private static final int CANDIDATES = 8;
+    /** A queued job the coordinator may hand out (see {@link #queued} and {@link #leaseAll}). */
+    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts, byte[] blob) { }
 
-    private static final String SELECT_CANDIDATES =
+    /** One lease decided in memory by the coordinator, written by {@link #leaseAll}. */
+    public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) { }
+
+    /** Params: inline-max-bytes, device kind, limit. Package-private for the query-plan test. */
+    static final String SELECT_QUEUED =
             // Driven by the queue index: with a join H2 may start from campaigns and scan every job of
-            // a big campaign per lease. Unheld queued jobs belong to running campaigns (pause holds them,
+            // a big campaign per read. Unheld queued jobs belong to running campaigns (pause holds them,
             // cancel closes them); the EXISTS is a cheap per-row guard of that invariant.
-            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts FROM jobs j USE INDEX (jobs_queue) "
+            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size, "
+                    + "CASE WHEN s.byte_size <= ? THEN s.blob END "
+                    + "FROM jobs j USE INDEX (jobs_queue) JOIN segments s ON s.segment_key = j.segment_key "
                     + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
                     + "AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = j.campaign_id AND c.state = 'running') "
-                    + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT " + CANDIDATES;
+                    + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT ?";
     private static final String TAKE =
             "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
                     + "lease_deadline = ?, leased_at = ?, attempts = attempts + 1 "
                     + "WHERE id = ? AND state = 'queued' AND held = FALSE AND attempts = ?";
-    private static final String BLOB_SIZE = "SELECT byte_size FROM segments WHERE segment_key = ?";
 
     /** SET clause that sends a leased job back (params: finished-at, error kind, error message). */
     private static final String REQUEUE_SET =
@@ -113,16 +122,10 @@ public final class JobQueue {
         this.db = db;
     }
 
-    /** A queued job the coordinator may hand out (see {@link #queued} and {@link #leaseAll}). */
-    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts, byte[] blob) { }
-
-    /** One lease decided in memory by the coordinator, written by {@link #leaseAll}. */
-    public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) { }
-
     /**
-     * Up to {@code limit} oldest queued jobs of running campaigns for {@code deviceKind}, without
-     * leasing them. The single coordinator hands them out from memory and records the leases in
-     * batches with {@link #leaseAll}; it must write its pending grants before asking again.
+     * Up to {@code limit} oldest queued, unheld jobs of running campaigns for {@code deviceKind},
+     * without leasing them (see the class comment: the caller grants them with {@link #leaseAll}
+     * and must write its pending grants before asking again).
      */
     public List<Candidate> queued(String deviceKind, int limit) {
         return queued(deviceKind, limit, -1);
@@ -134,12 +137,7 @@ public final class JobQueue {
      */
     public List<Candidate> queued(String deviceKind, int limit, long inlineMaxBytes) {
         return db.tx(tx -> {
-            PreparedStatement q = tx.ps("SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size, "
-                    + "CASE WHEN s.byte_size <= ? THEN s.blob END "
-                    + "FROM jobs j USE INDEX (jobs_queue) JOIN segments s ON s.segment_key = j.segment_key "
-                    + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
-                    + "AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = j.campaign_id AND c.state = 'running') "
-                    + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT ?");
+            PreparedStatement q = tx.ps(SELECT_QUEUED);
             q.setLong(1, inlineMaxBytes);
             q.setString(2, deviceKind);
             q.setInt(3, limit);
@@ -158,7 +156,8 @@ public final class JobQueue {
      * Records leases granted from {@link #queued} candidates, in one transaction (leases are not
      * flushed: a crash loses at most leases, and their jobs are simply run again).
      *
-     * @return per grant, whether it took (false: the job left the queue meanwhile, e.g. cancelled)
+     * @return per grant, in order, whether it took (false: the job was leased by another grant,
+     *     paused or cancelled since it was read)
      */
     public boolean[] leaseAll(List<LeaseGrant> grants, long nowMs) {
         if (grants.isEmpty()) return new boolean[0];
@@ -184,64 +183,6 @@ public final class JobQueue {
     /** A fresh random lease token (never 0). */
     public static long token() {
         return newToken();
-    }
-
-    /**
-     * Leases the oldest queued job of a running campaign for {@code deviceKind} to one device.
-     *
-     * @return the lease, or empty when there is no such job
-     */
-    public Optional<Lease> leaseNext(String deviceKind, String agentId, String deviceId, Duration leaseDuration,
-                                     long nowMs) {
-        if (leaseDuration.isNegative() || leaseDuration.isZero()) {
-            throw StoreException.badInput("lease duration must be positive, got " + leaseDuration);
-        }
-        long deadline = nowMs + leaseDuration.toMillis();
-        return db.tx(tx -> {
-            PreparedStatement cand = tx.ps(SELECT_CANDIDATES);
-            PreparedStatement take = tx.ps(TAKE);
-            while (true) {
-                cand.setString(1, deviceKind);
-                long[] ids = new long[CANDIDATES];
-                long[] campaigns = new long[CANDIDATES];
-                String[] keys = new String[CANDIDATES];
-                int[] attempts = new int[CANDIDATES];
-                int n = 0;
-                try (ResultSet rs = cand.executeQuery()) {
-                    while (rs.next()) {
-                        ids[n] = rs.getLong(1);
-                        campaigns[n] = rs.getLong(2);
-                        keys[n] = rs.getString(3).trim();
-                        attempts[n] = rs.getInt(4);
-                        n++;
-                    }
-                }
-                if (n == 0) {
-                    return Optional.<Lease>empty();
-                }
-                for (int i = 0; i < n; i++) {
-                    long token = newToken();
-                    take.setString(1, agentId);
-                    take.setString(2, deviceId);
-                    take.setLong(3, token);
-                    take.setLong(4, deadline);
-                    take.setLong(5, nowMs);
-                    take.setLong(6, ids[i]);
-                    take.setInt(7, attempts[i]);
-                    if (take.executeUpdate() == 1) {
-                        PreparedStatement size = tx.ps(BLOB_SIZE);
-                        size.setString(1, keys[i]);
-                        long blobSize;
-                        try (ResultSet rs = size.executeQuery()) {
-                            blobSize = rs.next() ? rs.getLong(1) : -1;
-                        }
-                        return Optional.of(new Lease(ids[i], campaigns[i], keys[i], blobSize, deviceKind, agentId,
-                                deviceId, token, attempts[i] + 1, deadline));
-                    }
-                }
-                // every candidate was taken by a concurrent caller: look again
-            }
-        });
     }
 
     /** Moves the deadline of a current lease; false if the lease is no longer current. */
@@ -457,13 +398,7 @@ public final class JobQueue {
 
     /** Whether any job of {@code deviceKind} can be leased right now. */
     public boolean hasWork(String deviceKind) {
-        return db.tx(tx -> {
-            PreparedStatement ps = tx.ps(SELECT_CANDIDATES);
-            ps.setString(1, deviceKind);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        });
+        return !queued(deviceKind, 1).isEmpty();
     }
 
     /** Device kinds that have leasable jobs now. */

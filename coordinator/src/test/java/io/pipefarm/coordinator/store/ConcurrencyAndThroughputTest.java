@@ -3,16 +3,16 @@ package io.pipefarm.coordinator.store;
 import static io.pipefarm.coordinator.store.StoreFixture.T0;
 import static io.pipefarm.coordinator.store.StoreFixture.stats;
 import static io.pipefarm.coordinator.store.StoreFixture.versions;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.coordinator.store.JobQueue.Completion;
-import io.pipefarm.coordinator.store.JobQueue.Lease;
+import io.pipefarm.coordinator.store.JobQueue.LeaseGrant;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -47,17 +47,20 @@ class ConcurrencyAndThroughputTest {
                 String agent = "agent" + t;
                 fs.add(pool.submit(() -> {
                     int n = 0;
-                    Optional<Lease> l;
-                    while ((l = store.jobs().leaseNext(kind, agent, "d", LEASE, T0)).isPresent()) {
-                        if (!seen.add(l.get().jobId())) {
-                            dupes.incrementAndGet();
-                        }
-                        n++;
-                        // complete every other one so leases and completions interleave
-                        if (n % 2 == 0) {
-                            Completion r = store.jobs().complete(l.get().jobId(), l.get().leaseToken(), agent, "d",
-                                    stats(1000), null, versions(), T0 + 1);
-                            assertEquals(Completion.ACCEPTED, r);
+                    List<LeaseGrant> batch;
+                    // small batches: the four leasers of a kind read overlapping jobs and race for them
+                    while (!(batch = StoreFixture.leaseBatch(store.jobs(), kind, agent, "d", 4, LEASE, T0)).isEmpty()) {
+                        for (LeaseGrant g : batch) {
+                            if (!seen.add(g.job().jobId())) {
+                                dupes.incrementAndGet();
+                            }
+                            n++;
+                            // complete every other one so leases and completions interleave
+                            if (n % 2 == 0) {
+                                Completion r = store.jobs().complete(g.job().jobId(), g.leaseToken(), agent, "d",
+                                        stats(1000), null, versions(), T0 + 1);
+                                assertEquals(Completion.ACCEPTED, r);
+                            }
                         }
                     }
                     return n;
@@ -83,14 +86,17 @@ class ConcurrencyAndThroughputTest {
             for (int round = 0; round < 10; round++) {
                 List<String> keys = StoreFixture.segments(store, "r" + round, 8);
                 CampaignStore.Created c = store.campaigns().create("c" + round, null, keys, List.of("k"), false, 3, T0);
-                List<Lease> leases = new ArrayList<>();
-                for (int i = 0; i < 8; i++) {
-                    leases.add(store.jobs().leaseNext("k", "a", "d" + i, LEASE, T0).orElseThrow());
+                List<LeaseGrant> leases = new ArrayList<>();
+                for (JobQueue.Candidate k : store.jobs().queued("k", 8)) {
+                    leases.add(StoreFixture.grant(k, "a", "d" + leases.size(), LEASE, T0));
                 }
+                assertEquals(8, leases.size());
+                assertArrayEquals(new boolean[] {true, true, true, true, true, true, true, true},
+                        store.jobs().leaseAll(leases, T0));
                 ExecutorService pool = Executors.newFixedThreadPool(8);
                 List<Future<?>> fs = new ArrayList<>();
-                for (Lease l : leases) {
-                    fs.add(pool.submit(() -> store.jobs().complete(l.jobId(), l.leaseToken(), "a", l.deviceId(),
+                for (LeaseGrant l : leases) {
+                    fs.add(pool.submit(() -> store.jobs().complete(l.job().jobId(), l.leaseToken(), "a", l.deviceId(),
                             stats(5), null, null, T0 + 1)));
                 }
                 for (Future<?> f : fs) {
@@ -104,9 +110,10 @@ class ConcurrencyAndThroughputTest {
 
     /**
      * Not a timed assertion (and kept small for CI; `pipefarm bench farm` measures for real): prints the lease+complete rate (the farm benchmark needs >= 2,000
-     * jobs/s end to end) for three ways of calling the store: one thread, one durable complete per
-     * result; 8 threads (durable flushes shared by group commit); one thread leasing and storing
-     * results in batches of 64 with {@link JobQueue#completeAll} (one commit and flush per batch).
+     * jobs/s end to end) for three ways of calling the store, each leasing as the coordinator does
+     * (a batch of queued jobs read, granted and written together): one thread, one durable complete
+     * per result; 8 threads (durable flushes shared by group commit); one thread storing results in
+     * batches of 64 with {@link JobQueue#completeAll} (one commit and flush per batch).
      */
     @Test
     void leaseAndCompleteThroughput() throws Exception {
@@ -174,11 +181,13 @@ class ConcurrencyAndThroughputTest {
 
     private static int drain(FarmStore store, String kind, String agent) {
         int n = 0;
-        Optional<Lease> l;
-        while ((l = store.jobs().leaseNext(kind, agent, "d", LEASE, T0)).isPresent()) {
-            store.jobs().complete(l.get().jobId(), l.get().leaseToken(), agent, "d", stats(1000 + n), null,
-                    versions(), T0 + 1);
-            n++;
+        List<LeaseGrant> leased;
+        while (!(leased = StoreFixture.leaseBatch(store.jobs(), kind, agent, "d", 64, LEASE, T0)).isEmpty()) {
+            for (LeaseGrant g : leased) {
+                store.jobs().complete(g.job().jobId(), g.leaseToken(), agent, "d", stats(1000 + n), null,
+                        versions(), T0 + 1);
+                n++;
+            }
         }
         return n;
     }
@@ -187,9 +196,8 @@ class ConcurrencyAndThroughputTest {
         int n = 0;
         while (true) {
             List<JobQueue.Result> results = new ArrayList<>(batch);
-            Optional<Lease> l;
-            while (results.size() < batch && (l = store.jobs().leaseNext(kind, agent, "d", LEASE, T0)).isPresent()) {
-                results.add(new JobQueue.Result(l.get().jobId(), l.get().leaseToken(), agent, "d", stats(1000),
+            for (LeaseGrant g : StoreFixture.leaseBatch(store.jobs(), kind, agent, "d", batch, LEASE, T0)) {
+                results.add(new JobQueue.Result(g.job().jobId(), g.leaseToken(), agent, "d", stats(1000),
                         null, versions()));
             }
             if (results.isEmpty()) {

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.coordinator.store.JobQueue.Completion;
-import io.pipefarm.coordinator.store.JobQueue.Lease;
+import io.pipefarm.coordinator.store.JobQueue.JobInfo;
+import io.pipefarm.coordinator.store.JobQueue.LeaseGrant;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -33,17 +33,17 @@ class DurabilityTest {
     void reopenAfterCloseMidCampaignLosesNothing() {
         long campaignId;
         Set<Long> acked = new HashSet<>();
-        Lease open;
+        JobInfo open;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 20);
             campaignId = store.campaigns().create("c", "{}", keys, List.of("k"), false, 3, T0).campaignId();
             for (int i = 0; i < 12; i++) {
-                Lease l = store.jobs().leaseNext("k", "a", "d", LEASE, T0).orElseThrow();
-                assertEquals(Completion.ACCEPTED, store.jobs().complete(l.jobId(), l.leaseToken(), "a", "d", stats(i + 1),
+                JobInfo l = StoreFixture.lease(store.jobs(), "k", "a", "d", LEASE, T0).orElseThrow();
+                assertEquals(Completion.ACCEPTED, store.jobs().complete(l.id(), l.leaseToken(), "a", "d", stats(i + 1),
                         null, null, T0 + i));
-                acked.add(l.jobId());
+                acked.add(l.id());
             }
-            open = store.jobs().leaseNext("k", "a", "d", LEASE, T0).orElseThrow();
+            open = StoreFixture.lease(store.jobs(), "k", "a", "d", LEASE, T0).orElseThrow();
         }
         try (FarmStore store = StoreFixture.open(dir)) {
             CampaignStore.Status st = store.campaigns().status(campaignId, T0 + 100, Duration.ofMinutes(1));
@@ -55,7 +55,7 @@ class DurabilityTest {
                 assertEquals(JobState.DONE, store.jobs().job(id).orElseThrow().state());
             }
             // the open lease survives the restart and can still be completed
-            assertEquals(Completion.ACCEPTED, store.jobs().complete(open.jobId(), open.leaseToken(), "a", "d", stats(5),
+            assertEquals(Completion.ACCEPTED, store.jobs().complete(open.id(), open.leaseToken(), "a", "d", stats(5),
                     null, null, T0 + 200));
             assertEquals(CampaignState.RUNNING, store.campaigns().get(campaignId).state());
         }
@@ -114,10 +114,12 @@ class DurabilityTest {
         public static void main(String[] args) {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             FarmStore store = FarmStore.openDir(Path.of(args[0]));
-            Optional<Lease> l;
-            while ((l = store.jobs().leaseNext("k", "child", "d", LEASE, T0)).isPresent()) {
-                store.jobs().complete(l.get().jobId(), l.get().leaseToken(), "child", "d", stats(10), null, null, T0);
-                out.println("ACK " + l.get().jobId());
+            List<LeaseGrant> batch;
+            while (!(batch = StoreFixture.leaseBatch(store.jobs(), "k", "child", "d", 256, LEASE, T0)).isEmpty()) {
+                for (LeaseGrant g : batch) {
+                    store.jobs().complete(g.job().jobId(), g.leaseToken(), "child", "d", stats(10), null, null, T0);
+                    out.println("ACK " + g.job().jobId());
+                }
             }
             out.println("END");
         }

@@ -1,25 +1,32 @@
 package io.pipefarm.coordinator.store;
 
 import static io.pipefarm.coordinator.store.StoreFixture.T0;
+import static io.pipefarm.coordinator.store.StoreFixture.grant;
 import static io.pipefarm.coordinator.store.StoreFixture.stats;
 import static io.pipefarm.coordinator.store.StoreFixture.versions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.coordinator.store.CampaignStore.Created;
+import io.pipefarm.coordinator.store.JobQueue.Candidate;
 import io.pipefarm.coordinator.store.JobQueue.Completion;
 import io.pipefarm.coordinator.store.JobQueue.Failure;
-import io.pipefarm.coordinator.store.JobQueue.Lease;
+import io.pipefarm.coordinator.store.JobQueue.JobInfo;
+import io.pipefarm.coordinator.store.JobQueue.LeaseGrant;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +54,16 @@ class JobLifecycleTest {
         store.close();
     }
 
+    /** Leases the oldest queued job of {@code kind} as the coordinator does; fails when none is queued. */
+    private JobInfo lease(String kind, String agent, String device, long nowMs) {
+        return StoreFixture.lease(q, kind, agent, device, LEASE, nowMs)
+                .orElseThrow(() -> new AssertionError("no queued job of kind " + kind));
+    }
+
+    private static List<Long> ids(List<Candidate> candidates) {
+        return candidates.stream().map(Candidate::jobId).toList();
+    }
+
     @Test
     void fullLifecycle() {
         List<String> keys = StoreFixture.segments(store, "mobilenet", 3);
@@ -55,17 +72,39 @@ class JobLifecycleTest {
         assertEquals(CampaignState.RUNNING, c.state());
         assertEquals("{\"warmup\":5}", store.campaigns().spec(c.campaignId()));
 
-        // oldest first, per kind
-        Lease l1 = q.leaseNext(USB, "a1", "usb:0", LEASE, T0 + 10).orElseThrow();
-        assertEquals(keys.get(0), l1.segmentKey());
-        assertEquals(1, l1.attempt());
+        // read ahead: oldest first, per kind, nothing leased yet; "mobilenet/segment/i" is 19 bytes
+        List<Candidate> usb = q.queued(USB, 256, 19);
+        assertEquals(keys, usb.stream().map(Candidate::segmentKey).toList());
+        for (Candidate k : usb) {
+            assertEquals(c.campaignId(), k.campaignId());
+            assertEquals(0, k.attempts());
+            assertEquals(19, k.blobSize());
+        }
+        assertArrayEquals("mobilenet/segment/0".getBytes(StandardCharsets.UTF_8), usb.get(0).blob(),
+                "a segment up to the inline limit comes with its bytes");
+        assertNull(q.queued(USB, 1, 18).get(0).blob(), "a larger one without");
+        assertEquals(ids(usb.subList(0, 2)), ids(q.queued(USB, 2)));
+        assertEquals(ids(usb), ids(q.queued(USB, 256)), "reading leases nothing");
+
+        // two devices ask; the grants are decided in memory and written in one batch
+        LeaseGrant g1 = grant(usb.get(0), "a1", "usb:0", LEASE, T0 + 10);
+        LeaseGrant g2 = grant(usb.get(1), "a1", "usb:1", LEASE, T0 + 10);
+        assertArrayEquals(new boolean[] {true, true}, q.leaseAll(List.of(g1, g2), T0 + 10));
+        JobInfo l1 = q.job(g1.job().jobId()).orElseThrow();
+        assertEquals(JobState.LEASED, l1.state());
+        assertEquals("a1", l1.leaseAgent());
+        assertEquals("usb:0", l1.leaseDevice());
+        assertEquals(g1.leaseToken(), l1.leaseToken());
         assertEquals(T0 + 10 + 30_000, l1.leaseDeadlineMs());
-        assertTrue(l1.blobSize() > 0);
-        Lease l2 = q.leaseNext(USB, "a1", "usb:1", LEASE, T0 + 11).orElseThrow();
-        assertEquals(keys.get(1), l2.segmentKey());
+        assertEquals(1, l1.attempts());
+        JobInfo l2 = q.job(g2.job().jobId()).orElseThrow();
+        assertEquals("usb:1", l2.leaseDevice());
+        assertEquals(g2.leaseToken(), l2.leaseToken());
+        assertEquals(List.of(usb.get(2).jobId()), ids(q.queued(USB, 256)), "leased jobs are not read again");
+        assertEquals(3, q.queued(CPU, 256).size(), "other kinds are untouched");
 
         long[] samples = {100, 101, 99};
-        assertEquals(Completion.ACCEPTED, q.complete(l1.jobId(), l1.leaseToken(), "a1", "usb:0", stats(1000), samples,
+        assertEquals(Completion.ACCEPTED, q.complete(l1.id(), l1.leaseToken(), "a1", "usb:0", stats(1000), samples,
                 versions(), T0 + 20));
         CampaignStore.Status st = store.campaigns().status(c.campaignId(), T0 + 1000, Duration.ofMinutes(1));
         assertEquals(1, st.count(JobState.DONE));
@@ -76,7 +115,7 @@ class JobLifecycleTest {
         assertTrue(st.etaSeconds() > 0);
 
         ProfileStore.Profile p = store.profiles().latest(keys.get(0), USB).orElseThrow();
-        assertEquals(l1.jobId(), p.jobId());
+        assertEquals(l1.id(), p.jobId());
         assertEquals(1000, p.stats().meanNs());
         assertEquals("a1", p.agentId());
         assertEquals("usb:0", p.deviceId());
@@ -85,12 +124,12 @@ class JobLifecycleTest {
         assertArrayEquals(samples, store.profiles().samples(p.id()).orElseThrow());
 
         // drain the rest
-        assertEquals(Completion.ACCEPTED, q.complete(l2.jobId(), l2.leaseToken(), "a1", "usb:1", stats(2000), null,
+        assertEquals(Completion.ACCEPTED, q.complete(l2.id(), l2.leaseToken(), "a1", "usb:1", stats(2000), null,
                 versions(), T0 + 30));
         for (String kind : List.of(USB, CPU)) {
-            Optional<Lease> l;
-            while ((l = q.leaseNext(kind, "a2", "d0", LEASE, T0 + 40)).isPresent()) {
-                q.complete(l.get().jobId(), l.get().leaseToken(), "a2", "d0", stats(3000), null, versions(), T0 + 50);
+            Optional<JobInfo> l;
+            while ((l = StoreFixture.lease(q, kind, "a2", "d0", LEASE, T0 + 40)).isPresent()) {
+                q.complete(l.get().id(), l.get().leaseToken(), "a2", "d0", stats(3000), null, versions(), T0 + 50);
             }
         }
         st = store.campaigns().status(c.campaignId(), T0 + 60, Duration.ofMinutes(1));
@@ -98,7 +137,7 @@ class JobLifecycleTest {
         assertEquals(0, st.open());
         assertEquals(CampaignState.DONE, st.campaign().state());
         assertEquals(0, st.etaSeconds());
-        assertTrue(q.leaseNext(USB, "a1", "usb:0", LEASE, T0 + 70).isEmpty());
+        assertTrue(q.queued(USB, 256).isEmpty());
 
         // profile queries
         assertEquals(6, store.profiles().list(ProfileStore.Query.all()).size());
@@ -110,13 +149,54 @@ class JobLifecycleTest {
     }
 
     @Test
+    void twoLeasersThatReadTheSameJobsNeverBothTakeOne() {
+        List<String> keys = StoreFixture.segments(store, "m", 3);
+        store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
+        // e.g. two coordinators on one database during a fail-over: both read the same three jobs
+        List<Candidate> readByA = q.queued(USB, 256);
+        List<Candidate> readByB = q.queued(USB, 256);
+        assertEquals(ids(readByA), ids(readByB));
+        assertArrayEquals(new boolean[] {true}, q.leaseAll(List.of(grant(readByB.get(1), "b", "d", LEASE, T0)), T0));
+        List<LeaseGrant> byA = readByA.stream().map(k -> grant(k, "a", "d", LEASE, T0)).toList();
+        assertArrayEquals(new boolean[] {true, false, true}, q.leaseAll(byA, T0 + 1), "the middle job is b's");
+        assertEquals("a", q.job(readByA.get(0).jobId()).orElseThrow().leaseAgent());
+        JobInfo middle = q.job(readByA.get(1).jobId()).orElseThrow();
+        assertEquals("b", middle.leaseAgent());
+        assertEquals(1, middle.attempts(), "a grant that did not take counts no attempt");
+        assertEquals("a", q.job(readByA.get(2).jobId()).orElseThrow().leaseAgent());
+        assertTrue(q.queued(USB, 256).isEmpty());
+        // a's result for the job it lost is still a measurement, stored once; b's is then a duplicate
+        assertEquals(Completion.ACCEPTED_STALE, q.complete(middle.id(), byA.get(1).leaseToken(), "a", "d", stats(4), null,
+                null, T0 + 2));
+        assertEquals(Completion.ALREADY_DONE, q.complete(middle.id(), middle.leaseToken(), "b", "d", stats(5), null, null,
+                T0 + 3));
+        assertEquals(1, store.profiles().count());
+    }
+
+    @Test
+    void aGrantReadBeforeTheJobWasLeasedAndRequeuedDoesNotTake() {
+        List<String> keys = StoreFixture.segments(store, "m", 1);
+        store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
+        Candidate stale = q.queued(USB, 1).get(0);
+        JobInfo first = lease(USB, "a", "d1", T0);
+        assertEquals(1, q.expireLeases(T0 + LEASE.toMillis() + 1).requeued());
+        assertEquals(ids(List.of(stale)), ids(q.queued(USB, 1)), "queued again");
+        // read at attempt 0; the job has had an attempt since
+        assertArrayEquals(new boolean[] {false}, q.leaseAll(List.of(grant(stale, "b", "d2", LEASE, T0 + 40_000)), T0 + 40_000));
+        JobInfo j = q.job(first.id()).orElseThrow();
+        assertEquals(JobState.QUEUED, j.state());
+        assertEquals(1, j.attempts());
+        assertEquals(2, lease(USB, "b", "d2", T0 + 40_000).attempts());
+    }
+
+    @Test
     void dedupRules() {
         List<String> keys = StoreFixture.segments(store, "m", 4);
         Created a = store.campaigns().create("a", null, keys.subList(0, 2), List.of(USB), false, 3, T0);
         assertEquals(2, a.jobsEnqueued());
         // finish job for keys[0]
-        Lease l = q.leaseNext(USB, "x", "d", LEASE, T0).orElseThrow();
-        q.complete(l.jobId(), l.leaseToken(), "x", "d", stats(5), null, null, T0);
+        JobInfo l = lease(USB, "x", "d", T0);
+        q.complete(l.id(), l.leaseToken(), "x", "d", stats(5), null, null, T0);
 
         // keys[0] profiled -> skipped; keys[1] queued in campaign a -> skipped; keys[2..3] new
         Created b = store.campaigns().create("b", null, keys, List.of(USB, USB), false, 3, T0 + 1);
@@ -166,55 +246,59 @@ class JobLifecycleTest {
     void idempotentCompletion() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
-        Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
-        assertEquals(Completion.ACCEPTED, q.complete(l.jobId(), l.leaseToken(), "a", "d", stats(10), null, null, T0 + 1));
-        assertEquals(Completion.ALREADY_DONE, q.complete(l.jobId(), l.leaseToken(), "a", "d", stats(99), null, null, T0 + 2));
-        assertEquals(Completion.ALREADY_DONE, q.complete(l.jobId(), 42, "b", "e", stats(99), null, null, T0 + 3));
+        JobInfo l = lease(USB, "a", "d", T0);
+        assertEquals(Completion.ACCEPTED, q.complete(l.id(), l.leaseToken(), "a", "d", stats(10), null, null, T0 + 1));
+        assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(99), null, null, T0 + 2));
+        assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), 42, "b", "e", stats(99), null, null, T0 + 3));
         assertEquals(1, store.profiles().count());
         assertEquals(10, store.profiles().latest(keys.get(0), USB).orElseThrow().stats().meanNs());
-        assertEquals(Failure.ALREADY_DONE, q.fail(l.jobId(), l.leaseToken(), ErrorKind.RUN, "late", T0 + 4));
-        assertEquals(JobState.DONE, q.job(l.jobId()).orElseThrow().state());
+        assertEquals(Failure.ALREADY_DONE, q.fail(l.id(), l.leaseToken(), ErrorKind.RUN, "late", T0 + 4));
+        assertEquals(JobState.DONE, q.job(l.id()).orElseThrow().state());
     }
 
     @Test
     void staleResultAcceptedOnceAfterReLease() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
-        Lease first = q.leaseNext(USB, "a", "d1", LEASE, T0).orElseThrow();
+        JobInfo first = lease(USB, "a", "d1", T0);
         // lease expires and the job is re-leased elsewhere
         assertEquals(1, q.expireLeases(T0 + LEASE.toMillis() + 1).requeued());
-        Lease second = q.leaseNext(USB, "b", "d2", LEASE, T0 + 40_000).orElseThrow();
-        assertEquals(first.jobId(), second.jobId());
-        assertEquals(2, second.attempt());
+        JobInfo second = lease(USB, "b", "d2", T0 + 40_000);
+        assertEquals(first.id(), second.id());
+        assertEquals(2, second.attempts());
         // the late result of the first lease arrives first: accepted (a measurement is a measurement)
         assertEquals(Completion.ACCEPTED_STALE,
-                q.complete(first.jobId(), first.leaseToken(), "a", "d1", stats(7), null, null, T0 + 41_000));
+                q.complete(first.id(), first.leaseToken(), "a", "d1", stats(7), null, null, T0 + 41_000));
         // the second lease's result is then a duplicate
         assertEquals(Completion.ALREADY_DONE,
-                q.complete(second.jobId(), second.leaseToken(), "b", "d2", stats(8), null, null, T0 + 42_000));
+                q.complete(second.id(), second.leaseToken(), "b", "d2", stats(8), null, null, T0 + 42_000));
         assertEquals(1, store.profiles().count());
         assertEquals("a", store.profiles().latest(keys.get(0), USB).orElseThrow().agentId());
         // a stale failure is ignored
-        assertEquals(Failure.ALREADY_DONE, q.fail(second.jobId(), second.leaseToken(), ErrorKind.CRASH, "x", T0));
+        assertEquals(Failure.ALREADY_DONE, q.fail(second.id(), second.leaseToken(), ErrorKind.CRASH, "x", T0));
     }
 
     @Test
     void leaseExpiryRequeues() {
         List<String> keys = StoreFixture.segments(store, "m", 2);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
-        Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
-        assertEquals(0, q.expireLeases(T0 + LEASE.toMillis() - 1).total(), "not yet");
+        JobInfo l = lease(USB, "a", "d", T0);
+        assertEquals(T0 + 30_000, l.leaseDeadlineMs());
+        assertEquals(0, q.expireLeases(T0 + 30_000).total(), "due at the deadline, not yet past it");
         // heartbeat extends the lease
-        assertTrue(q.extendLease(l.jobId(), l.leaseToken(), T0 + 60_000));
+        assertTrue(q.extendLease(l.id(), l.leaseToken(), T0 + 60_000));
         assertEquals(0, q.expireLeases(T0 + 59_999).total());
         assertEquals(1, q.expireLeases(T0 + 60_001).requeued());
-        JobQueue.JobInfo j = q.job(l.jobId()).orElseThrow();
+        JobInfo j = q.job(l.id()).orElseThrow();
         assertEquals(JobState.QUEUED, j.state());
+        assertEquals(1, j.attempts());
         assertEquals(ErrorKind.UNAVAILABLE, j.lastErrorKind());
-        assertTrue(j.lastErrorMessage().contains("lease expired"));
-        assertFalse(q.extendLease(l.jobId(), l.leaseToken(), T0 + 120_000), "expired lease cannot be extended");
-        // the requeued job is the oldest again
-        assertEquals(l.jobId(), q.leaseNext(USB, "b", "d", LEASE, T0 + 70_000).orElseThrow().jobId());
+        assertEquals("lease expired: agent a device d sent no result in time", j.lastErrorMessage());
+        assertFalse(q.extendLease(l.id(), l.leaseToken(), T0 + 120_000), "expired lease cannot be extended");
+        // the requeued job is the oldest again, on its second attempt
+        JobInfo again = lease(USB, "b", "d", T0 + 70_000);
+        assertEquals(l.id(), again.id());
+        assertEquals(2, again.attempts());
         assertEquals(CampaignState.RUNNING, store.campaigns().get(c.campaignId()).state());
     }
 
@@ -222,51 +306,59 @@ class JobLifecycleTest {
     void releaseAgentRequeuesItsLeases() {
         List<String> keys = StoreFixture.segments(store, "m", 3);
         store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
-        q.leaseNext(USB, "a", "d0", LEASE, T0).orElseThrow();
-        q.leaseNext(USB, "a", "d1", LEASE, T0).orElseThrow();
-        Lease other = q.leaseNext(USB, "b", "d0", LEASE, T0).orElseThrow();
-        assertEquals(2, q.releaseAgent("a", T0 + 5).requeued());
-        assertEquals(JobState.LEASED, q.job(other.jobId()).orElseThrow().state());
+        JobInfo a0 = lease(USB, "a", "d0", T0);
+        JobInfo a1 = lease(USB, "a", "d1", T0);
+        JobInfo other = lease(USB, "b", "d0", T0);
+        assertFalse(q.hasWork(USB));
+        JobQueue.Requeued r = q.releaseAgent("a", T0 + 5);
+        assertEquals(2, r.requeued());
+        assertEquals(0, r.failed());
+        assertEquals(JobState.LEASED, q.job(other.id()).orElseThrow().state());
+        assertEquals(List.of(a0.id(), a1.id()), ids(q.queued(USB, 256)));
+        assertEquals("agent a left while running the job", q.job(a0.id()).orElseThrow().lastErrorMessage());
+        assertEquals(0, q.releaseAgent("a", T0 + 6).total(), "nothing left to release");
         assertTrue(q.hasWork(USB));
-        assertEquals(java.util.Set.of(USB), q.kindsWithWork());
+        assertEquals(Set.of(USB), q.kindsWithWork());
     }
 
     @Test
     void boundedAttemptsEndInFailedWithLastError() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
-        Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
-        assertEquals(Failure.REQUEUED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.LOAD, "delegate failed", T0 + 1));
-        assertEquals(Failure.IGNORED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.LOAD, "dup", T0 + 1), "stale token");
-        l = q.leaseNext(USB, "a", "d", LEASE, T0 + 2).orElseThrow();
-        assertEquals(2, l.attempt());
+        JobInfo l = lease(USB, "a", "d", T0);
+        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.LOAD, "delegate failed", T0 + 1));
+        assertEquals(Failure.IGNORED, q.fail(l.id(), l.leaseToken(), ErrorKind.LOAD, "dup", T0 + 1), "stale token");
+        l = lease(USB, "a", "d", T0 + 2);
+        assertEquals(2, l.attempts());
         assertEquals(1, q.expireLeases(T0 + 2 + LEASE.toMillis() + 1).requeued());
-        l = q.leaseNext(USB, "a", "d", LEASE, T0 + 40_000).orElseThrow();
-        assertEquals(3, l.attempt());
-        assertEquals(Failure.FAILED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.CRASH, "runner exited with 139", T0 + 41_000));
-        JobQueue.JobInfo j = q.job(l.jobId()).orElseThrow();
+        l = lease(USB, "a", "d", T0 + 40_000);
+        assertEquals(3, l.attempts());
+        assertEquals(Failure.FAILED, q.fail(l.id(), l.leaseToken(), ErrorKind.CRASH, "runner exited with 139", T0 + 41_000));
+        JobInfo j = q.job(l.id()).orElseThrow();
         assertEquals(JobState.FAILED, j.state());
         assertEquals(3, j.attempts());
         assertEquals(ErrorKind.CRASH, j.lastErrorKind());
         assertEquals("runner exited with 139", j.lastErrorMessage());
-        assertTrue(q.leaseNext(USB, "a", "d", LEASE, T0 + 42_000).isEmpty());
+        assertTrue(q.queued(USB, 256).isEmpty());
         // no open jobs left: the campaign is done (with a failed job)
         CampaignStore.Status st = store.campaigns().status(c.campaignId(), T0 + 43_000, Duration.ofMinutes(1));
         assertEquals(CampaignState.DONE, st.campaign().state());
         assertEquals(1, st.count(JobState.FAILED));
         // a late result for the failed job is still a measurement: accepted once
-        assertEquals(Completion.ACCEPTED_STALE, q.complete(l.jobId(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_000));
-        assertEquals(Completion.ALREADY_DONE, q.complete(l.jobId(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_001));
+        assertEquals(Completion.ACCEPTED_STALE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_000));
+        assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_001));
     }
 
     @Test
     void expiryOutOfAttemptsFails() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         store.campaigns().create("c", null, keys, List.of(USB), false, 1, T0);
-        Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
+        JobInfo l = lease(USB, "a", "d", T0);
         JobQueue.Requeued r = q.expireLeases(T0 + LEASE.toMillis() + 1);
         assertEquals(1, r.failed());
-        assertEquals(JobState.FAILED, q.job(l.jobId()).orElseThrow().state());
+        assertEquals(0, r.requeued());
+        assertEquals(JobState.FAILED, q.job(l.id()).orElseThrow().state());
+        assertTrue(q.queued(USB, 256).isEmpty());
     }
 
     @Test
@@ -274,27 +366,39 @@ class JobLifecycleTest {
         List<String> keys = StoreFixture.segments(store, "m", 4);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         long id = c.campaignId();
-        Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
+        JobInfo l = lease(USB, "a", "d", T0);
+        List<Candidate> readAhead = q.queued(USB, 256);
+        assertEquals(3, readAhead.size());
         assertEquals(CampaignState.PAUSED, store.campaigns().pause(id, T0).state());
         assertEquals(CampaignState.PAUSED, store.campaigns().pause(id, T0).state(), "idempotent");
-        assertTrue(q.leaseNext(USB, "a", "d2", LEASE, T0).isEmpty(), "paused campaign hands out nothing");
+        assertTrue(q.queued(USB, 256).isEmpty(), "paused campaign hands out nothing");
+        assertArrayEquals(new boolean[] {false}, q.leaseAll(List.of(grant(readAhead.get(0), "a", "d2", LEASE, T0)), T0),
+                "a job read before the pause is held: its grant does not take");
+        assertEquals(JobState.QUEUED, q.job(readAhead.get(0).jobId()).orElseThrow().state());
         assertFalse(q.hasWork(USB));
         // a failure while paused requeues as held
-        assertEquals(Failure.REQUEUED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.RUN, "x", T0));
-        assertTrue(q.leaseNext(USB, "a", "d2", LEASE, T0).isEmpty());
+        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertTrue(q.queued(USB, 256).isEmpty());
         assertEquals(CampaignState.RUNNING, store.campaigns().resume(id, T0).state());
-        Lease l2 = q.leaseNext(USB, "a", "d2", LEASE, T0).orElseThrow();
-        assertEquals(l.jobId(), l2.jobId());
+        assertEquals(4, q.queued(USB, 256).size());
+        JobInfo l2 = lease(USB, "a", "d2", T0);
+        assertEquals(l.id(), l2.id());
+        assertEquals(2, l2.attempts());
 
+        List<Candidate> beforeCancel = q.queued(USB, 256);
+        assertEquals(3, beforeCancel.size());
         assertEquals(CampaignState.CANCELLED, store.campaigns().cancel(id, T0 + 1).state());
         CampaignStore.Status st = store.campaigns().status(id, T0 + 2, Duration.ofMinutes(1));
         assertEquals(3, st.count(JobState.CANCELLED));
         assertEquals(1, st.count(JobState.LEASED));
-        assertTrue(q.leaseNext(USB, "a", "d3", LEASE, T0).isEmpty());
+        assertTrue(q.queued(USB, 256).isEmpty(), "cancelled campaign hands out nothing");
+        assertArrayEquals(new boolean[] {false}, q.leaseAll(List.of(grant(beforeCancel.get(0), "a", "d3", LEASE, T0 + 3)),
+                T0 + 3), "a job read before the cancel is closed: its grant does not take");
+        assertEquals(JobState.CANCELLED, q.job(beforeCancel.get(0).jobId()).orElseThrow().state());
         assertEquals(StoreException.Kind.CONFLICT,
                 assertThrows(StoreException.class, () -> store.campaigns().resume(id, T0)).kind());
         // the leased job of a cancelled campaign may still finish
-        assertEquals(Completion.ACCEPTED, q.complete(l2.jobId(), l2.leaseToken(), "a", "d2", stats(1), null, null, T0 + 3));
+        assertEquals(Completion.ACCEPTED, q.complete(l2.id(), l2.leaseToken(), "a", "d2", stats(1), null, null, T0 + 3));
         assertEquals(CampaignState.CANCELLED, store.campaigns().get(id).state());
         assertEquals(1, store.profiles().count());
     }
@@ -303,9 +407,10 @@ class JobLifecycleTest {
     void failureInCancelledCampaignCancelsTheJob() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
-        Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
+        JobInfo l = lease(USB, "a", "d", T0);
         store.campaigns().cancel(c.campaignId(), T0);
-        assertEquals(Failure.CANCELLED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertEquals(Failure.CANCELLED, q.fail(l.id(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertEquals(JobState.CANCELLED, q.job(l.id()).orElseThrow().state());
     }
 
     @Test
@@ -329,8 +434,8 @@ class JobLifecycleTest {
         assertEquals(4, store.segments().rangesOf(m2).get(0).firstOp());
 
         store.agents().register("host1", "pekko://pipefarm@h:2552", versions(), List.of(
-                new AgentStore.Device("usb:0", USB, "edgetpu", versions(), java.util.Map.of("path", "/dev/x")),
-                new AgentStore.Device("cpu0", CPU, "tflite-cpu", versions(), java.util.Map.of())), T0);
+                new AgentStore.Device("usb:0", USB, "edgetpu", versions(), Map.of("path", "/dev/x")),
+                new AgentStore.Device("cpu0", CPU, "tflite-cpu", versions(), Map.of())), T0);
         assertTrue(store.agents().touch("host1", T0 + 5));
         assertFalse(store.agents().touch("ghost", T0 + 5));
         store.agents().setState("host1", AgentStore.AgentState.LEFT);
@@ -341,11 +446,13 @@ class JobLifecycleTest {
     }
 
     @Test
-    void leaseQueryUsesTheQueueIndex() {
+    void queuedQueryUsesTheQueueIndex() {
         String plan = store.database().tx(tx -> {
-            try (ResultSet rs = tx.conn.createStatement().executeQuery("EXPLAIN SELECT j.id FROM jobs j JOIN campaigns c "
-                    + "ON c.id = j.campaign_id WHERE j.device_kind = 'x' AND j.state = 'queued' AND j.held = FALSE "
-                    + "AND c.state = 'running' ORDER BY j.state, j.device_kind, j.held, j.id LIMIT 8")) {
+            PreparedStatement ps = tx.conn.prepareStatement("EXPLAIN " + JobQueue.SELECT_QUEUED);
+            ps.setLong(1, 256 * 1024);
+            ps.setString(2, "x");
+            ps.setInt(3, 256);
+            try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
             }

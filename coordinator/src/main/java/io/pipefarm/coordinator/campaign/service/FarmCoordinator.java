@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
@@ -76,6 +77,8 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private final JobQueue jobs;
     private final Settings settings;
     private final ActorRefResolver resolver;
+    /** Epoch milliseconds: lease deadlines, expiry and agent silence are measured by it. */
+    private final LongSupplier clock;
     /** Resolved reply-to refs: resolving a path string per message is costly at thousands of jobs/s. */
     private final Map<String, ActorRef<ToAgent>> refs = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -93,12 +96,19 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
      *     when the campaign is created)
      */
     public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign)));
+        return create(store, settings, specOfCampaign, System::currentTimeMillis);
+    }
+
+    /** As {@link #create(FarmStore, Settings, LongFunction)}, on {@code clock} (epoch ms) instead of the system's. */
+    public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign,
+                                                 LongSupplier clock) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign, clock)));
     }
 
     private FarmCoordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, FarmStore store,
-                            Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
+                            Settings settings, LongFunction<ProfileSpec> specOfCampaign, LongSupplier clock) {
         super(ctx);
+        this.clock = clock;
         this.store = store;
         this.jobs = store.jobs();
         this.settings = settings;
@@ -151,7 +161,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     }
 
     private void onRegister(RegisterAgent r) {
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         ActorRef<ToAgent> ref = ref(r.getReplyTo());
         List<AgentStore.Device> devices = new ArrayList<>();
         for (Device d : r.getDevicesList()) {
@@ -173,7 +183,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private void onHeartbeat(AgentHeartbeat h) {
         AgentEntry a = agents.get(h.getAgentId());
         if (a == null) return; // unknown agents re-register when their registration is not acknowledged
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         agents.put(a.id(), a.seen(now));
         store.agents().touch(a.id(), now);
     }
@@ -185,7 +195,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
             replyTo.tell(noWork(req, 1000, "agent " + req.getAgentId() + " is not registered with this coordinator"));
             return;
         }
-        agents.put(a.id(), a.seen(System.currentTimeMillis()));
+        agents.put(a.id(), a.seen(clock.getAsLong()));
         if (!tryLease(req, replyTo)) {
             parked.computeIfAbsent(req.getDeviceKind(), k -> new LinkedHashMap<>())
                     .put(req.getAgentId() + "/" + req.getDeviceId(), new Parked(req, replyTo));
@@ -200,7 +210,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private boolean tryLease(RequestWork req, ActorRef<ToAgent> replyTo) {
         JobQueue.Candidate c = nextCandidate(req.getDeviceKind());
         if (c == null) return false;
-        long deadline = System.currentTimeMillis() + settings.leaseDuration().toMillis();
+        long deadline = clock.getAsLong() + settings.leaseDuration().toMillis();
         long token = JobQueue.token();
         pendingGrants.add(new JobQueue.LeaseGrant(c, req.getAgentId(), req.getDeviceId(), token, deadline));
         scheduleFlush();
@@ -237,7 +247,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
 
     private void flushLeases() {
         if (pendingGrants.isEmpty()) return;
-        boolean[] ok = jobs.leaseAll(pendingGrants, System.currentTimeMillis());
+        boolean[] ok = jobs.leaseAll(pendingGrants, clock.getAsLong());
         int lost = 0;
         for (boolean b : ok) if (!b) lost++;
         if (lost > 0) {
@@ -276,7 +286,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
             return;
         }
         flushLeases(); // a failure only counts against the current lease: it must be in the store
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : ref(r.getReplyTo());
         ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
         try {
@@ -315,7 +325,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         }
         List<JobQueue.Completion> done;
         try {
-            done = jobs.completeAll(rows, System.currentTimeMillis());
+            done = jobs.completeAll(rows, clock.getAsLong());
         } catch (StoreException e) {
             if (e.kind() == StoreException.Kind.UNAVAILABLE || batch.size() == 1) {
                 // Not stored and not acknowledged: the agents send these results again.
@@ -347,7 +357,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
 
     private void onTick() {
         flushLeases();
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         boolean changed = jobs.expireLeases(now).total() > 0;
         for (AgentEntry a : List.copyOf(agents.values())) {
             if (now - a.lastSeenMs() > settings.agentSilence().toMillis()) {
@@ -371,7 +381,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         agents.remove(agentId);
         for (LinkedHashMap<String, Parked> q : parked.values()) q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
         store.agents().setState(agentId, AgentStore.AgentState.DOWN);
-        JobQueue.Requeued r = jobs.releaseAgent(agentId, System.currentTimeMillis());
+        JobQueue.Requeued r = jobs.releaseAgent(agentId, clock.getAsLong());
         getContext().getLog().info("agent {} released ({}): {} job(s) requeued, {} failed", agentId, why, r.requeued(), r.failed());
         return r.total() > 0;
     }

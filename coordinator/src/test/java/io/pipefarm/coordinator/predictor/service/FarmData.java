@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Test helper: registers small fc models, stores their segments and profiles them through the
@@ -20,6 +19,8 @@ public final class FarmData {
     private FarmData() {}
 
     public static final long T0 = 1_700_000_000_000L;
+
+    private static final Duration LEASE = Duration.ofMinutes(5);
 
     /** Synthetic additive latency of a segment (ns): a stand-in for a device. */
     public static double latency(double[] a, double scale) {
@@ -59,19 +60,22 @@ public final class FarmData {
         }
         store.campaigns().create("test-" + now, "{}", keys, List.of(kind), true, 3, now);
         JobQueue q = store.jobs();
-        List<JobQueue.Result> results = new ArrayList<>();
-        while (true) {
-            Optional<JobQueue.Lease> l = q.leaseNext(kind, "agent-1", "dev-0", Duration.ofMinutes(5), now);
-            if (l.isEmpty()) break;
-            double ns = lat.get(l.get().segmentKey());
-            results.add(new JobQueue.Result(l.get().jobId(), l.get().leaseToken(), "agent-1", "dev-0",
-                    new ProfileStats(10, ns, ns, ns * 1.1, ns * 1.2, ns * 0.01, ns * 0.9), null, Map.of()));
-            if (results.size() >= 200) {
-                stored += q.completeAll(results, now).size();
-                results.clear();
+        // leased as the coordinator leases: a batch of queued jobs read, granted and written together
+        List<JobQueue.Candidate> queued;
+        while (!(queued = q.queued(kind, 200)).isEmpty()) {
+            List<JobQueue.LeaseGrant> grants = new ArrayList<>();
+            for (JobQueue.Candidate c : queued) {
+                grants.add(new JobQueue.LeaseGrant(c, "agent-1", "dev-0", JobQueue.token(), now + LEASE.toMillis()));
             }
+            q.leaseAll(grants, now);
+            List<JobQueue.Result> results = new ArrayList<>();
+            for (JobQueue.LeaseGrant g : grants) {
+                double ns = lat.get(g.job().segmentKey());
+                results.add(new JobQueue.Result(g.job().jobId(), g.leaseToken(), "agent-1", "dev-0",
+                        new ProfileStats(10, ns, ns, ns * 1.1, ns * 1.2, ns * 0.01, ns * 0.9), null, Map.of()));
+            }
+            stored += q.completeAll(results, now).size();
         }
-        if (!results.isEmpty()) stored += q.completeAll(results, now).size();
         return stored;
     }
 }
