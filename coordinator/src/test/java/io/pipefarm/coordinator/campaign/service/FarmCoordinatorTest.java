@@ -1,4 +1,4 @@
-package io.pipefarm.coordinator.farm;
+package io.pipefarm.coordinator.campaign.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package io.pipefarm.agent;
+package io.pipefarm.agent.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
