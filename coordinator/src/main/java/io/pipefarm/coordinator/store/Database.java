@@ -103,6 +103,14 @@ public final class Database implements AutoCloseable {
         return url;
     }
 
+    String user() {
+        return user;
+    }
+
+    String password() {
+        return password;
+    }
+
     private static org.h2.mvstore.MVStore embeddedStore(Connection c) {
         try {
             if (c instanceof org.h2.jdbc.JdbcConnection jc
