@@ -1,10 +1,18 @@
 package io.pipefarm.agent.edgetpu;
 
+import io.pipefarm.agent.tflite.LibC;
 import io.pipefarm.agent.tflite.TfliteException;
 import io.pipefarm.agent.tflite.TfliteRuntime;
+import io.pipefarm.proto.runner.EdgeTpuBus;
+import io.pipefarm.proto.runner.EdgeTpuProbeDevice;
+import io.pipefarm.proto.runner.EdgeTpuProbeReport;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #inProcess()} asks in the current JVM (native code: for the runner child and tests);
  * {@link #inChild(List, Duration)} starts a short-lived JVM running {@link #main} so that the agent
- * never loads libedgetpu itself. The child prints one tab-separated record per line:
- * {@code version}, {@code library}, {@code device TYPE PATH}, {@code error MESSAGE}.
+ * never loads libedgetpu itself. The child writes one length-delimited {@link EdgeTpuProbeReport}
+ * (proto/probe.proto) to its stdout, the framing the runner child uses.
  */
 public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTpuDevice> devices,
                            Optional<String> tfliteVersion, Optional<String> error) {
@@ -101,7 +109,7 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
             }
             to.join(2000);
             te.join(2000);
-            EdgeTpuProbe parsed = parse(out.toString(StandardCharsets.UTF_8));
+            EdgeTpuProbe parsed = read(out.toByteArray());
             if (p.exitValue() != 0 && parsed.error().isEmpty()) {
                 String tail = tail(err.toString(StandardCharsets.UTF_8), 5);
                 return unavailable("the Edge TPU probe process died (exit code " + p.exitValue()
@@ -137,54 +145,76 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
         return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size())).strip();
     }
 
-    /** Parses the child's output (see the class comment). */
-    static EdgeTpuProbe parse(String text) {
-        Optional<String> version = Optional.empty();
-        String library = "";
-        List<EdgeTpuDevice> devices = new ArrayList<>();
-        Optional<String> error = Optional.empty();
-        Optional<String> tflite = Optional.empty();
-        boolean any = false;
-        for (String line : text.split("\n")) {
-            String[] f = line.split("\t", 3);
-            switch (f[0]) {
-                case "version": version = Optional.of(f.length > 1 ? f[1] : ""); any = true; break;
-                case "tflite": tflite = Optional.of(f.length > 1 ? f[1] : ""); break;
-                case "library": library = f.length > 1 ? f[1] : ""; break;
-                case "device":
-                    if (f.length == 3) devices.add(new EdgeTpuDevice(EdgeTpuDevice.Type.parse(f[1]), f[2]));
-                    break;
-                case "error": error = Optional.of(unescape(f.length > 1 ? f[1] : "")); any = true; break;
-                default: break;
-            }
+    /** Reads the child's output: one length-delimited report (see the class comment). */
+    static EdgeTpuProbe read(byte[] output) {
+        EdgeTpuProbeReport r;
+        try {
+            r = EdgeTpuProbeReport.parseDelimitedFrom(new ByteArrayInputStream(output));
+        } catch (IOException e) { // InvalidProtocolBufferException: a byte array has no other I/O
+            return unavailable("the Edge TPU probe's report is unreadable (" + e.getMessage() + ")");
         }
-        if (!any) return unavailable("the Edge TPU probe printed nothing");
-        return new EdgeTpuProbe(version, library, devices, tflite, error);
+        if (r == null) return unavailable("the Edge TPU probe printed nothing");
+        List<EdgeTpuDevice> devices = new ArrayList<>();
+        for (EdgeTpuProbeDevice d : r.getDevicesList()) {
+            EdgeTpuDevice.Type type = switch (d.getBus()) {
+                case EDGE_TPU_BUS_PCI -> EdgeTpuDevice.Type.PCI;
+                case EDGE_TPU_BUS_USB -> EdgeTpuDevice.Type.USB;
+                default -> null;
+            };
+            if (type == null) {
+                return unavailable("the Edge TPU probe reported " + d.getPath() + " on an unknown bus ("
+                        + d.getBusValue() + "); run an agent and probe of the same version");
+            }
+            devices.add(new EdgeTpuDevice(type, d.getPath()));
+        }
+        return new EdgeTpuProbe(
+                r.hasLibedgetpuVersion() ? Optional.of(r.getLibedgetpuVersion()) : Optional.empty(),
+                r.getLibrary(), devices,
+                r.hasTfliteVersion() ? Optional.of(r.getTfliteVersion()) : Optional.empty(),
+                r.hasError() ? Optional.of(r.getError()) : Optional.empty());
     }
 
-    /** Prints the probe's lines (the format {@link #parse} reads). */
-    static void print(EdgeTpuProbe p, PrintStream out) {
-        p.version().ifPresent(v -> out.println("version\t" + escape(v)));
-        p.tfliteVersion().ifPresent(v -> out.println("tflite\t" + escape(v)));
-        if (!p.library().isEmpty()) out.println("library\t" + escape(p.library()));
-        for (EdgeTpuDevice d : p.devices()) out.println("device\t" + d.type().label() + "\t" + escape(d.path()));
-        p.error().ifPresent(e -> out.println("error\t" + escape(e)));
+    /** Writes the report {@link #read} reads. */
+    static void write(EdgeTpuProbe p, OutputStream out) throws IOException {
+        EdgeTpuProbeReport.Builder r = EdgeTpuProbeReport.newBuilder().setLibrary(p.library());
+        p.version().ifPresent(r::setLibedgetpuVersion);
+        p.tfliteVersion().ifPresent(r::setTfliteVersion);
+        p.error().ifPresent(r::setError);
+        for (EdgeTpuDevice d : p.devices()) {
+            r.addDevices(EdgeTpuProbeDevice.newBuilder().setPath(d.path())
+                    .setBus(d.type() == EdgeTpuDevice.Type.USB ? EdgeTpuBus.EDGE_TPU_BUS_USB : EdgeTpuBus.EDGE_TPU_BUS_PCI));
+        }
+        r.build().writeDelimitedTo(out);
         out.flush();
     }
 
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", " ");
-    }
-
-    private static String unescape(String s) {
-        return s.replace("\\n", "\n").replace("\\\\", "\\");
-    }
-
-    /** Child entry point: probe, print, exit 0. */
+    /** Child entry point: probe, write the report, exit 0. */
     public static void main(String[] args) {
-        PrintStream out = System.out;
-        System.setOut(System.err); // native or library chatter must not mix with the records
-        print(inProcess(), out);
-        System.exit(0);
+        PrintStream log = System.err;
+        System.setOut(log); // Java chatter must not mix with the report
+        // Native code may write to fd 1 as well: point it at stderr while libedgetpu runs.
+        int stdout = -1;
+        try {
+            stdout = LibC.dup(1);
+            if (stdout >= 0 && LibC.dup2(2, 1) < 0) {
+                LibC.close(stdout);
+                stdout = -1;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            log.println("pipefarm edgetpu probe: cannot isolate stdout (" + e + ")");
+        }
+        EdgeTpuProbe probe = inProcess();
+        int exit = 0;
+        try {
+            if (stdout >= 0 && LibC.dup2(stdout, 1) < 0) {
+                throw new IOException("cannot restore stdout (dup2 failed)");
+            }
+            write(probe, new FileOutputStream(FileDescriptor.out));
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.println("pipefarm edgetpu probe: cannot write the report: " + e);
+            exit = 3;
+        }
+        log.flush();
+        System.exit(exit);
     }
 }

@@ -139,19 +139,31 @@ class EdgeTpuLibraryTest {
     }
 
     @Test
-    void probeRecordsRoundTripThroughText() {
+    void probeReportsRoundTripThroughDelimitedProtobuf() throws Exception {
         EdgeTpuProbe p = new EdgeTpuProbe(java.util.Optional.of("v(14)"), "/usr/lib/libedgetpu.so.1",
                 List.of(new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/2-1"),
                         new EdgeTpuDevice(EdgeTpuDevice.Type.PCI, "/dev/apex_0")),
                 java.util.Optional.of("2.20.0"), java.util.Optional.empty());
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        EdgeTpuProbe.print(p, new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8));
-        assertEquals(p, EdgeTpuProbe.parse(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
+        EdgeTpuProbe.write(p, b);
+        assertEquals(p, EdgeTpuProbe.read(b.toByteArray()));
         assertTrue(p.usable());
-        EdgeTpuProbe bad = EdgeTpuProbe.unavailable("multi\nline");
+        EdgeTpuProbe bad = EdgeTpuProbe.unavailable("multi\nline\twith tab");
         b.reset();
-        EdgeTpuProbe.print(bad, new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8));
-        assertEquals(bad, EdgeTpuProbe.parse(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
-        assertFalse(EdgeTpuProbe.parse("").libraryLoaded());
+        EdgeTpuProbe.write(bad, b);
+        assertEquals(bad, EdgeTpuProbe.read(b.toByteArray()));
+        // an empty version is a version, not none
+        EdgeTpuProbe empty = new EdgeTpuProbe(java.util.Optional.of(""), "", List.of(), java.util.Optional.empty(),
+                java.util.Optional.empty());
+        b.reset();
+        EdgeTpuProbe.write(empty, b);
+        assertTrue(EdgeTpuProbe.read(b.toByteArray()).libraryLoaded());
+
+        EdgeTpuProbe none = EdgeTpuProbe.read(new byte[0]);
+        assertFalse(none.libraryLoaded());
+        assertTrue(none.noDevicesReason().contains("printed nothing"), none.toString());
+        EdgeTpuProbe garbage = EdgeTpuProbe.read("version\tv(14)\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertFalse(garbage.libraryLoaded());
+        assertTrue(garbage.noDevicesReason().contains("unreadable"), garbage.toString());
     }
 }

@@ -1,26 +1,36 @@
 package io.pipefarm.coordinator.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+import org.h2.mvstore.MVStore;
 
 /**
- * A JDBC database (H2 by default) behind a small fixed pool of connections, each with its own cache
- * of prepared statements. All store work runs through {@link #tx}: one transaction, committed on
- * return, rolled back on any exception, and retried a few times when H2 reports a lock timeout,
- * deadlock or concurrent-update conflict (so work passed to {@code tx} must have no side effects
- * outside the database).
+ * A JDBC database (H2 by default) behind a HikariCP connection pool. All store work runs through
+ * {@link #tx}: one transaction, committed on return, rolled back on any exception, and retried a
+ * few times when the database reports a lock timeout, deadlock or concurrent-update conflict (so
+ * work passed to {@code tx} must have no side effects outside the database).
+ *
+ * <p>Pool: embedded H2 (a file or in-memory database in this JVM) keeps a fixed pool of
+ * {@link #DEFAULT_POOL_SIZE} sessions that never expire: they cost no socket or server process,
+ * and an in-memory database lives only while one of them is open. A database server (H2 server
+ * mode, PostgreSQL) gets {@link #SERVER_POOL_SIZE} connections at most, a few kept idle, recycled
+ * by HikariCP's defaults (so connections cut by a failover or a firewall are replaced). For H2 the
+ * pool asks for a larger per-session query cache, so the statements every transaction prepares
+ * again are parsed once per session.
  *
  * <p>Durability: embedded H2 writes committed changes to its file in the background (within
  * {@code WRITE_DELAY}, 500 ms by default), which is what plain {@link #tx} gives: fine for leases,
@@ -34,34 +44,38 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Database implements AutoCloseable {
 
-    /** Default connection pool size. */
+    /** Connection pool size for embedded H2. */
     public static final int DEFAULT_POOL_SIZE = 16;
+    /** Connection pool size for a database server. */
+    public static final int SERVER_POOL_SIZE = 10;
 
     private static final int MAX_RETRIES = 8;
     private static final long BORROW_TIMEOUT_MS = 30_000;
+    /** Idle connections kept open to a database server. */
+    private static final int SERVER_MIN_IDLE = 2;
+    /** H2's per-session cache of parsed statements (H2's default is 8, fewer than the store uses). */
+    private static final String H2_QUERY_CACHE_SIZE = "64";
 
     private final String url;
     private final String user;
     private final String password;
     private final int poolSize;
-    private final ArrayBlockingQueue<Tx> idle;
-    private final List<Tx> all = new ArrayList<>();
-    private final AtomicInteger created = new AtomicInteger();
+    private final HikariDataSource pool;
     private volatile boolean closed;
 
     private final Object flushLock = new Object();
-    private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
     private long flushed;
-    private final java.util.concurrent.atomic.AtomicLong flushCount = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong flushCount = new AtomicLong();
     /** Embedded H2's store, flushed directly; null when not embedded H2. */
-    private volatile org.h2.mvstore.MVStore mvStore;
+    private volatile MVStore mvStore;
 
-    private Database(String url, String user, String password, int poolSize) {
+    private Database(String url, String user, String password, int poolSize, HikariDataSource pool) {
         this.url = url;
         this.user = user;
         this.password = password;
         this.poolSize = poolSize;
-        this.idle = new ArrayBlockingQueue<>(poolSize);
+        this.pool = pool;
     }
 
     /**
@@ -83,15 +97,46 @@ public final class Database implements AutoCloseable {
         if (poolSize < 1) {
             throw StoreException.badInput("pool size must be >= 1, got " + poolSize);
         }
-        Database db = new Database(url, user, password, poolSize);
-        Tx first = db.borrow();
-        db.mvStore = embeddedStore(first.conn);
-        db.giveBack(first);
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("pipefarm-store");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setAutoCommit(false);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(BORROW_TIMEOUT_MS);
+        if (isEmbeddedH2(url)) {
+            config.setMinimumIdle(poolSize);
+            config.setMaxLifetime(0);
+            config.setIdleTimeout(0);
+        } else {
+            config.setMinimumIdle(Math.min(SERVER_MIN_IDLE, poolSize));
+        }
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(Locale.ROOT).contains("QUERY_CACHE_SIZE=")) {
+            config.addDataSourceProperty("QUERY_CACHE_SIZE", H2_QUERY_CACHE_SIZE);
+        }
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw e.getCause() instanceof SQLException sql ? translate(sql)
+                    : new StoreException(StoreException.Kind.UNAVAILABLE, "cannot open the database " + url + ": "
+                            + e.getMessage(), e);
+        }
+        Database db = new Database(url, user, password, poolSize, pool);
+        try (Connection first = db.borrow()) {
+            db.mvStore = embeddedStore(first);
+        } catch (SQLException e) {
+            db.close();
+            throw translate(e);
+        }
         return db;
     }
 
+    /** Opens a database with the pool size for its kind (embedded H2 or a server). */
     public static Database open(String url) {
-        return open(url, "sa", "", DEFAULT_POOL_SIZE);
+        return open(url, "sa", "", isEmbeddedH2(url) ? DEFAULT_POOL_SIZE : SERVER_POOL_SIZE);
     }
 
     /** Opens (creating if needed) the embedded file database in {@code dir}. */
@@ -103,13 +148,26 @@ public final class Database implements AutoCloseable {
         return url;
     }
 
-    private static org.h2.mvstore.MVStore embeddedStore(Connection c) {
+    String user() {
+        return user;
+    }
+
+    String password() {
+        return password;
+    }
+
+    /** An H2 database in this JVM (file or in-memory), not one reached over TCP. */
+    static boolean isEmbeddedH2(String url) {
+        return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:tcp:") && !url.startsWith("jdbc:h2:ssl:");
+    }
+
+    private static MVStore embeddedStore(Connection c) {
         try {
-            if (c instanceof org.h2.jdbc.JdbcConnection jc
-                    && jc.getSession() instanceof org.h2.engine.SessionLocal local) {
+            if (c.isWrapperFor(JdbcConnection.class)
+                    && c.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal local) {
                 return local.getDatabase().getStore().getMvStore();
             }
-        } catch (RuntimeException | LinkageError e) {
+        } catch (SQLException | RuntimeException | LinkageError e) {
             // not embedded H2, or another H2 version: fall back to CHECKPOINT
         }
         return null;
@@ -134,7 +192,7 @@ public final class Database implements AutoCloseable {
                 return; // someone else's flush started after our commit
             }
             long upTo = commits.get();
-            org.h2.mvstore.MVStore store = mvStore;
+            MVStore store = mvStore;
             if (store != null) {
                 if (!store.isClosed()) {
                     store.commit();
@@ -161,7 +219,7 @@ public final class Database implements AutoCloseable {
     /** Runs {@code work} in one transaction; see the class comment for retries. */
     <T> T tx(Work<T> work) {
         for (int attempt = 1; ; attempt++) {
-            Tx tx = borrow();
+            Tx tx = new Tx(borrow());
             boolean broken = false;
             try {
                 T result = work.run(tx);
@@ -179,10 +237,10 @@ public final class Database implements AutoCloseable {
                 throw e;
             } finally {
                 if (broken) {
-                    discard(tx);
-                } else {
-                    giveBack(tx);
+                    // a connection that cannot roll back is not handed out again
+                    pool.evictConnection(tx.conn);
                 }
+                tx.close();
             }
         }
     }
@@ -251,57 +309,21 @@ public final class Database implements AutoCloseable {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    private Tx borrow() {
+    private Connection borrow() {
         if (closed) {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + url + " is closed");
         }
-        Tx tx = idle.poll();
-        if (tx != null) {
-            return tx;
-        }
-        if (created.incrementAndGet() <= poolSize) {
-            try {
-                Connection c = DriverManager.getConnection(url, user, password);
-                c.setAutoCommit(false);
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-                Tx fresh = new Tx(c);
-                synchronized (all) {
-                    all.add(fresh);
-                }
-                return fresh;
-            } catch (SQLException e) {
-                created.decrementAndGet();
-                throw translate(e);
-            }
-        }
-        created.decrementAndGet();
         try {
-            tx = idle.poll(BORROW_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "interrupted waiting for a database connection");
-        }
-        if (tx == null) {
+            return pool.getConnection();
+        } catch (SQLTransientConnectionException e) {
+            if (e.getCause() instanceof SQLException cause) {
+                throw translate(cause);
+            }
             throw new StoreException(StoreException.Kind.UNAVAILABLE,
-                    "no free database connection within " + BORROW_TIMEOUT_MS + " ms (pool size " + poolSize + ")");
+                    "no free database connection within " + BORROW_TIMEOUT_MS + " ms (pool size " + poolSize + ")", e);
+        } catch (SQLException e) {
+            throw translate(e);
         }
-        return tx;
-    }
-
-    private void giveBack(Tx tx) {
-        if (closed) {
-            tx.close();
-            return;
-        }
-        idle.offer(tx);
-    }
-
-    private void discard(Tx tx) {
-        tx.close();
-        synchronized (all) {
-            all.remove(tx);
-        }
-        created.decrementAndGet();
     }
 
     @Override
@@ -310,16 +332,10 @@ public final class Database implements AutoCloseable {
             return;
         }
         closed = true;
-        synchronized (all) {
-            for (Tx tx : all) {
-                tx.close();
-            }
-            all.clear();
-        }
-        idle.clear();
+        pool.close();
     }
 
-    /** One pooled connection inside a transaction, with cached prepared statements. */
+    /** One pooled connection inside a transaction, with the statements it prepared. */
     static final class Tx {
         final Connection conn;
         private final Map<String, PreparedStatement> statements = new HashMap<>();
@@ -328,7 +344,7 @@ public final class Database implements AutoCloseable {
             this.conn = conn;
         }
 
-        /** A cached prepared statement for {@code sql} (parameters are overwritten by the caller). */
+        /** A prepared statement for {@code sql}, shared within the transaction (parameters are overwritten by the caller). */
         PreparedStatement ps(String sql) throws SQLException {
             PreparedStatement ps = statements.get(sql);
             if (ps == null) {
@@ -338,7 +354,7 @@ public final class Database implements AutoCloseable {
             return ps;
         }
 
-        /** A prepared statement returning generated keys (cached as well). */
+        /** A prepared statement returning generated keys (shared as well). */
         PreparedStatement psKeys(String sql) throws SQLException {
             String cacheKey = "#keys#" + sql;
             PreparedStatement ps = statements.get(cacheKey);
@@ -349,6 +365,7 @@ public final class Database implements AutoCloseable {
             return ps;
         }
 
+        /** Closes the statements and gives the connection back to the pool. */
         void close() {
             for (PreparedStatement ps : statements.values()) {
                 try {

@@ -1,260 +1,233 @@
 package io.pipefarm.coordinator.store;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.JarURLConnection;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Enumeration;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.CRC32;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.CoreErrorCode;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.core.api.output.MigrateOutput;
+import org.flywaydb.core.api.output.ValidateOutput;
+import org.flywaydb.core.api.output.ValidateResult;
 
 /**
- * Versioned schema migrations: classpath resources {@code db/migration/V<n>__<name>.sql}, applied
- * in order of {@code n}, each in its own transaction, and recorded in {@code schema_version}
- * (version, name, checksum, applied). Re-running is a no-op. Opening a database whose schema is
- * newer than the newest migration this code knows, or whose recorded checksum differs from the
- * script's, fails with {@link StoreException.Kind#UNAVAILABLE} and says what to do.
+ * Versioned schema migrations, run by Flyway: classpath scripts {@code db/migration/V<n>__<name>.sql},
+ * applied in order of {@code n} and recorded in Flyway's history table. Re-running is a no-op.
+ * Opening a database whose schema is newer than the newest migration this code knows, or whose
+ * recorded checksum differs from the script's, fails with {@link StoreException.Kind#UNAVAILABLE}
+ * and says what to do.
  *
- * <p>Script format: statements end with a {@code ;} (outside string literals); {@code --}
- * comments run to the end of the line. H2 commits DDL implicitly, so scripts must be idempotent
- * ({@code IF NOT EXISTS}) to be safely re-run after a crash in the middle of a migration.
+ * <p>Databases made before Flyway recorded their versions in {@code schema_version}: such a
+ * database is baselined at the highest version recorded there (its scripts ran already), and that
+ * table is then dropped so the schema version has one source.
+ *
+ * <p>H2 commits DDL implicitly, so scripts must be idempotent ({@code IF NOT EXISTS}): a migration
+ * interrupted by a crash is not recorded and is re-run from the start on the next open.
  */
 public final class Migrations {
 
-    public static final String LOCATION = "db/migration";
-    private static final Pattern NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
+    public static final String LOCATION = "classpath:db/migration";
+    /** Where the hand-written runner before Flyway recorded applied versions. */
+    static final String LEGACY_TABLE = "schema_version";
 
-    /** One migration script. */
-    public record Migration(int version, String name, String sql) {
-        public long checksum() {
-            CRC32 crc = new CRC32();
-            crc.update(sql.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
-            return crc.getValue();
+    private final List<String> locations;
+
+    /** Migrations found at Flyway locations ({@code classpath:...} or {@code filesystem:...}). */
+    public Migrations(List<String> locations) {
+        if (locations.isEmpty()) {
+            throw StoreException.badInput("no migration locations given");
         }
-    }
-
-    private final List<Migration> migrations;
-
-    public Migrations(List<Migration> migrations) {
-        List<Migration> sorted = new ArrayList<>(migrations);
-        sorted.sort(Comparator.comparingInt(Migration::version));
-        for (int i = 1; i < sorted.size(); i++) {
-            if (sorted.get(i).version() == sorted.get(i - 1).version()) {
-                throw StoreException.badInput("two migrations with version " + sorted.get(i).version() + ": "
-                        + sorted.get(i - 1).name() + " and " + sorted.get(i).name());
-            }
-        }
-        this.migrations = List.copyOf(sorted);
+        this.locations = List.copyOf(locations);
     }
 
     /** The migrations shipped on the classpath under {@link #LOCATION}. */
     public static Migrations fromClasspath() {
-        return new Migrations(discover(Migrations.class.getClassLoader(), LOCATION));
+        return new Migrations(List.of(LOCATION));
     }
 
-    public List<Migration> migrations() {
-        return migrations;
+    /** Newest version these migrations reach ({@link MigrationVersion#EMPTY} when there are none). */
+    public MigrationVersion latestVersion(Database db) {
+        return latestResolved(run(db, () -> flyway(db).info()));
     }
 
-    /** Newest version these migrations reach (0 when there are none). */
-    public int latestVersion() {
-        return migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version();
+    /** The schema version recorded in the database ({@link MigrationVersion#EMPTY} for an empty database). */
+    public MigrationVersion currentVersion(Database db) {
+        MigrationInfo current = run(db, () -> flyway(db).info()).current();
+        return current == null || current.getVersion() == null ? MigrationVersion.EMPTY : current.getVersion();
     }
 
     /**
-     * Brings the database up to {@link #latestVersion()}.
+     * Brings the database up to the newest migration.
      *
      * @return the versions applied now (empty when the schema was already current)
      */
-    public List<Integer> migrate(Database db) {
-        db.tx(tx -> {
-            try (Statement s = tx.conn.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, "
-                        + "name VARCHAR(256) NOT NULL, checksum BIGINT NOT NULL, applied BIGINT NOT NULL)");
-            }
-            return null;
-        });
-        Map<Integer, long[]> applied = db.tx(tx -> {
-            Map<Integer, long[]> m = new HashMap<>();
-            try (Statement s = tx.conn.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT version, checksum FROM schema_version")) {
-                while (rs.next()) {
-                    m.put(rs.getInt(1), new long[] {rs.getLong(2)});
-                }
-            }
-            return m;
-        });
-        int newestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (newestApplied > latestVersion()) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + db.url()
-                    + " has schema version " + newestApplied + ", newer than this pipefarm knows ("
-                    + latestVersion() + "); run a newer pipefarm or point it at another database");
+    public List<String> migrate(Database db) {
+        Flyway flyway = flyway(db);
+        adoptLegacy(db, flyway);
+        MigrationInfoService info = run(db, flyway::info);
+        MigrationInfo current = info.current();
+        if (current != null && (current.getState() == MigrationState.FUTURE_SUCCESS
+                || current.getState() == MigrationState.FUTURE_FAILED)) {
+            throw newer(db, current.getVersion().getVersion(), latestResolved(info));
         }
-        List<Integer> done = new ArrayList<>();
-        for (Migration m : migrations) {
-            long[] recorded = applied.get(m.version());
-            if (recorded != null) {
-                if (recorded[0] != m.checksum()) {
-                    throw new StoreException(StoreException.Kind.UNAVAILABLE, "migration V" + m.version() + "__"
-                            + m.name() + " changed after it was applied to " + db.url()
-                            + "; restore the script or start from a fresh database");
-                }
-                continue;
+        ValidateResult valid = run(db, flyway::validateWithResult);
+        if (!valid.validationSuccessful) {
+            if (!onlyFailed(valid)) {
+                throw invalid(db, valid);
             }
-            db.tx(tx -> {
-                try (Statement s = tx.conn.createStatement()) {
-                    for (String stmt : split(m.sql())) {
-                        try {
-                            s.execute(stmt);
-                        } catch (SQLException e) {
-                            throw new StoreException(StoreException.Kind.UNAVAILABLE, "migration V" + m.version()
-                                    + "__" + m.name() + " failed at: " + abbreviate(stmt) + ": " + e.getMessage(), e);
-                        }
-                    }
-                }
-                try (var ps = tx.conn.prepareStatement(
-                        "INSERT INTO schema_version (version, name, checksum, applied) VALUES (?, ?, ?, ?)")) {
-                    ps.setInt(1, m.version());
-                    ps.setString(2, m.name());
-                    ps.setLong(3, m.checksum());
-                    ps.setLong(4, System.currentTimeMillis());
-                    ps.executeUpdate();
-                }
-                return null;
-            });
-            done.add(m.version());
+            // On a database without DDL transactions Flyway records a failed script; ours are
+            // idempotent, so it is re-run from the start, as after a crash in the middle of it.
+            run(db, flyway::repair);
+        }
+        List<String> done = new ArrayList<>();
+        for (MigrateOutput m : run(db, flyway::migrate).migrations) {
+            done.add(m.version);
         }
         return done;
     }
 
-    /** The schema version recorded in the database (0 for an empty database). */
-    public static int currentVersion(Database db) {
-        return db.tx(tx -> {
-            try (Statement s = tx.conn.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
-                         + "WHERE UPPER(TABLE_NAME) = 'SCHEMA_VERSION'")) {
-                rs.next();
-                if (rs.getInt(1) == 0) {
-                    return 0;
+    private FluentConfiguration configure(Database db) {
+        return Flyway.configure(Migrations.class.getClassLoader())
+                .dataSource(db.url(), db.user(), db.password())
+                .locations(locations.toArray(String[]::new))
+                // pending: migrate applies them; future: migrate refuses them first, with its own message
+                .ignoreMigrationPatterns("*:pending", "*:future");
+    }
+
+    private Flyway flyway(Database db) {
+        return configure(db).load();
+    }
+
+    /**
+     * Baselines a database that the runner before Flyway migrated (its {@code schema_version} exists
+     * and Flyway's history does not), then drops that table.
+     */
+    private void adoptLegacy(Database db, Flyway flyway) {
+        if (!db.tx(tx -> tableExists(tx.conn, LEGACY_TABLE))) {
+            return;
+        }
+        MigrationInfoService info = run(db, flyway::info);
+        if (info.applied().length == 0) {
+            int legacy = db.tx(tx -> {
+                try (Statement s = tx.conn.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM " + LEGACY_TABLE)) {
+                    rs.next();
+                    return rs.getInt(1);
                 }
+            });
+            if (legacy > 0) {
+                MigrationVersion latest = latestResolved(info);
+                if (MigrationVersion.fromVersion(Integer.toString(legacy)).compareTo(latest) > 0) {
+                    throw newer(db, Integer.toString(legacy), latest);
+                }
+                run(db, () -> configure(db)
+                        .baselineVersion(Integer.toString(legacy))
+                        .baselineDescription("migrated before Flyway (" + LEGACY_TABLE + ")")
+                        .load()
+                        .baseline());
             }
-            try (Statement s = tx.conn.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-                rs.next();
-                return rs.getInt(1);
+            // legacy == 0: the old runner stopped inside V1, whose idempotent script Flyway re-runs
+        }
+        db.tx(tx -> {
+            try (Statement s = tx.conn.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + LEGACY_TABLE);
             }
+            return null;
         });
     }
 
-    private static String abbreviate(String s) {
-        String one = s.replaceAll("\\s+", " ").trim();
-        return one.length() > 120 ? one.substring(0, 117) + "..." : one;
-    }
-
-    /** Splits a script into statements at {@code ;} outside quotes, dropping {@code --} comments. */
-    static List<String> split(String script) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean inString = false;
-        boolean inQuotedId = false;
-        for (int i = 0; i < script.length(); i++) {
-            char c = script.charAt(i);
-            if (!inString && !inQuotedId && c == '-' && i + 1 < script.length() && script.charAt(i + 1) == '-') {
-                while (i < script.length() && script.charAt(i) != '\n') {
-                    i++;
-                }
-                cur.append('\n');
-                continue;
-            }
-            if (c == '\'' && !inQuotedId) {
-                inString = !inString;
-            } else if (c == '"' && !inString) {
-                inQuotedId = !inQuotedId;
-            }
-            if (c == ';' && !inString && !inQuotedId) {
-                addIfNotBlank(out, cur);
-                cur.setLength(0);
-            } else {
-                cur.append(c);
+    private static boolean tableExists(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
+                + "WHERE UPPER(TABLE_NAME) = ? AND UPPER(TABLE_SCHEMA) = UPPER(CURRENT_SCHEMA)")) {
+            ps.setString(1, name.toUpperCase(Locale.ROOT));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
             }
         }
-        addIfNotBlank(out, cur);
-        return out;
     }
 
-    private static void addIfNotBlank(List<String> out, StringBuilder sb) {
-        String s = sb.toString().trim();
-        if (!s.isEmpty()) {
-            out.add(s);
+    private static MigrationVersion latestResolved(MigrationInfoService info) {
+        return Arrays.stream(info.all())
+                .filter(m -> m.getVersion() != null && m.getState().isResolved() && m.getState() != MigrationState.BASELINE)
+                .map(MigrationInfo::getVersion)
+                .max(MigrationVersion::compareTo)
+                .orElse(MigrationVersion.EMPTY);
+    }
+
+    private static boolean onlyFailed(ValidateResult result) {
+        return !result.invalidMigrations.isEmpty() && result.invalidMigrations.stream().allMatch(m ->
+                m.errorDetails != null && m.errorDetails.errorCode == CoreErrorCode.FAILED_VERSIONED_MIGRATION);
+    }
+
+    private static StoreException newer(Database db, String version, MigrationVersion latest) {
+        return new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + db.url()
+                + " has schema version " + version + ", newer than this pipefarm knows ("
+                + (latest == MigrationVersion.EMPTY ? "none" : latest.getVersion())
+                + "); run a newer pipefarm or point it at another database");
+    }
+
+    private static StoreException invalid(Database db, ValidateResult result) {
+        for (ValidateOutput m : result.invalidMigrations) {
+            if (m.errorDetails != null && m.errorDetails.errorCode == CoreErrorCode.CHECKSUM_MISMATCH) {
+                return new StoreException(StoreException.Kind.UNAVAILABLE, "migration " + name(m)
+                        + " changed after it was applied to " + db.url()
+                        + "; restore the script or start from a fresh database");
+            }
         }
+        return new StoreException(StoreException.Kind.UNAVAILABLE, "the schema of " + db.url()
+                + " does not match this pipefarm's migrations (" + oneLine(result.getAllErrorMessages())
+                + "); run the pipefarm that created it or start from a fresh database");
     }
 
-    /** Finds {@code V<n>__<name>.sql} resources under {@code location} in directories and jars. */
-    static List<Migration> discover(ClassLoader cl, String location) {
-        Map<String, String> found = new TreeMap<>();
+    /** {@code V<n>__<name>} of a migration, as its script is named. */
+    private static String name(ValidateOutput m) {
+        String path = m.filepath == null ? "" : m.filepath.replace('\\', '/');
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        if (file.endsWith(".sql")) {
+            return file.substring(0, file.length() - ".sql".length());
+        }
+        return "V" + m.version + "__" + String.valueOf(m.description).replace(' ', '_');
+    }
+
+    private static String oneLine(String s) {
+        return String.valueOf(s).replaceAll("\\s*\\n[\\s-]*", "; ").replaceAll("\\s+", " ").trim();
+    }
+
+    private static String firstLine(String s) {
+        String m = String.valueOf(s).trim();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl).trim();
+    }
+
+    /** Runs a Flyway operation, mapping its failure to the store's closed set of error kinds. */
+    private static <T> T run(Database db, Supplier<T> call) {
         try {
-            Enumeration<URL> roots = cl.getResources(location);
-            while (roots.hasMoreElements()) {
-                URL root = roots.nextElement();
-                if ("file".equals(root.getProtocol())) {
-                    File[] files = new File(root.toURI()).listFiles();
-                    if (files != null) {
-                        for (File f : files) {
-                            if (NAME.matcher(f.getName()).matches()) {
-                                found.putIfAbsent(f.getName(), location + "/" + f.getName());
-                            }
-                        }
-                    }
-                } else if ("jar".equals(root.getProtocol())) {
-                    JarURLConnection conn = (JarURLConnection) root.openConnection();
-                    conn.setUseCaches(false);
-                    try (JarFile jar = conn.getJarFile()) {
-                        Enumeration<JarEntry> entries = jar.entries();
-                        while (entries.hasMoreElements()) {
-                            String entry = entries.nextElement().getName();
-                            if (entry.startsWith(location + "/")) {
-                                String file = entry.substring(location.length() + 1);
-                                if (NAME.matcher(file).matches()) {
-                                    found.putIfAbsent(file, entry);
-                                }
-                            }
-                        }
-                    }
+            return call.get();
+        } catch (FlywayException e) {
+            // Flyway's own message spans lines and ends in advice for its command line: keep its
+            // first line (which script) and the database's reason.
+            String message = firstLine(e.getMessage());
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql) {
+                    message += ": " + firstLine(sql.getMessage());
+                    break;
                 }
             }
-            List<Migration> out = new ArrayList<>();
-            for (Map.Entry<String, String> e : found.entrySet()) {
-                Matcher m = NAME.matcher(e.getKey());
-                if (!m.matches()) {
-                    continue;
-                }
-                try (InputStream in = cl.getResourceAsStream(e.getValue())) {
-                    if (in == null) {
-                        throw new IOException("cannot read resource " + e.getValue());
-                    }
-                    out.add(new Migration(Integer.parseInt(m.group(1)), m.group(2),
-                            new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-                }
-            }
-            return out;
-        } catch (IOException | URISyntaxException e) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE,
-                    "cannot read schema migrations from the classpath (" + location + "): " + e.getMessage(), e);
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "schema migration of " + db.url()
+                    + " failed: " + message + "; fix the cause or start from a fresh database", e);
         }
     }
 }

@@ -1,6 +1,18 @@
 package io.pipefarm.model.zoo;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.core.util.Separators.Spacing;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +21,28 @@ import java.util.List;
 
 /**
  * Reads and writes the pipefarm cell spec file format,
- * {@code [{"matrix": [[0,1,...], ...], "ops": ["input", ..., "output"]}, ...]}, with a small strict
- * parser for exactly that shape (no JSON library): each object has exactly the keys {@code matrix}
- * (an array of arrays of integers) and {@code ops} (an array of strings), in either order. Errors say
- * what was expected and where (line:column); invalid cells are reported with their index and position.
+ * {@code [{"matrix": [[0,1,...], ...], "ops": ["input", ..., "output"]}, ...]}. Jackson reads and
+ * writes the JSON; this class holds it to exactly that shape: each object has exactly the keys
+ * {@code matrix} (an array of arrays of integers) and {@code ops} (an array of strings), in either
+ * order. Errors say what was expected and where (line, column); invalid cells are reported with
+ * their index and position.
  */
 public final class CellSpecJson {
+
+    private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * A spec on one line with a space after each ':' and ',': written specs are also model names
+     * ({@code nasbench:{...}}) and keys, so their text must not change.
+     */
+    private static final DefaultPrettyPrinter ONE_LINE = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Spacing.AFTER)
+            .withObjectEntrySpacing(Spacing.AFTER)
+            .withArrayValueSpacing(Spacing.AFTER)
+            .withArrayEmptySeparator("")
+            .withObjectEmptySeparator(""))
+            .withArrayIndenter(DefaultPrettyPrinter.NopIndenter.instance)
+            .withObjectIndenter(DefaultPrettyPrinter.NopIndenter.instance);
+
     private CellSpecJson() {}
 
     public static List<CellSpec> read(Path file) throws IOException {
@@ -39,74 +67,76 @@ public final class CellSpecJson {
     }
 
     public static String toJson(CellSpec spec) {
-        StringBuilder sb = new StringBuilder("{\"matrix\": [");
-        int[][] m = spec.originalMatrix();
-        for (int i = 0; i < m.length; i++) {
-            if (i > 0) sb.append(", ");
-            sb.append('[');
-            for (int j = 0; j < m[i].length; j++) {
-                if (j > 0) sb.append(", ");
-                sb.append(m[i][j]);
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.setPrettyPrinter(ONE_LINE.createInstance());
+            g.writeStartObject();
+            g.writeFieldName("matrix");
+            g.writeStartArray();
+            for (int[] row : spec.originalMatrix()) {
+                g.writeArray(row, 0, row.length);
             }
-            sb.append(']');
+            g.writeEndArray();
+            g.writeFieldName("ops");
+            g.writeStartArray();
+            for (String op : spec.originalOps()) {
+                g.writeString(op);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        sb.append("], \"ops\": [");
-        List<String> ops = spec.originalOps();
-        for (int i = 0; i < ops.size(); i++) {
-            if (i > 0) sb.append(", ");
-            sb.append('"').append(ops.get(i)).append('"');
-        }
-        return sb.append("]}").toString();
+        return out.toString();
     }
 
     /** Parses a whole spec file's text. */
     public static List<CellSpec> parse(String text) {
-        return new Parser(text).file();
+        try (JsonParser p = JSON.createParser(text)) {
+            return new Reader(p).file();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // syntax errors are reported by Reader; a String has no I/O
+        }
     }
 
-    private static final class Parser {
-        private final String s;
-        private int pos;
+    /** Walks the tokens Jackson reads, checking the shape and saying where it breaks. */
+    private static final class Reader {
+        private final JsonParser p;
 
-        Parser(String s) { this.s = s; }
+        Reader(JsonParser p) { this.p = p; }
 
         List<CellSpec> file() {
             List<CellSpec> out = new ArrayList<>();
-            skipWs();
-            expect('[', "'[' starting the list of cell specs");
-            skipWs();
-            if (peek() == ']') {
-                pos++;
-            } else {
-                while (true) {
-                    skipWs();
-                    int at = pos;
-                    out.add(spec(out.size(), at));
-                    skipWs();
-                    char c = peek();
-                    if (c == ',') { pos++; continue; }
-                    if (c == ']') { pos++; break; }
-                    throw error("expected ',' or ']' after cell spec #" + (out.size() - 1));
-                }
+            if (next("'[' starting the list of cell specs") != JsonToken.START_ARRAY) {
+                throw error("expected '[' starting the list of cell specs, found " + found());
             }
-            skipWs();
-            if (pos < s.length()) throw error("unexpected text after the closing ']'");
-            return out;
+            while (next(out.isEmpty() ? "a cell spec or ']'" : "',' or ']' after cell spec #" + (out.size() - 1))
+                    != JsonToken.END_ARRAY) {
+                out.add(spec(out.size()));
+            }
+            try {
+                if (p.nextToken() == null) return out;
+            } catch (StreamReadException e) {
+                throw errorAt(e.getLocation(), "unexpected text after the closing ']'");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            throw error("unexpected text after the closing ']'");
         }
 
-        private CellSpec spec(int index, int at) {
-            expect('{', "'{' starting cell spec #" + index);
+        private CellSpec spec(int index) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw error("expected '{' starting cell spec #" + index + ", found " + found());
+            }
+            JsonLocation at = p.currentTokenLocation();
             int[][] matrix = null;
             List<String> ops = null;
-            skipWs();
-            if (peek() == '}') throw error("cell spec #" + index + " is empty; it needs \"matrix\" and \"ops\"");
-            while (true) {
-                skipWs();
-                int keyAt = pos;
-                String key = string("a key (\"matrix\" or \"ops\")");
-                skipWs();
-                expect(':', "':' after key \"" + key + "\"");
-                skipWs();
+            if (next("a key (\"matrix\" or \"ops\")") == JsonToken.END_OBJECT) {
+                throw error("cell spec #" + index + " is empty; it needs \"matrix\" and \"ops\"");
+            }
+            do {
+                String key = text("a key (\"matrix\" or \"ops\")");
+                JsonLocation keyAt = p.currentTokenLocation();
                 switch (key) {
                     case "matrix" -> {
                         if (matrix != null) throw errorAt(keyAt, "duplicate key \"matrix\" in cell spec #" + index);
@@ -116,14 +146,10 @@ public final class CellSpecJson {
                         if (ops != null) throw errorAt(keyAt, "duplicate key \"ops\" in cell spec #" + index);
                         ops = ops();
                     }
-                    default -> throw errorAt(keyAt, "unknown key \"" + key + "\" in cell spec #" + index + "; only \"matrix\" and \"ops\" are allowed");
+                    default -> throw errorAt(keyAt, "unknown key \"" + key + "\" in cell spec #" + index
+                            + "; only \"matrix\" and \"ops\" are allowed");
                 }
-                skipWs();
-                char c = peek();
-                if (c == ',') { pos++; continue; }
-                if (c == '}') { pos++; break; }
-                throw error("expected ',' or '}' in cell spec #" + index);
-            }
+            } while (next("',' or '}' in cell spec #" + index) != JsonToken.END_OBJECT);
             if (matrix == null) throw errorAt(at, "cell spec #" + index + " has no \"matrix\"");
             if (ops == null) throw errorAt(at, "cell spec #" + index + " has no \"ops\"");
             try {
@@ -134,129 +160,96 @@ public final class CellSpecJson {
         }
 
         private int[][] matrix() {
-            expect('[', "'[' starting \"matrix\" (an array of rows)");
+            if (next("'[' starting \"matrix\" (an array of rows)") != JsonToken.START_ARRAY) {
+                throw error("expected '[' starting \"matrix\" (an array of rows), found " + found());
+            }
             List<int[]> rows = new ArrayList<>();
-            skipWs();
-            if (peek() == ']') { pos++; return new int[0][]; }
-            while (true) {
-                skipWs();
+            while (next(rows.isEmpty() ? "a matrix row or ']'" : "',' or ']' after matrix row " + (rows.size() - 1))
+                    != JsonToken.END_ARRAY) {
                 rows.add(row(rows.size()));
-                skipWs();
-                char c = peek();
-                if (c == ',') { pos++; continue; }
-                if (c == ']') { pos++; break; }
-                throw error("expected ',' or ']' after matrix row " + (rows.size() - 1));
             }
             return rows.toArray(new int[0][]);
         }
 
         private int[] row(int r) {
-            expect('[', "'[' starting matrix row " + r);
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                throw error("expected '[' starting matrix row " + r + ", found " + found());
+            }
             List<Integer> vals = new ArrayList<>();
-            skipWs();
-            if (peek() == ']') { pos++; return new int[0]; }
-            while (true) {
-                skipWs();
-                vals.add(integer());
-                skipWs();
-                char c = peek();
-                if (c == ',') { pos++; continue; }
-                if (c == ']') { pos++; break; }
-                throw error("expected ',' or ']' in matrix row " + r);
+            for (JsonToken t; (t = next("',' or ']' in matrix row " + r)) != JsonToken.END_ARRAY; ) {
+                if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+                    throw error("expected an integer (0 or 1), not a fractional number");
+                }
+                if (t != JsonToken.VALUE_NUMBER_INT) throw error("expected an integer, found " + found());
+                try {
+                    if (p.getNumberType() != JsonParser.NumberType.INT) throw error("integer too large");
+                    vals.add(p.getIntValue());
+                } catch (IOException e) {
+                    throw syntax(e, "an integer");
+                }
             }
             return vals.stream().mapToInt(Integer::intValue).toArray();
         }
 
         private List<String> ops() {
-            expect('[', "'[' starting \"ops\" (an array of strings)");
+            if (next("'[' starting \"ops\" (an array of strings)") != JsonToken.START_ARRAY) {
+                throw error("expected '[' starting \"ops\" (an array of strings), found " + found());
+            }
             List<String> out = new ArrayList<>();
-            skipWs();
-            if (peek() == ']') { pos++; return out; }
-            while (true) {
-                skipWs();
-                out.add(string("an op name string"));
-                skipWs();
-                char c = peek();
-                if (c == ',') { pos++; continue; }
-                if (c == ']') { pos++; break; }
-                throw error("expected ',' or ']' in \"ops\"");
+            for (JsonToken t; (t = next("',' or ']' in \"ops\"")) != JsonToken.END_ARRAY; ) {
+                if (t != JsonToken.VALUE_STRING) throw error("expected an op name string, found " + found());
+                out.add(text("an op name string"));
             }
             return out;
         }
 
-        private int integer() {
-            int start = pos;
-            if (peek() == '-') pos++;
-            int digits = pos;
-            while (pos < s.length() && Character.isDigit(s.charAt(pos))) pos++;
-            if (pos == digits) throw errorAt(start, "expected an integer");
-            if (pos < s.length() && (s.charAt(pos) == '.' || s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
-                throw errorAt(start, "expected an integer (0 or 1), not a fractional number");
-            }
-            if (pos - digits > 9) throw errorAt(start, "integer too large");
-            return Integer.parseInt(s.substring(start, pos));
-        }
-
-        private String string(String what) {
-            if (peek() != '"') throw error("expected " + what);
-            pos++;
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                if (pos >= s.length()) throw error("unterminated string");
-                char c = s.charAt(pos++);
-                if (c == '"') return sb.toString();
-                if (c < 0x20) throw errorAt(pos - 1, "control character in string");
-                if (c != '\\') { sb.append(c); continue; }
-                if (pos >= s.length()) throw error("unterminated escape");
-                char e = s.charAt(pos++);
-                switch (e) {
-                    case '"', '\\', '/' -> sb.append(e);
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        if (pos + 4 > s.length()) throw errorAt(pos - 2, "bad \\u escape");
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw errorAt(pos - 2, "bad \\u escape");
-                        }
-                        pos += 4;
-                    }
-                    default -> throw errorAt(pos - 2, "bad escape \\" + e);
-                }
+        /** The next token; a JSON syntax error says what was expected there. */
+        private JsonToken next(String expected) {
+            try {
+                return p.nextToken();
+            } catch (IOException e) {
+                throw syntax(e, expected);
             }
         }
 
-        private char peek() {
-            if (pos >= s.length()) throw error("unexpected end of input");
-            return s.charAt(pos);
-        }
-
-        private void expect(char c, String what) {
-            if (pos >= s.length()) throw error("expected " + what + " but the input ended");
-            if (s.charAt(pos) != c) throw error("expected " + what + ", found '" + s.charAt(pos) + "'");
-            pos++;
-        }
-
-        private void skipWs() {
-            while (pos < s.length()) {
-                char c = s.charAt(pos);
-                if (c == ' ' || c == '\t' || c == '\n' || c == '\r') pos++;
-                else break;
+        /** The current token's text (Jackson decodes a string only when asked, so this may fail too). */
+        private String text(String expected) {
+            try {
+                return p.getText();
+            } catch (IOException e) {
+                throw syntax(e, expected);
             }
         }
 
-        private IllegalArgumentException error(String msg) { return errorAt(pos, msg); }
+        private String found() {
+            JsonToken t = p.currentToken();
+            if (t == null) return "the end of the input";
+            return switch (t) {
+                case START_OBJECT, END_OBJECT, START_ARRAY, END_ARRAY -> "'" + t.asString() + "'";
+                case VALUE_STRING -> "'\"" + text("a string") + "\"'";
+                default -> "'" + text("a value") + "'";
+            };
+        }
 
-        private IllegalArgumentException errorAt(int at, String msg) {
-            int line = 1, col = 1;
-            for (int i = 0; i < Math.min(at, s.length()); i++) {
-                if (s.charAt(i) == '\n') { line++; col = 1; } else col++;
+        private IllegalArgumentException syntax(IOException e, String expected) {
+            if (e instanceof JsonEOFException eof) {
+                JsonToken inside = eof.getTokenBeingDecoded();
+                boolean inString = inside == JsonToken.VALUE_STRING || inside == JsonToken.FIELD_NAME;
+                return errorAt(eof.getLocation(), (inString ? "unterminated string" : "unexpected end of input")
+                        + "; expected " + expected);
             }
-            return new IllegalArgumentException("line " + line + ", column " + col + ": " + msg);
+            if (e instanceof StreamReadException bad) {
+                return errorAt(bad.getLocation(), "expected " + expected + ": " + bad.getOriginalMessage());
+            }
+            throw new UncheckedIOException(e);
+        }
+
+        private IllegalArgumentException error(String msg) { return errorAt(p.currentTokenLocation(), msg); }
+
+        private static IllegalArgumentException errorAt(JsonLocation at, String msg) {
+            // Jackson counts the column of an empty input as 0
+            return new IllegalArgumentException("line " + at.getLineNr() + ", column " + Math.max(1, at.getColumnNr())
+                    + ": " + msg);
         }
     }
 }
