@@ -46,7 +46,8 @@ public final class ClusterTls {
     public static Node configure(Config user, String role) {
         Config tls;
         try {
-            tls = user.withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf")).resolve().getConfig("pipefarm.cluster.tls");
+            tls = user.withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf")).withFallback(ConfigFactory.defaultReference())
+                    .resolve().getConfig("pipefarm.cluster.tls");
         } catch (ConfigException e) {
             throw new IllegalArgumentException("pipefarm.cluster.tls: " + e.getMessage(), e);
         }
