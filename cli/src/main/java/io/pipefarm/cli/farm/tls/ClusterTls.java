@@ -54,6 +54,8 @@ public final class ClusterTls {
         if (!tls.getBoolean("enabled")) return new Node(user, Optional.empty());
         Path keyStore = Path.of(tls.getString("key-store"));
         Path trustStore = Path.of(tls.getString("trust-store"));
+        requireFile(keyStore, "key store", "pipefarm.cluster.tls.key-store");
+        requireFile(trustStore, "trust store", "pipefarm.cluster.tls.trust-store");
         String password = password(tls);
         KeyStore keys = open(keyStore, password, "key store", "pipefarm.cluster.tls.key-store");
         KeyStore trusted = open(trustStore, password, "trust store", "pipefarm.cluster.tls.trust-store");
@@ -95,12 +97,16 @@ public final class ClusterTls {
         }
     }
 
-    private static KeyStore open(Path file, String password, String what, String key) {
+    private static void requireFile(Path file, String what, String key) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("TLS is on but the " + what + " " + file + " (" + key + ") does not exist; make this node's"
                     + " files with " + SCRIPT + " node DIR ROLE ID --host HOST and copy DIR/nodes/ID/ to "
                     + file.getParent() + " (or set pipefarm.cluster.tls.dir)");
         }
+    }
+
+    private static KeyStore open(Path file, String password, String what, String key) {
+        requireFile(file, what, key);
         try (InputStream in = Files.newInputStream(file)) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(in, password.toCharArray());
