@@ -9,8 +9,11 @@ import io.pipefarm.agent.device.QuarantiningRuntime;
 import io.pipefarm.agent.device.FixedLatencyRuntime;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.agent.device.TfliteCpuRuntime;
+import io.pipefarm.cli.farm.tls.ClusterTls;
+import io.pipefarm.cli.farm.tls.NodeIdentity;
 import io.pipefarm.cli.ui.Table;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +32,7 @@ public final class AgentCommand extends BaseCommand {
     String host;
     @Option(names = "--port", defaultValue = "2552", description = "cluster port (default ${DEFAULT-VALUE}; 0 = any free port)")
     int port;
-    @Option(names = "--id", description = "agent id (default: host name and port)")
+    @Option(names = "--id", description = "agent id (default: the CN of its certificate with TLS on, else host name and port)")
     String id;
     @Option(names = "--sim-usb", defaultValue = "0", description = "simulated Edge TPUs behind USB (kind sim-edgetpu-usb)")
     int simUsb;
@@ -72,6 +75,19 @@ public final class AgentCommand extends BaseCommand {
         return rts;
     }
 
+    /** With TLS the certificate names the agent; an --id that says otherwise is a mistake worth stopping for. */
+    private String agentId(ClusterTls.Node tls, int p) throws UnknownHostException {
+        if (tls.identity().isPresent()) {
+            String certified = tls.identity().get().id();
+            if (id != null && !id.equals(certified)) {
+                throw new IllegalArgumentException("--id " + id + " differs from the agent id in this node's certificate (" + certified
+                        + "); drop --id, or make a certificate for " + id + " with " + ClusterTls.SCRIPT);
+            }
+            return certified;
+        }
+        return id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + p;
+    }
+
     @Override
     protected int run() throws Exception {
         List<DeviceRuntime> rts = runtimes();
@@ -91,13 +107,14 @@ public final class AgentCommand extends BaseCommand {
         }
         if (seeds.isEmpty()) throw new IllegalArgumentException("an agent needs --seed HOST:PORT of the coordinator");
         int p = port == 0 ? FarmPorts.free() : port;
-        String agentId = id != null ? id : InetAddress.getLocalHost().getHostName() + "-" + p;
+        ClusterTls.Node tls = ClusterTls.configure(NodeConfig.load(config), NodeIdentity.AGENT);
+        String agentId = agentId(tls, p);
         Path dir = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "pipefarm", "blobs");
         AgentNode node = AgentNode.start(new AgentNode.Settings(agentId, host, p, seeds, dir, Duration.ofSeconds(20),
-                NodeConfig.load(config)), rts);
+                tls.config()), rts);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close));
         if (json) printJson(new Endpoints(agentId, host + ":" + p));
-        else out().printf("pipefarm agent %s on %s:%d joining %s%n", agentId, host, p, seeds);
+        else out().printf("pipefarm agent %s on %s:%d joining %s (%s)%n", agentId, host, p, seeds, tls.identity().isPresent() ? "TLS" : "no TLS");
         out().flush();
         Thread.currentThread().join();
         return 0;

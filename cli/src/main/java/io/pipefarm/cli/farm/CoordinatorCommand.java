@@ -1,6 +1,8 @@
 package io.pipefarm.cli.farm;
 
 import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.cli.farm.tls.ClusterTls;
+import io.pipefarm.cli.farm.tls.NodeIdentity;
 import io.pipefarm.coordinator.CoordinatorNode;
 import io.pipefarm.coordinator.store.Database;
 import java.nio.file.Path;
@@ -37,8 +39,9 @@ public final class CoordinatorCommand extends BaseCommand {
     @Override
     protected int run() throws Exception {
         String url = jdbc != null ? jdbc : Database.fileUrl(data);
+        ClusterTls.Node tls = ClusterTls.configure(NodeConfig.load(config), NodeIdentity.COORDINATOR);
         CoordinatorNode node = FarmWiring.startCoordinator(new CoordinatorNode.Settings(host, port, httpPort, url, seeds,
-                Duration.ofSeconds(leaseSeconds), NodeConfig.load(config)));
+                Duration.ofSeconds(leaseSeconds), tls.config()));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
@@ -47,7 +50,8 @@ public final class CoordinatorCommand extends BaseCommand {
         if (json) {
             printJson(new Endpoints(host + ":" + port, node.httpUrl(), url));
         } else {
-            out().printf("pipefarm coordinator up: cluster %s:%d, HTTP %s, store %s%n", host, port, node.httpUrl(), url);
+            out().printf("pipefarm coordinator up: cluster %s:%d (%s), HTTP %s, store %s%n", host, port,
+                    tls.identity().map(i -> "TLS as " + i.id()).orElse("no TLS"), node.httpUrl(), url);
             out().printf("agents join with: pipefarm agent --seed %s:%d%n", host, port);
         }
         out().flush();
