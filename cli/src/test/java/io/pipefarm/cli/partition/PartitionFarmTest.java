@@ -181,8 +181,9 @@ class PartitionFarmTest {
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out());
         assertEquals("coordinator", j.get("via").asText());
-        assertEquals("done", j.get("partition").get("state").asText());
-        assertEquals("even", j.get("partition").get("result").get("method").asText());
+        assertEquals(c.httpUrl(), j.get("url").asText());
+        assertEquals("even", j.get("partition").get("method").asText());
+        assertTrue(j.get("partition").get("id").asLong() > 0, j.toString());
     }
 
     @Test
@@ -208,8 +209,8 @@ class PartitionFarmTest {
     void assertBad(String body, String fragment) throws Exception {
         HttpResponse<String> r = post(body);
         assertEquals(400, r.statusCode(), r.body());
-        JsonNode j = Json.MAPPER.readTree(r.body());
-        assertEquals("BAD_INPUT", j.get("error").asText());
-        assertTrue(j.get("message").asText().contains(fragment), j.get("message").asText() + " should mention " + fragment);
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertEquals("bad_input", e.get("kind").asText(), r.body());
+        assertTrue(e.get("message").asText().contains(fragment), e.get("message").asText() + " should mention " + fragment);
     }
 }

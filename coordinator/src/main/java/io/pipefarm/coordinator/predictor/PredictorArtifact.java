@@ -2,6 +2,7 @@ package io.pipefarm.coordinator.predictor;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pipefarm.coordinator.api.ApiJson;
 import io.pipefarm.model.features.SegmentFeatures;
 
 import java.io.ByteArrayInputStream;
@@ -42,7 +43,7 @@ public final class PredictorArtifact {
     static final String HEADER = "header.json";
     static final String XGB = "xgboost.ubj";
     static final String TRANSFORMER = "transformer.params";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = ApiJson.mapper();
 
     private PredictorArtifact() {}
 
