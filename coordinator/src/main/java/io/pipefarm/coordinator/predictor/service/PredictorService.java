@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -253,8 +254,9 @@ public final class PredictorService implements AutoCloseable {
             cmp.put("metrics", theirs == null ? null : theirs.toMap());
             metrics.put("serving_on_same_held_out", cmp);
         }
-        Map<String, Object> data = new LinkedHashMap<>(r.data());
-        data.put("profilesMaxId", maxId);
+        Map<String, Object> data = new LinkedHashMap<>();
+        r.data().forEach((k, v) -> data.put(k.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT), v));
+        data.put("profiles_max_id", maxId);
         byte[] artifact = PredictorArtifact.write(r.best().predictor(), mine.toMap(), data);
         List<String> heldOut = new ArrayList<>(new TreeSet<>(archsOf(r.heldOut())));
         PredictorStore.Version v = predictors.save(newVersion(kind, artifact, metrics, data, heldOut, maxId),
