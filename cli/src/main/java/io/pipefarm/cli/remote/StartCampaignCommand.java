@@ -90,7 +90,6 @@ public final class StartCampaignCommand extends BaseCommand {
         if (threads < 0) throw CliException.usage("--threads must be >= 0");
         if (maxAttempts < 1) throw CliException.usage("--max-attempts must be >= 1");
         if (intervalMs < 10) throw CliException.usage("--interval-ms must be >= 10");
-
         if (name != null && name.isBlank()) throw CliException.usage("--name must not be blank");
         CampaignCuts c;
         if (random != null) {

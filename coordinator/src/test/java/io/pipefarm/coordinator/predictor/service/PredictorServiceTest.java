@@ -17,7 +17,6 @@ import io.pipefarm.coordinator.store.PredictorStore;
 import io.pipefarm.model.features.SegmentFeatures;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
