@@ -33,8 +33,8 @@ class FarmClientCommandsTest {
     static String status(String state, long done, long failed, long queued) {
         return "{\"id\":7,\"name\":\"c1\",\"state\":\"" + state + "\",\"total\":" + (done + failed + queued)
                 + ",\"counts\":{\"queued\":" + queued + ",\"leased\":0,\"done\":" + done + ",\"failed\":" + failed + ",\"cancelled\":0},"
-                + "\"doneRatePerSec\":2.5,\"etaSeconds\":" + (queued / 2.5) + ",\"skippedProfiled\":4,\"createdMs\":1700000000000,"
-                + "\"finishedMs\":" + (state.equals("done") ? "1700000010000" : "null") + "}";
+                + "\"done_rate_per_s\":2.5,\"eta_s\":" + (queued / 2.5) + ",\"skipped_profiled\":4,\"skipped_in_flight\":0,"
+                + "\"created_epoch_ms\":1700000000000,\"finished_epoch_ms\":" + (state.equals("done") ? "1700000010000" : "null") + "}";
     }
 
     @BeforeEach
@@ -43,7 +43,7 @@ class FarmClientCommandsTest {
         server.createContext("/", this::handle);
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
-        createBody = "{\"created\":{\"campaignId\":7,\"jobsEnqueued\":12,\"skippedProfiled\":4,\"skippedInFlight\":0,\"state\":\"RUNNING\"},"
+        createBody = "{\"campaign_id\":7,\"jobs_enqueued\":12,\"skipped_profiled\":4,\"skipped_in_flight\":0,"
                 + "\"status\":" + status("running", 0, 0, 12) + "}";
     }
 
@@ -68,18 +68,19 @@ class FarmClientCommandsTest {
             resp = status("cancelled", 3, 0, 0);
         } else if (path.equals("/api/campaigns/99")) {
             code = 404;
-            resp = "{\"error\":\"NOT_FOUND\",\"message\":\"no campaign 99\"}";
+            resp = "{\"error\":{\"kind\":\"not_found\",\"message\":\"no campaign 99\"}}";
         } else if (path.equals("/api/campaigns/500")) {
             code = 500;
-            resp = "{\"error\":\"INTERNAL\",\"message\":\"boom\"}";
+            resp = "{\"error\":{\"kind\":\"internal\",\"message\":\"boom\"}}";
         } else if (path.equals("/api/campaigns")) {
             resp = "[" + status("running", 1, 0, 2) + "]";
         } else if (path.equals("/api/profiles")) {
-            resp = "[{\"id\":1,\"jobId\":3,\"segmentKey\":\"0123456789abcdef0123\",\"deviceKind\":\"sim-edgetpu-usb\",\"deviceId\":\"sim0\","
-                    + "\"agentId\":\"a1\",\"stats\":{\"n\":10,\"meanNs\":2500000.0,\"medianNs\":2400000.0,\"p90Ns\":2900000.0,"
-                    + "\"p99Ns\":3100000.0,\"stdevNs\":150000.0,\"minNs\":2300000.0},\"versions\":{},\"hasSamples\":false,\"createdMs\":1700000000000}]";
+            resp = "[{\"id\":1,\"job_id\":3,\"segment_key\":\"0123456789abcdef0123\",\"device_kind\":\"sim-edgetpu-usb\",\"device_id\":\"sim0\","
+                    + "\"agent_id\":\"a1\",\"stats\":{\"n\":10,\"mean_ns\":2500000.0,\"median_ns\":2400000.0,\"p90_ns\":2900000.0,"
+                    + "\"p99_ns\":3100000.0,\"stdev_ns\":150000.0,\"min_ns\":2300000.0},\"versions\":{},\"has_samples\":false,"
+                    + "\"created_epoch_ms\":1700000000000}]";
         } else if (path.equals("/api/agents")) {
-            resp = "[{\"id\":\"agent-1\",\"address\":\"pekko://pipefarm@127.0.0.1:2552\",\"state\":\"UP\",\"lastSeenMs\":"
+            resp = "[{\"id\":\"agent-1\",\"address\":\"pekko://pipefarm@127.0.0.1:2552\",\"state\":\"up\",\"last_seen_epoch_ms\":"
                     + System.currentTimeMillis() + ",\"versions\":{},\"devices\":[{\"id\":\"sim0\",\"kind\":\"sim-edgetpu-usb\","
                     + "\"runtime\":\"sim\",\"versions\":{\"sim\":\"1\"},\"properties\":{}}]}]";
         } else {
@@ -109,8 +110,8 @@ class FarmClientCommandsTest {
         assertEquals("/api/campaigns", post.path());
         JsonNode expected = Json.MAPPER.readTree("{\"name\":\"c1\",\"models\":[\"mobilenet_v1\",\"fc:64,512,4\"],"
                 + "\"kinds\":[\"sim-edgetpu-usb\",\"cpu-x86_64-t1\"],\"cuts\":{\"mode\":\"given\",\"cuts\":[12,40]},"
-                + "\"spec\":{\"warmupRuns\":2,\"timedRuns\":20,\"targetRelError\":0.01,\"timeBudgetMs\":5000,\"threads\":2},"
-                + "\"reprofile\":true,\"maxAttempts\":5}");
+                + "\"spec\":{\"warmup_runs\":2,\"timed_runs\":20,\"target_rel_error\":0.01,\"time_budget_ms\":5000,\"threads\":2},"
+                + "\"reprofile\":true,\"max_attempts\":5}");
         assertEquals(expected, Json.MAPPER.readTree(post.body()));
         assertTrue(r.out().startsWith("campaign 7 \"c1\" created: 12 jobs enqueued, 4 skipped (already profiled)"), r::toString);
     }
@@ -121,10 +122,10 @@ class FarmClientCommandsTest {
         JsonNode body = Json.MAPPER.readTree(onlyPost().body());
         assertEquals("all", body.path("cuts").path("mode").asText());
         assertFalse(body.has("name"));
-        assertEquals(Json.MAPPER.readTree("{\"warmupRuns\":1,\"timedRuns\":10,\"targetRelError\":0.0,\"timeBudgetMs\":60000,\"threads\":1}"),
+        assertEquals(Json.MAPPER.readTree("{\"warmup_runs\":1,\"timed_runs\":10,\"target_rel_error\":0.0,\"time_budget_ms\":60000,\"threads\":1}"),
                 body.path("spec"));
         assertEquals(false, body.path("reprofile").asBoolean(true));
-        assertEquals(3, body.path("maxAttempts").asInt());
+        assertEquals(3, body.path("max_attempts").asInt());
         requests.clear();
 
         String cell = "nasbench:{\"matrix\":[[0,1],[0,0]],\"ops\":[\"input\",\"output\"]}";
@@ -134,7 +135,7 @@ class FarmClientCommandsTest {
         body = Json.MAPPER.readTree(onlyPost().body());
         assertEquals(Json.MAPPER.readTree("{\"mode\":\"random\",\"count\":3,\"stages\":4,\"seed\":9}"), body.path("cuts"));
         assertEquals(List.of("fc:8,16,2", cell, "squeezenet"), Json.MAPPER.convertValue(body.path("models"), List.class));
-        assertEquals(7, Json.MAPPER.readTree(r.out()).path("created").path("campaignId").asInt(), r::toString);
+        assertEquals(7, Json.MAPPER.readTree(r.out()).path("campaign_id").asInt(), r::toString);
     }
 
     @Test
@@ -157,7 +158,7 @@ class FarmClientCommandsTest {
     @Test
     void apiErrorsBecomeOneLineAndExit2() {
         createStatus = 400;
-        createBody = "{\"error\":\"BAD_INPUT\",\"message\":\"unknown device kind 'tpu9'\"}";
+        createBody = "{\"error\":{\"kind\":\"bad_input\",\"message\":\"unknown device kind 'tpu9'\"}}";
         CliRun r = CliRun.of("campaign", "start", "--url", url, "--models", "mobilenet_v1", "--kinds", "tpu9");
         assertEquals(2, r.code(), r::toString);
         assertEquals("pipefarm: unknown device kind 'tpu9'", r.err().strip());

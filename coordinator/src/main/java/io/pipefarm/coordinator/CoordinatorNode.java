@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.pipefarm.coordinator.campaign.service.CampaignPlanner;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
 import io.pipefarm.coordinator.campaign.service.FarmCoordinator;
+import io.pipefarm.coordinator.api.ModelInfo;
 import io.pipefarm.coordinator.http.FarmHttpApi;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.proto.cluster.ToCoordinator;
@@ -51,7 +52,7 @@ public final class CoordinatorNode implements AutoCloseable {
     private io.pipefarm.coordinator.predictor.service.PredictorService predictors;
 
     private CoordinatorNode(Settings s, CampaignPlanner.ModelResolver models, CampaignPlanner.SegmentWriter writer,
-                            Set<String> builtInKinds, Supplier<List<FarmHttpApi.ModelEntry>> modelList) {
+                            Set<String> builtInKinds, Supplier<List<ModelInfo>> modelList) {
         this.store = FarmStore.open(s.jdbcUrl());
         this.system = ActorSystem.create(Behaviors.empty(), "pipefarm", config(s));
         this.blocking = Executors.newFixedThreadPool(4, r -> {
@@ -91,7 +92,7 @@ public final class CoordinatorNode implements AutoCloseable {
     }
 
     public static CoordinatorNode start(Settings s, CampaignPlanner.ModelResolver models, CampaignPlanner.SegmentWriter writer,
-                                        Set<String> builtInKinds, Supplier<List<FarmHttpApi.ModelEntry>> modelList) {
+                                        Set<String> builtInKinds, Supplier<List<ModelInfo>> modelList) {
         return new CoordinatorNode(s, models, writer, builtInKinds, modelList);
     }
 

@@ -1,14 +1,25 @@
 package io.pipefarm.cli.farm;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.agent.device.TfliteCpuRuntime;
-import io.pipefarm.cli.ui.Json;
+import io.pipefarm.cli.partition.PartitionFetchCommand;
+import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.ui.ProgressBar;
 import io.pipefarm.cli.ui.Table;
 import io.pipefarm.coordinator.CoordinatorNode;
+import io.pipefarm.coordinator.api.ApiJson;
+import io.pipefarm.coordinator.api.CampaignCuts;
+import io.pipefarm.coordinator.api.PartitionSearchRequest;
+import io.pipefarm.coordinator.api.PartitionSummary;
+import io.pipefarm.coordinator.api.PredictorMetrics;
+import io.pipefarm.coordinator.api.ProfileSettings;
+import io.pipefarm.coordinator.api.StartCampaignReply;
+import io.pipefarm.coordinator.api.StartCampaignRequest;
+import io.pipefarm.coordinator.api.TrainPredictorRequest;
+import io.pipefarm.coordinator.api.TrainingJob;
+import io.pipefarm.coordinator.api.TrainingOutcome;
 import io.pipefarm.coordinator.store.AgentStore;
 import io.pipefarm.coordinator.store.CampaignStore;
 import io.pipefarm.coordinator.store.Database;
@@ -19,18 +30,17 @@ import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.model.zoo.CellSpecJson;
 import io.pipefarm.model.zoo.NasBenchSampler;
 import java.util.Set;
+import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -97,59 +107,59 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             awaitAgents(coordinator, expectedAgents, out);
-            long id = startCampaign(coordinator, Map.of("name", "demo-" + System.currentTimeMillis(), "models", models, "kinds", kinds,
-                    "cuts", Map.of("mode", "random", "count", segmentations, "stages", 3, "seed", 7),
-                    "spec", Map.of("warmupRuns", 1, "timedRuns", 10), "reprofile", true), out, models + " on " + kinds);
+            FarmClient client = new FarmClient(coordinator.httpUrl(), System.getenv(FarmClient.TOKEN_ENV), Duration.ofMinutes(11));
+            ProfileSettings spec = new ProfileSettings(1, 10, null, null, null, null, null);
+            long id = startCampaign(client, new StartCampaignRequest("demo-" + System.currentTimeMillis(), models, kinds,
+                    CampaignCuts.random(segmentations, 3, 7), spec, true, null), out, models + " on " + kinds);
             CampaignStore.Status s = follow(coordinator, id, out);
             Map<String, Object> summary = printSummary(coordinator, id, s, kinds, out);
 
             // Training data for the predictor: NASBench-101 cells on the simulated Edge TPUs.
             String tpu = "sim-edgetpu-usb";
             List<String> cells = NasBenchSampler.sample(nasbenchNets, 11).stream().map(c -> "nasbench:" + CellSpecJson.toJson(c)).toList();
-            long id2 = startCampaign(coordinator, Map.of("name", "demo-nasbench-" + System.currentTimeMillis(), "models", cells,
-                    "kinds", List.of(tpu), "cuts", Map.of("mode", "random", "count", 4, "stages", 4, "seed", 3),
-                    "spec", Map.of("warmupRuns", 1, "timedRuns", 10)), out, cells.size() + " NASBench-101 networks on " + tpu);
+            long id2 = startCampaign(client, new StartCampaignRequest("demo-nasbench-" + System.currentTimeMillis(), cells, List.of(tpu),
+                    CampaignCuts.random(4, 4, 3), spec, null, null), out, cells.size() + " NASBench-101 networks on " + tpu);
             CampaignStore.Status s2 = follow(coordinator, id2, out);
 
             // Train the latency predictor from what the farm stored (the coordinator holds out whole
             // architectures and serves the new version only if it beats the serving one).
-            JsonNode job = postJson(coordinator.httpUrl() + "/api/predictors/train", Map.of("kind", tpu, "waitSeconds", 600));
-            if (!"done".equals(job.path("state").asText())) {
-                throw new IllegalStateException("predictor training did not finish: " + job.path("message").asText(job.toString()));
+            TrainingJob job = client.post("/api/predictors/train", new TrainPredictorRequest(tpu, 600), TrainingJob.class);
+            if (!"done".equals(job.state())) {
+                throw new IllegalStateException("predictor training did not finish: " + (job.error() != null ? job.error().message() : job.state()));
             }
-            JsonNode trained = job.path("result");
-            JsonNode m = trained.path("metrics");
+            TrainingOutcome trained = job.result();
+            PredictorMetrics m = trained.metrics();
             say(out, String.format("%npredictor %s v%d for %s %s; on %d held-out segments: MAPE %.1f%%, within +-10%%: %.0f%%, Spearman %.3f",
-                    trained.path("family").asText(), trained.path("version").asInt(), tpu,
-                    trained.path("promoted").asBoolean() ? "trained and now serving" : "trained (the serving version stays: " + trained.path("reason").asText() + ")",
-                    m.path("n").asInt(), m.path("mape").asDouble(), 100 * m.path("acc10").asDouble(), m.path("spearman").asDouble()));
+                    trained.family(), trained.version(), tpu,
+                    trained.promoted() ? "trained and now serving" : "trained (the serving version stays: " + trained.reason() + ")",
+                    m.n(), m.mape(), 100 * m.acc10(), m.spearman()));
 
             // Hybrid partition search through the coordinator: predict every candidate, have the farm's
             // devices profile only the few that matter.
-            JsonNode submitted = postJson(coordinator.httpUrl() + "/api/partitions",
-                    Map.of("model", partitionModel, "tpus", tpus, "method", "hybrid", "kind", tpu));
-            long pid = submitted.path("id").asLong();
-            JsonNode done = awaitPartition(coordinator.httpUrl(), pid);
-            PartitionResult r = Descriptors.result(Descriptors.parseJson(done.path("result").toString()));
+            PartitionSummary submitted = client.post("/api/partitions", new PartitionSearchRequest(partitionModel, tpus, "hybrid", tpu),
+                    PartitionSummary.class);
+            long pid = submitted.id();
+            PartitionSummary done = awaitPartition(client, pid);
+            PartitionResult r = Descriptors.result(done.result());
             say(out, String.format("%nhybrid partition %d of %s over %d x %s: cuts %s, bottleneck %.3f ms (%.0f inferences/s), "
                             + "end to end %.3f ms; profiled %d segment%s on the farm (the stages that could be the bottleneck;"
                             + " '-' = ruled out by its prediction)", pid, partitionModel, tpus, tpu,
-                    java.util.Arrays.toString(r.cuts()), r.bottleneckNs() / 1e6, r.throughputPerSec(), r.endToEndNs() / 1e6,
+                    Arrays.toString(r.cuts()), r.bottleneckNs() / 1e6, r.throughputPerSec(), r.endToEndNs() / 1e6,
                     r.cost().segmentsProfiled(), r.cost().segmentsProfiled() == 1 ? "" : "s"));
             if (!json) out.print(DemoLoop.stageTable(r));
             Path outDir = data.resolve("partition-" + partitionModel);
-            int fetched = new picocli.CommandLine(new io.pipefarm.cli.partition.PartitionFetchCommand())
-                    .setOut(json ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : out)
+            int fetched = new CommandLine(new PartitionFetchCommand())
+                    .setOut(json ? new PrintWriter(OutputStream.nullOutputStream()) : out)
                     .execute(String.valueOf(pid), "--out", outDir.toString(), "--url", coordinator.httpUrl());
             if (fetched != 0) throw new IllegalStateException("could not fetch partition " + pid);
             say(out, "data kept in " + data.toAbsolutePath() + " (profiles in H2; segment blobs stored by SHA-256 key)");
             if (json) {
-                summary.put("trainingCampaign", Map.of("id", id2, "done", s2.count(JobState.DONE), "failed", s2.count(JobState.FAILED)));
-                summary.put("predictor", Json.MAPPER.convertValue(trained, Map.class));
+                summary.put("training_campaign", Map.of("id", id2, "done", s2.count(JobState.DONE), "failed", s2.count(JobState.FAILED)));
+                summary.put("predictor", trained);
                 summary.put("partition", Map.of("id", pid, "model", partitionModel, "tpus", tpus, "cuts", r.cuts(),
-                        "bottleneckMs", r.bottleneckNs() / 1e6, "segmentsProfiled", r.cost().segmentsProfiled(),
+                        "bottleneck_ns", r.bottleneckNs(), "segments_profiled", r.cost().segmentsProfiled(),
                         "dir", outDir.toAbsolutePath().toString()));
-                out.println(Json.compact(summary));
+                out.println(ApiJson.compact(summary));
             }
             return s.count(JobState.DONE) > 0 ? 0 : 1;
         } finally {
@@ -163,36 +173,23 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static JsonNode postJson(String url, Map<String, ?> body) throws Exception {
-        HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.compact(body))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() >= 300) throw new IllegalStateException(url + " answered " + resp.statusCode() + ": " + resp.body());
-        return Json.MAPPER.readTree(resp.body());
-    }
-
-    private static JsonNode awaitPartition(String base, long id) throws Exception {
+    private static PartitionSummary awaitPartition(FarmClient client, long id) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        HttpClient http = HttpClient.newHttpClient();
         while (true) {
-            JsonNode st = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/partitions/" + id)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
-            String state = st.path("state").asText();
-            if (state.equals("done")) return st;
-            if (state.equals("failed")) throw new IllegalStateException("partition search " + id + " failed: " + st.path("error").asText());
+            PartitionSummary st = client.get("/api/partitions/" + id, PartitionSummary.class);
+            if (st.state().equals("done")) return st;
+            if (st.state().equals("failed")) throw new IllegalStateException("partition search " + id + " failed: " + st.error());
             if (System.nanoTime() > deadline) throw new IllegalStateException("partition search " + id + " still running after 10 minutes");
             Thread.sleep(200);
         }
     }
 
     /** Starts a campaign through the HTTP API, as a user would. */
-    private long startCampaign(CoordinatorNode coordinator, Map<String, ?> request, PrintWriter out, String what) throws Exception {
-        JsonNode created = postJson(coordinator.httpUrl() + "/api/campaigns", request);
-        long id = created.path("created").path("campaignId").asLong();
-        say(out, "\ncampaign " + id + ": " + created.path("created").path("jobsEnqueued").asInt() + " jobs over " + what
-                + (created.path("created").path("skippedProfiled").asInt() > 0
-                        ? " (" + created.path("created").path("skippedProfiled").asInt() + " already profiled)" : ""));
-        return id;
+    private long startCampaign(FarmClient client, StartCampaignRequest request, PrintWriter out, String what) {
+        StartCampaignReply created = client.startCampaign(request);
+        say(out, "\ncampaign " + created.campaignId() + ": " + created.jobsEnqueued() + " jobs over " + what
+                + (created.skippedProfiled() > 0 ? " (" + created.skippedProfiled() + " already profiled)" : ""));
+        return created.campaignId();
     }
 
     private void say(PrintWriter out, String line) {
@@ -249,8 +246,8 @@ public final class DemoCommand implements Callable<Integer> {
                 r.put("model", model);
                 r.put("kind", kind);
                 r.put("segments", ps.size());
-                r.put("minMedianMs", lo / 1e6);
-                r.put("maxMedianMs", hi / 1e6);
+                r.put("min_median_ms", lo / 1e6);
+                r.put("max_median_ms", hi / 1e6);
                 rows.add(r);
             }
         }

@@ -1,7 +1,7 @@
 package io.pipefarm.cli.farm;
 
 import io.pipefarm.coordinator.CoordinatorNode;
-import io.pipefarm.coordinator.http.FarmHttpApi;
+import io.pipefarm.coordinator.api.ModelInfo;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.segment.Segmenter;
 import io.pipefarm.model.zoo.ModelRef;
@@ -45,7 +45,7 @@ public final class FarmWiring {
                 BUILT_IN_KINDS, FarmWiring::modelList);
     }
 
-    static List<FarmHttpApi.ModelEntry> modelList() {
-        return ModelZoo.infos().stream().map(i -> new FarmHttpApi.ModelEntry(i.name(), i.describe())).toList();
+    static List<ModelInfo> modelList() {
+        return ModelZoo.infos().stream().map(i -> new ModelInfo(i.name(), i.describe())).toList();
     }
 }

@@ -3,7 +3,7 @@ package io.pipefarm.cli.partition;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.remote.FarmClient;
-import io.pipefarm.cli.ui.Json;
+import io.pipefarm.coordinator.api.PartitionSummary;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +19,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "fetch", mixinStandardHelpOptions = true,
         description = "Fetch a partition the coordinator stored: segment .tflite files, partition.json, partition.pb and stages.svg.")
 public final class PartitionFetchCommand extends BaseCommand {
+    /** {@code --json} output: the partition and the files written. */
+    record Fetched(long id, List<String> files) {}
+
     @Parameters(paramLabel = "ID", description = "partition id (from `pipefarm partition run`)")
     long id;
 
@@ -31,17 +34,12 @@ public final class PartitionFetchCommand extends BaseCommand {
     @Override
     protected int run() throws Exception {
         PartitionRemote remote = new PartitionRemote(FarmClient.resolveUrl(url), Duration.ofSeconds(60));
-        var s = remote.status(id);
-        String state = s.path("state").asText();
-        if ("running".equals(state)) throw new CliException(CliException.FAILURE, "partition " + id + " is still running; try again later");
-        if ("failed".equals(state)) throw new CliException(CliException.FAILURE, "partition " + id + " failed: " + s.path("error").asText());
+        PartitionSummary s = remote.status(id);
+        if ("running".equals(s.state())) throw new CliException(CliException.FAILURE, "partition " + id + " is still running; try again later");
+        if ("failed".equals(s.state())) throw new CliException(CliException.FAILURE, "partition " + id + " failed: " + s.error());
         List<Path> files = remote.fetch(id, out);
         if (json) {
-            var o = Json.object();
-            o.put("id", id);
-            var a = o.putArray("files");
-            for (Path f : files) a.add(f.toString());
-            printJson(o);
+            printJson(new Fetched(id, files.stream().map(Path::toString).toList()));
         } else {
             for (Path f : files) out().println(f);
             out().println("wrote " + files.size() + " files for partition " + id + " to " + out);

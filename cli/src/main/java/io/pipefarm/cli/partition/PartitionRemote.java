@@ -1,21 +1,26 @@
 package io.pipefarm.cli.partition;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.remote.FarmClient;
-import io.pipefarm.cli.ui.Json;
+import io.pipefarm.coordinator.api.ApiError;
+import io.pipefarm.coordinator.api.ApiJson;
+import io.pipefarm.coordinator.api.PartitionSearchRequest;
+import io.pipefarm.coordinator.api.PartitionSummary;
 import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.proto.partition.PartitionDescriptor;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Partition searches through a coordinator's {@code /api/partitions} (JSON through {@link FarmClient}, bytes here). */
 final class PartitionRemote {
@@ -46,23 +51,18 @@ final class PartitionRemote {
         }
     }
 
-    JsonNode start(String model, int tpus, String method, String kind) {
-        var body = Json.object();
-        body.put("model", model);
-        body.put("tpus", tpus);
-        body.put("method", method);
-        body.put("kind", kind);
-        return client.post("/api/partitions", body);
+    PartitionSummary start(String model, int tpus, String method, String kind) {
+        return client.post("/api/partitions", new PartitionSearchRequest(model, tpus, method, kind), PartitionSummary.class);
     }
 
-    JsonNode status(long id) { return client.get("/api/partitions/" + id); }
+    PartitionSummary status(long id) { return client.get("/api/partitions/" + id, PartitionSummary.class); }
 
     /** Polls until the search is no longer running; {@code progress} gets each status. */
-    JsonNode await(long id, Duration timeout, java.util.function.Consumer<JsonNode> progress) throws InterruptedException {
+    PartitionSummary await(long id, Duration timeout, Consumer<PartitionSummary> progress) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            JsonNode s = status(id);
-            if (!"running".equals(s.path("state").asText())) return s;
+            PartitionSummary s = status(id);
+            if (!"running".equals(s.state())) return s;
             progress.accept(s);
             if (System.nanoTime() > deadline) {
                 throw new CliException(CliException.FAILURE, "partition " + id + " still running after " + timeout.toSeconds()
@@ -72,7 +72,7 @@ final class PartitionRemote {
         }
     }
 
-    /** Writes segments (Coral's names), partition.json, partition.pb and stages.svg; returns the files. */
+    /** Writes segments (Coral's names), partition.json (the descriptor's JSON twin), partition.pb and stages.svg; returns the files. */
     List<Path> fetch(long id, Path dir) throws IOException, InterruptedException {
         byte[] pb = bytes("/api/partitions/" + id + "/descriptor", "application/x-protobuf");
         PartitionDescriptor d = PartitionDescriptor.parseFrom(pb);
@@ -104,14 +104,14 @@ final class PartitionRemote {
         HttpResponse<byte[]> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (java.net.ConnectException e) {
+        } catch (ConnectException e) {
             throw new CliException(CliException.FAILURE, "no coordinator at " + client.url());
         }
         if (r.statusCode() / 100 != 2) {
-            String msg = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
+            String msg = new String(r.body(), StandardCharsets.UTF_8);
             try {
-                JsonNode j = Json.MAPPER.readTree(msg);
-                if (j.has("message")) msg = j.get("message").asText();
+                ApiError e = ApiJson.read(msg, ApiError.class);
+                if (e.error() != null) msg = e.error().message();
             } catch (IOException ignored) {
                 // not JSON: keep the body
             }

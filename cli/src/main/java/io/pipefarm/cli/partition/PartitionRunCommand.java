@@ -6,11 +6,10 @@ import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Table;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.pipefarm.cli.remote.FarmClient;
-import io.pipefarm.cli.ui.Json;
+import io.pipefarm.coordinator.api.Partition;
+import io.pipefarm.coordinator.api.PartitionSummary;
 import io.pipefarm.coordinator.partition.Method;
 import io.pipefarm.coordinator.partition.service.Descriptors;
 import java.util.List;
@@ -25,6 +24,8 @@ import io.pipefarm.model.zoo.ModelRef;
 import io.pipefarm.model.zoo.ModelZoo;
 import io.pipefarm.model.zoo.NasBenchSampler;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +41,13 @@ import picocli.CommandLine.Option;
             "simulated Edge TPU with a stand-in predictor. The output says which.",
             "Methods: exact, predict, hybrid, profile (Coral's partition_with_profiling), even (--num_segments), greedy, random."})
 public final class PartitionRunCommand extends BaseCommand {
+    /**
+     * {@code --json} output, the same either way: {@code via} coordinator (with its {@code url}) or
+     * standalone, the partition's descriptor (partition.json's content) and the files written with --out.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Report(String via, String url, Partition partition, List<String> files) {}
+
     @Option(names = "--model", required = true, paramLabel = "M",
             description = "zoo name, fc:INPUTS,WIDTH,DEPTH, nasbench:{...} or file:PATH.tflite")
     String model;
@@ -102,31 +110,23 @@ public final class PartitionRunCommand extends BaseCommand {
 
     /** Through the coordinator: POST /api/partitions, wait, print, and fetch the files with --out. */
     private int runOnFarm(String farmUrl, Method m) throws Exception {
-        PartitionRemote remote = new PartitionRemote(farmUrl, java.time.Duration.ofSeconds(60));
+        PartitionRemote remote = new PartitionRemote(farmUrl, Duration.ofSeconds(60));
         if (!json) err().println("using the coordinator at " + remote.url());
-        JsonNode started = remote.start(model, tpus, m.id(), kind);
-        long id = started.path("id").asLong();
+        PartitionSummary started = remote.start(model, tpus, m.id(), kind);
+        long id = started.id();
         if (!json) err().println("partition " + id + " running (" + m.id() + " over " + tpus + " x " + kind + ")...");
-        JsonNode s = remote.await(id, java.time.Duration.ofSeconds(waitSeconds), x -> { });
-        if (!"done".equals(s.path("state").asText())) {
-            throw new CliException(CliException.FAILURE, "partition " + id + " failed on the coordinator: " + s.path("error").asText());
+        PartitionSummary s = remote.await(id, Duration.ofSeconds(waitSeconds), x -> { });
+        if (!"done".equals(s.state()) || s.result() == null) {
+            throw new CliException(CliException.FAILURE, "partition " + id + " failed on the coordinator: " + s.error());
         }
         List<Path> files = out == null ? List.of() : remote.fetch(id, out);
         if (json) {
-            ObjectNode o = Json.object();
-            o.put("via", "coordinator");
-            o.put("url", remote.url());
-            o.set("partition", s);
-            if (out != null) {
-                ArrayNode a = o.putArray("files");
-                for (Path f : files) a.add(f.toString());
-            }
-            printJson(o);
+            printJson(new Report("coordinator", remote.url(), s.result(), out == null ? null : files.stream().map(Path::toString).toList()));
             return 0;
         }
-        PartitionResult r = Descriptors.result(Descriptors.parseJson(Json.compact(s.path("result"))));
+        PartitionResult r = Descriptors.result(s.result());
         out().println("via the coordinator at " + remote.url() + ": partition " + id);
-        print(r, s.path("result").path("predictor").asText("none"), null,
+        print(r, s.result().predictor(), null,
                 "measured on the farm's " + kind + " devices (stored profiles, or campaigns for the missing ones)");
         if (out != null) out().println("wrote " + files.size() + " files to " + out);
         return 0;
@@ -137,6 +137,7 @@ public final class PartitionRunCommand extends BaseCommand {
             throw CliException.usage("standalone partition search runs against the simulated Edge TPU only (sim-edgetpu-usb or "
                     + "sim-edgetpu-pci); device kind '" + kind + "' needs a farm");
         }
+        long createdMs = System.currentTimeMillis();
         EdgeTpuSimulator sim = new EdgeTpuSimulator(EdgeTpuSimConfig.forKind(kind));
         Graph g = ModelRef.resolve(model);
         if (tpus > g.size()) {
@@ -154,11 +155,10 @@ public final class PartitionRunCommand extends BaseCommand {
             predictorName = StandInPredictor.FAMILY + " (" + p.trainingRows() + " training segments)";
         }
         PartitionResult r = new Partitioner(PartitionModel.of(g), tpus, cfg, predicted, measured).run(m);
-        PartitionOutputs.Written w = out == null ? null : PartitionOutputs.write(out, g, r, predictorName);
+        PartitionOutputs.Written w = out == null ? null : PartitionOutputs.write(out, model, g, r, predictorName, createdMs);
         if (json) {
-            ObjectNode d = PartitionOutputs.descriptor(g, r, predictorName, w);
-            d.put("via", "standalone");
-            printJson(d);
+            Partition d = w != null ? w.descriptor() : PartitionOutputs.descriptor(model, g, r, predictorName, createdMs);
+            printJson(new Report("standalone", null, d, w == null ? null : w.files().stream().map(Path::toString).toList()));
             return 0;
         }
         out().println("standalone (no coordinator used): simulated " + kind + ", stand-in predictor");
@@ -188,7 +188,7 @@ public final class PartitionRunCommand extends BaseCommand {
     private void print(PartitionResult r, String predictorName, PartitionOutputs.Written w, String measuredHow) {
         var o = out();
         o.printf(Locale.ROOT, "%s over %d x %s, method %s: cuts %s%n", r.model(), r.stageCount(), r.deviceKind(), r.method(),
-                java.util.Arrays.toString(r.cuts()));
+                Arrays.toString(r.cuts()));
         Table t = new Table("stage", "ops", "predicted ms", "measured ms", "params", "fits cache", "in", "out");
         for (PartitionResult.Stage s : r.stages()) {
             t.row(s.index(), "[" + s.start() + "," + s.end() + ")", Table.fixed(s.predictedNs() / 1e6, 3),

@@ -1,15 +1,22 @@
 package io.pipefarm.cli.predictor;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.command.ParentCommand;
+import io.pipefarm.cli.remote.CampaignView;
 import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.remote.FarmException;
 import io.pipefarm.cli.remote.RemoteOptions;
-import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
+import io.pipefarm.coordinator.api.ApiError;
+import io.pipefarm.coordinator.api.ApiJson;
+import io.pipefarm.coordinator.api.PredictorEvaluation;
+import io.pipefarm.coordinator.api.PredictorMetrics;
+import io.pipefarm.coordinator.api.PredictorVersion;
+import io.pipefarm.coordinator.api.TrainPredictorRequest;
+import io.pipefarm.coordinator.api.TrainingJob;
+import io.pipefarm.coordinator.api.TrainingOutcome;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,8 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,24 +62,23 @@ public final class PredictorCommand extends ParentCommand {
         @Override
         protected int run() throws InterruptedException {
             FarmClient c = remote.client();
-            ObjectNode body = Json.object().put("kind", kind);
-            JsonNode job = c.post("/api/predictors/train", body);
+            TrainingJob job = c.post("/api/predictors/train", new TrainPredictorRequest(kind, null), TrainingJob.class);
             if (await) {
                 long deadline = System.nanoTime() + waitTimeout * 1_000_000_000L;
                 long t0 = System.nanoTime();
                 int dots = 0;
-                while (!finished(job)) {
+                while (!job.finished()) {
                     if (System.nanoTime() > deadline) {
-                        throw new CliException(CliException.FAILURE, "training job " + job.path("job").asText() + " of " + kind
-                                + " still " + job.path("state").asText() + " after " + waitTimeout + " s");
+                        throw new CliException(CliException.FAILURE, "training job " + job.id() + " of " + kind
+                                + " still " + job.state() + " after " + waitTimeout + " s");
                     }
                     if (!json) {
-                        err().printf("\rtraining %s: %s %ds", kind, job.path("state").asText(), (System.nanoTime() - t0) / 1_000_000_000L);
+                        err().printf("\rtraining %s: %s %ds", kind, job.state(), (System.nanoTime() - t0) / 1_000_000_000L);
                         err().flush();
                         dots++;
                     }
                     Thread.sleep(500);
-                    job = c.get("/api/predictors/jobs/" + job.path("job").asLong());
+                    job = c.get("/api/predictors/jobs/" + job.id(), TrainingJob.class);
                 }
                 if (!json && dots > 0) err().println();
             }
@@ -81,31 +87,24 @@ public final class PredictorCommand extends ParentCommand {
             } else {
                 printJob(job);
             }
-            if ("failed".equals(job.path("state").asText())) return job.path("error").asText().equals("FAILED") ? CliException.FAILURE : CliException.USAGE;
+            if (job.error() != null) return job.error().kind() == ApiError.Kind.PREDICTOR_FAILED ? CliException.FAILURE : CliException.USAGE;
             return 0;
         }
 
-        private static boolean finished(JsonNode j) {
-            String s = j.path("state").asText();
-            return s.equals("done") || s.equals("failed");
-        }
-
-        private void printJob(JsonNode job) {
-            String state = job.path("state").asText();
-            switch (state) {
+        private void printJob(TrainingJob job) {
+            switch (job.state()) {
                 case "done" -> {
-                    JsonNode r = job.path("result");
-                    out().printf("trained %s predictor %s v%d (id %d): %s%n", r.path("kind").asText(), r.path("family").asText(),
-                            r.path("version").asLong(), r.path("id").asLong(), metricsLine(r.path("metrics")));
-                    if (!r.path("servingMetrics").isNull() && !r.path("servingMetrics").isMissingNode()) {
-                        out().printf("serving version on the same held-out architectures: %s%n", metricsLine(r.path("servingMetrics")));
+                    TrainingOutcome r = job.result();
+                    out().printf("trained %s predictor %s v%d (id %d): %s%n", r.kind(), r.family(), r.version(), r.id(), metricsLine(r.metrics()));
+                    if (r.servingMetrics() != null) {
+                        out().printf("serving version on the same held-out architectures: %s%n", metricsLine(r.servingMetrics()));
                     }
-                    out().printf("%s: %s%n", r.path("promoted").asBoolean() ? "promoted" : "not promoted", r.path("reason").asText());
+                    out().printf("%s: %s%n", r.promoted() ? "promoted" : "not promoted", r.reason());
                 }
-                case "failed" -> out().printf("training of %s failed (%s): %s%n", job.path("kind").asText(), job.path("error").asText(),
-                        job.path("message").asText());
+                case "failed" -> out().printf("training of %s failed (%s): %s%n", job.kind(),
+                        job.error() == null ? "?" : job.error().kind().id(), job.error() == null ? "" : job.error().message());
                 default -> out().printf("training job %d of %s is %s; follow it with `pipefarm predictor train --kind %s --wait` "
-                        + "or `pipefarm predictor list --kind %s`%n", job.path("job").asLong(), kind, state, kind, kind);
+                        + "or `pipefarm predictor list --kind %s`%n", job.id(), kind, job.state(), kind, kind);
             }
         }
     }
@@ -122,7 +121,8 @@ public final class PredictorCommand extends ParentCommand {
         protected int run() {
             Map<String, String> q = new LinkedHashMap<>();
             q.put("kind", kind);
-            JsonNode list = remote.client().get("/api/predictors" + FarmClient.query(q));
+            List<PredictorVersion> list = remote.client().get("/api/predictors" + FarmClient.query(q),
+                    new TypeReference<List<PredictorVersion>>() { });
             if (json) {
                 printJson(list);
                 return 0;
@@ -133,12 +133,11 @@ public final class PredictorCommand extends ParentCommand {
                 return 0;
             }
             Table t = new Table("id", "kind", "version", "family", "serving", "profiles", "archs", "held-out MAPE %", "acc10 %", "spearman", "created");
-            for (JsonNode v : list) {
-                JsonNode m = v.path("metrics"), d = v.path("data");
-                t.row(v.path("id").asLong(), v.path("kind").asText(), v.path("version").asLong(), v.path("family").asText(),
-                        v.path("serving").asBoolean() ? "yes" : "", d.path("profiles").asText("-"), d.path("architectures").asText("-"),
-                        num(m, "mape", 1, 2), num(m, "acc10", 100, 1), num(m, "spearman", 1, 4),
-                        io.pipefarm.cli.remote.CampaignView.time(v.get("createdMs")));
+            for (PredictorVersion v : list) {
+                Map<String, Object> m = v.metrics(), d = v.data();
+                t.row(v.id(), v.kind(), v.version(), v.family(), v.serving() ? "yes" : "", d.getOrDefault("profiles", "-"),
+                        d.getOrDefault("architectures", "-"), num(m.get("mape"), 1, 2), num(m.get("acc10"), 100, 1),
+                        num(m.get("spearman"), 1, 4), CampaignView.time(v.createdEpochMs()));
             }
             t.print(out());
             return 0;
@@ -149,6 +148,9 @@ public final class PredictorCommand extends ParentCommand {
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = "Download a predictor artifact (a zip that loads and predicts on its own; see docs/predictor-artifact.md).")
     public static final class Fetch extends BaseCommand {
+        /** {@code --json} output: the file written and the version's metadata. */
+        record Fetched(String file, long bytes, PredictorVersion predictor) {}
+
         @Mixin RemoteOptions remote;
 
         @Parameters(index = "0", paramLabel = "ID", description = "predictor id (see `pipefarm predictor list`)")
@@ -160,7 +162,7 @@ public final class PredictorCommand extends ParentCommand {
         @Override
         protected int run() throws IOException {
             FarmClient c = remote.client();
-            JsonNode meta = c.get("/api/predictors/" + id);
+            PredictorVersion meta = c.get("/api/predictors/" + id, PredictorVersion.class);
             byte[] bytes = bytes(c, "/api/predictors/" + id + "/artifact");
             Path parent = outFile.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -172,13 +174,9 @@ public final class PredictorCommand extends ParentCommand {
                 Files.deleteIfExists(tmp);
             }
             if (json) {
-                ObjectNode o = Json.object();
-                o.put("id", id).put("file", outFile.toString()).put("bytes", bytes.length);
-                o.set("predictor", meta);
-                printJson(o);
+                printJson(new Fetched(outFile.toString(), bytes.length, meta));
             } else {
-                out().printf("wrote %s (%s): %s predictor %s v%d%n", outFile, Table.bytes(bytes.length), meta.path("kind").asText(),
-                        meta.path("family").asText(), meta.path("version").asLong());
+                out().printf("wrote %s (%s): %s predictor %s v%d%n", outFile, Table.bytes(bytes.length), meta.kind(), meta.family(), meta.version());
             }
             return 0;
         }
@@ -200,44 +198,42 @@ public final class PredictorCommand extends ParentCommand {
         protected int run() {
             if ((kind == null) == (id == null)) throw CliException.usage("give exactly one of --kind K or --id ID");
             FarmClient c = remote.client();
-            JsonNode r = id != null ? c.post("/api/predictors/" + id + "/eval", null)
-                    : c.get("/api/predictors/eval" + FarmClient.query(Map.of("kind", kind)));
+            PredictorEvaluation r = id != null ? c.post("/api/predictors/" + id + "/eval", null, PredictorEvaluation.class)
+                    : c.get("/api/predictors/eval" + FarmClient.query(Map.of("kind", kind)), PredictorEvaluation.class);
             if (json) {
                 printJson(r);
                 return 0;
             }
-            out().printf("%s predictor %s v%d (id %d%s)%n", r.path("kind").asText(), r.path("family").asText(), r.path("version").asLong(),
-                    r.path("id").asLong(), r.path("serving").asBoolean() ? ", serving" : "");
+            out().printf("%s predictor %s v%d (id %d%s)%n", r.kind(), r.family(), r.version(), r.id(), r.serving() ? ", serving" : "");
             Table t = new Table("data", "family", "segments", "MAPE %", "RMSE ms", "acc10 %", "spearman");
-            for (String section : new String[] {"heldOut", "all"}) {
-                JsonNode s = r.path(section);
-                String label = section.equals("heldOut") ? "held-out archs" : "all data";
-                row(t, label, "(all)", s.path("metrics"));
-                for (Iterator<Map.Entry<String, JsonNode>> it = s.path("perFamily").fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    row(t, label, e.getKey(), e.getValue());
-                }
-            }
+            section(t, "held-out archs", r.heldOut());
+            section(t, "all data", r.all());
             t.print(out());
             out().println("(\"all data\" includes the architectures the predictor was trained on)");
             return 0;
         }
 
-        private static void row(Table t, String label, String family, JsonNode m) {
-            t.row(label, family, m.path("n").asLong(), num(m, "mape", 1, 2), num(m, "rmse_ns", 1e-6, 3), num(m, "acc10", 100, 1),
-                    num(m, "spearman", 1, 4));
+        private static void section(Table t, String label, PredictorEvaluation.Section s) {
+            if (s == null) return;
+            row(t, label, "(all)", s.metrics());
+            s.perFamily().forEach((family, m) -> row(t, label, family, m));
+        }
+
+        private static void row(Table t, String label, String family, PredictorMetrics m) {
+            if (m == null) return;
+            t.row(label, family, m.n(), num(m.mape(), 1, 2), num(m.rmseNs(), 1e-6, 3), num(m.acc10(), 100, 1), num(m.spearman(), 1, 4));
         }
     }
 
-    static String metricsLine(JsonNode m) {
-        return "held-out MAPE " + num(m, "mape", 1, 2) + "%, acc10 " + num(m, "acc10", 100, 1) + "%, spearman "
-                + num(m, "spearman", 1, 4) + " (" + m.path("n").asLong() + " segments)";
+    static String metricsLine(PredictorMetrics m) {
+        return "held-out MAPE " + num(m.mape(), 1, 2) + "%, acc10 " + num(m.acc10(), 100, 1) + "%, spearman "
+                + num(m.spearman(), 1, 4) + " (" + m.n() + " segments)";
     }
 
-    static String num(JsonNode m, String field, double scale, int decimals) {
-        JsonNode v = m.get(field);
-        if (v == null || !v.isNumber()) return "-";
-        return Table.fixed(v.asDouble() * scale, decimals);
+    /** A number scaled and fixed, "-" when it is none (null, NaN or not a number). */
+    static String num(Object v, double scale, int decimals) {
+        if (!(v instanceof Number x) || Double.isNaN(x.doubleValue())) return "-";
+        return Table.fixed(x.doubleValue() * scale, decimals);
     }
 
     /** GET of a binary resource with the client's URL and token (FarmClient speaks JSON only). */
@@ -250,13 +246,17 @@ public final class PredictorCommand extends ParentCommand {
                     .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() == 200) return r.body();
             String msg = new String(r.body(), StandardCharsets.UTF_8);
+            String kind = null;
             try {
-                JsonNode j = Json.MAPPER.readTree(msg);
-                if (j.hasNonNull("message")) msg = j.get("message").asText();
+                ApiError e = ApiJson.read(msg, ApiError.class);
+                if (e.error() != null) {
+                    msg = e.error().message();
+                    kind = e.error().kind().id();
+                }
             } catch (IOException ignored) {
                 // not JSON: show the text
             }
-            throw new FarmException(r.statusCode() < 500 ? CliException.USAGE : CliException.FAILURE, msg, r.statusCode(), null, null);
+            throw new FarmException(r.statusCode() < 500 ? CliException.USAGE : CliException.FAILURE, msg, r.statusCode(), kind, null);
         } catch (IOException e) {
             throw new FarmException(CliException.FAILURE, "downloading " + path + " from " + c.url() + " failed: " + e.getMessage(), 0, null, e);
         } catch (InterruptedException e) {

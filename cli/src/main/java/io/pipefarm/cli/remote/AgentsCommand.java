@@ -1,9 +1,9 @@
 package io.pipefarm.cli.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.ui.Table;
-import java.util.Iterator;
+import io.pipefarm.coordinator.api.AgentInfo;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +16,7 @@ public final class AgentsCommand extends BaseCommand {
 
     @Override
     protected int run() {
-        JsonNode agents = remote.client().agents();
+        List<AgentInfo> agents = remote.client().agents();
         if (json) {
             printJson(agents);
             return 0;
@@ -29,14 +29,12 @@ public final class AgentsCommand extends BaseCommand {
         Table a = new Table("agent", "address", "state", "last seen", "devices");
         Table d = new Table("agent", "device", "kind", "runtime", "versions");
         int devices = 0;
-        for (JsonNode ag : agents) {
-            long seen = ag.path("lastSeenMs").asLong(0);
-            a.row(ag.path("id").asText(), ag.path("address").asText(), ag.path("state").asText().toLowerCase(java.util.Locale.ROOT),
-                    seen <= 0 ? "-" : ago(now - seen), ag.path("devices").size());
-            for (JsonNode dev : ag.path("devices")) {
+        for (AgentInfo ag : agents) {
+            long seen = ag.lastSeenEpochMs();
+            a.row(ag.id(), ag.address(), ag.state(), seen <= 0 ? "-" : ago(now - seen), ag.devices().size());
+            for (AgentInfo.DeviceInfo dev : ag.devices()) {
                 devices++;
-                d.row(ag.path("id").asText(), dev.path("id").asText(), dev.path("kind").asText(), dev.path("runtime").asText(),
-                        versions(dev.path("versions")));
+                d.row(ag.id(), dev.id(), dev.kind(), dev.runtime(), versions(dev.versions()));
             }
         }
         a.print(out());
@@ -54,11 +52,10 @@ public final class AgentsCommand extends BaseCommand {
         return Table.duration(ms / 1000.0) + " ago";
     }
 
-    private static String versions(JsonNode v) {
+    private static String versions(Map<String, String> v) {
         StringBuilder sb = new StringBuilder();
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            var e = it.next();
-            sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(e.getValue().asText());
+        for (Map.Entry<String, String> e : v.entrySet()) {
+            sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(e.getValue());
         }
         String s = sb.toString();
         return s.isEmpty() ? "-" : s.length() > 60 ? s.substring(0, 57) + "..." : s;

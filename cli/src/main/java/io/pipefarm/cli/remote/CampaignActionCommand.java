@@ -1,7 +1,7 @@
 package io.pipefarm.cli.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.coordinator.api.CampaignStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -18,7 +18,7 @@ public abstract class CampaignActionCommand extends BaseCommand {
 
     @Override
     protected int run() {
-        JsonNode s = remote.client().campaignAction(id, action());
+        CampaignStatus s = remote.client().campaignAction(id, action());
         if (json) printJson(s);
         else CampaignView.print(out(), s);
         return 0;

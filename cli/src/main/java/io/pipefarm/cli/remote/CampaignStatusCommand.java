@@ -1,7 +1,8 @@
 package io.pipefarm.cli.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pipefarm.cli.command.BaseCommand;
+import io.pipefarm.coordinator.api.CampaignStatus;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -20,7 +21,7 @@ public final class CampaignStatusCommand extends BaseCommand {
     protected int run() {
         FarmClient client = remote.client();
         if (id == null) {
-            JsonNode all = client.campaigns();
+            List<CampaignStatus> all = client.campaigns();
             if (json) {
                 printJson(all);
             } else if (all.isEmpty()) {
@@ -30,7 +31,7 @@ public final class CampaignStatusCommand extends BaseCommand {
             }
             return 0;
         }
-        JsonNode s = client.campaign(id);
+        CampaignStatus s = client.campaign(id);
         if (json) printJson(s);
         else CampaignView.print(out(), s);
         return 0;

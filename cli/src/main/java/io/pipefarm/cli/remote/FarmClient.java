@@ -1,8 +1,14 @@
 package io.pipefarm.cli.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.pipefarm.cli.command.CliException;
-import io.pipefarm.cli.ui.Json;
+import io.pipefarm.coordinator.api.AgentInfo;
+import io.pipefarm.coordinator.api.ApiError;
+import io.pipefarm.coordinator.api.ApiJson;
+import io.pipefarm.coordinator.api.CampaignStatus;
+import io.pipefarm.coordinator.api.ProfileRecord;
+import io.pipefarm.coordinator.api.StartCampaignReply;
+import io.pipefarm.coordinator.api.StartCampaignRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -16,13 +22,15 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * A small client of the coordinator's HTTP JSON API (java.net.http + Jackson). Every failure is a
- * {@link FarmException} with a one-line message: a 4xx answer's {@code message} (exit 2), "no
- * coordinator at URL" when nothing listens (exit 1), a timeout or a server error (exit 1).
+ * A small client of the coordinator's HTTP JSON API (java.net.http + {@link ApiJson}): answers are read
+ * into the API's records. Every failure is a {@link FarmException} with a one-line message: a 4xx
+ * answer's {@code error.message} (exit 2), "no coordinator at URL" when nothing listens (exit 1), a
+ * timeout or a server error (exit 1).
  */
 public final class FarmClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";
@@ -67,39 +75,49 @@ public final class FarmClient {
 
     // ---- API calls ---------------------------------------------------------------------------
 
-    /** POST /api/campaigns; the answer is {@code {"created": {...}, "status": {...}}}. */
-    public JsonNode startCampaign(JsonNode request) { return post("/api/campaigns", request); }
+    /** POST /api/campaigns. */
+    public StartCampaignReply startCampaign(StartCampaignRequest request) {
+        return post("/api/campaigns", request, StartCampaignReply.class);
+    }
 
     /** GET /api/campaigns: statuses of all campaigns. */
-    public JsonNode campaigns() { return get("/api/campaigns"); }
+    public List<CampaignStatus> campaigns() { return get("/api/campaigns", new TypeReference<List<CampaignStatus>>() { }); }
 
     /** GET /api/campaigns/{id}. */
-    public JsonNode campaign(long id) { return get("/api/campaigns/" + id); }
+    public CampaignStatus campaign(long id) { return get("/api/campaigns/" + id, CampaignStatus.class); }
 
     /** POST /api/campaigns/{id}/{action} for pause, resume or cancel; the answer is the new status. */
-    public JsonNode campaignAction(long id, String action) {
+    public CampaignStatus campaignAction(long id, String action) {
         if (!action.equals("pause") && !action.equals("resume") && !action.equals("cancel")) {
             throw new IllegalArgumentException("unknown campaign action " + action);
         }
-        return post("/api/campaigns/" + id + "/" + action, null);
+        return post("/api/campaigns/" + id + "/" + action, null, CampaignStatus.class);
     }
 
     /** GET /api/profiles with the non-null query parameters. */
-    public JsonNode profiles(Map<String, String> query) { return get("/api/profiles" + query(query)); }
+    public List<ProfileRecord> profiles(Map<String, String> query) {
+        return get("/api/profiles" + query(query), new TypeReference<List<ProfileRecord>>() { });
+    }
 
     /** GET /api/agents. */
-    public JsonNode agents() { return get("/api/agents"); }
+    public List<AgentInfo> agents() { return get("/api/agents", new TypeReference<List<AgentInfo>>() { }); }
 
     // ---- plumbing ----------------------------------------------------------------------------
 
-    public JsonNode get(String path) {
-        return send(request(path).GET().build());
+    /** GET {@code path}, the answer read as {@code type}. */
+    public <T> T get(String path, Class<T> type) {
+        return decode(send(request(path).GET().build()), path, type, null);
     }
 
-    public JsonNode post(String path, JsonNode body) {
+    public <T> T get(String path, TypeReference<T> type) {
+        return decode(send(request(path).GET().build()), path, null, type);
+    }
+
+    /** POST {@code body} (a record, or null for none) to {@code path}, the answer read as {@code type}. */
+    public <T> T post(String path, Object body, Class<T> type) {
         HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(Json.compact(body), StandardCharsets.UTF_8);
-        return send(request(path).header("Content-Type", "application/json").POST(p).build());
+                : HttpRequest.BodyPublishers.ofByteArray(ApiJson.bytes(body));
+        return decode(send(request(path).header("Content-Type", "application/json").POST(p).build()), path, type, null);
     }
 
     /** {@code ?a=1&b=2} of the non-null entries (URL-encoded), or "" when there are none. */
@@ -119,7 +137,7 @@ public final class FarmClient {
         return b;
     }
 
-    private JsonNode send(HttpRequest req) {
+    private String send(HttpRequest req) {
         HttpResponse<String> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -142,23 +160,16 @@ public final class FarmClient {
         }
         int status = resp.statusCode();
         String body = resp.body() == null ? "" : resp.body();
-        JsonNode json = null;
-        if (!body.isBlank()) {
-            try {
-                json = Json.MAPPER.readTree(body);
-            } catch (IOException e) {
-                json = null;
-            }
+        if (status >= 200 && status < 300) return body;
+        ApiError.Detail error = null;
+        try {
+            ApiError e = body.isBlank() ? null : ApiJson.read(body, ApiError.class);
+            error = e == null ? null : e.error();
+        } catch (IOException e) {
+            error = null;
         }
-        if (status >= 200 && status < 300) {
-            if (json == null && !body.isBlank()) {
-                throw new FarmException(CliException.FAILURE, "the coordinator at " + base + " answered " + req.uri().getPath()
-                        + " with something that is not JSON: " + snippet(body), status, null, null);
-            }
-            return json == null ? Json.object() : json;
-        }
-        String kind = json != null && json.hasNonNull("error") ? json.get("error").asText() : null;
-        String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
+        String kind = error == null || error.kind() == null ? null : error.kind().id();
+        String message = error != null && error.message() != null ? error.message()
                 : body.isBlank() ? "HTTP " + status : snippet(body);
         if (status == 401 || status == 403) {
             throw new FarmException(CliException.USAGE, message + " (HTTP " + status + "; set " + TOKEN_ENV + ")", status, kind, null);
@@ -168,6 +179,15 @@ public final class FarmClient {
             throw new FarmException(CliException.USAGE, message, status, kind, null);
         }
         throw new FarmException(CliException.FAILURE, "coordinator error (HTTP " + status + "): " + message, status, kind, null);
+    }
+
+    private <T> T decode(String body, String path, Class<T> type, TypeReference<T> ref) {
+        try {
+            return type != null ? ApiJson.read(body, type) : ApiJson.read(body, ref);
+        } catch (IOException e) {
+            throw new FarmException(CliException.FAILURE, "the coordinator at " + base + " answered " + path
+                    + " with something that is not the JSON this client expects: " + snippet(body), 200, null, null);
+        }
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

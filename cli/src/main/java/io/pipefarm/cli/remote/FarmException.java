@@ -21,6 +21,6 @@ public final class FarmException extends CliException {
     /** The HTTP status, or 0 when no answer arrived. */
     public int httpStatus() { return httpStatus; }
 
-    /** The API's {@code error} field (e.g. {@code BAD_INPUT}, {@code NOT_FOUND}), or null. */
+    /** The API error's {@code kind} (e.g. {@code bad_input}, {@code not_found}), or null. */
     public String errorKind() { return errorKind; }
 }

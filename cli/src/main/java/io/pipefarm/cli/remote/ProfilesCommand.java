@@ -1,10 +1,11 @@
 package io.pipefarm.cli.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Table;
+import io.pipefarm.coordinator.api.ProfileRecord;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +38,7 @@ public final class ProfilesCommand extends BaseCommand {
         q.put("kind", kind);
         q.put("segment", segment);
         q.put("limit", Integer.toString(limit));
-        JsonNode list = remote.client().profiles(q);
+        List<ProfileRecord> list = remote.client().profiles(q);
         if (json) {
             printJson(list);
             return 0;
@@ -53,21 +54,18 @@ public final class ProfilesCommand extends BaseCommand {
     }
 
     /** The profiles as a table, latencies in ms. */
-    public static Table table(JsonNode profiles) {
+    public static Table table(List<ProfileRecord> profiles) {
         Table t = new Table("id", "segment", "kind", "device", "n", "mean ms", "median ms", "p90 ms", "p99 ms", "stdev ms", "min ms", "created");
-        for (JsonNode p : profiles) {
-            JsonNode s = p.path("stats");
-            String key = p.path("segmentKey").asText();
-            t.row(p.path("id").asText(), key.length() > 12 ? key.substring(0, 12) : key, p.path("deviceKind").asText(),
-                    p.path("deviceId").asText(), s.path("n").asLong(), ms(s, "meanNs"), ms(s, "medianNs"), ms(s, "p90Ns"),
-                    ms(s, "p99Ns"), ms(s, "stdevNs"), ms(s, "minNs"), CampaignView.time(p.get("createdMs")));
+        for (ProfileRecord p : profiles) {
+            ProfileRecord.Stats s = p.stats();
+            String key = p.segmentKey();
+            t.row(p.id(), key.length() > 12 ? key.substring(0, 12) : key, p.deviceKind(), p.deviceId(), s.n(), ms(s.meanNs()),
+                    ms(s.medianNs()), ms(s.p90Ns()), ms(s.p99Ns()), ms(s.stdevNs()), ms(s.minNs()), CampaignView.time(p.createdEpochMs()));
         }
         return t;
     }
 
-    private static String ms(JsonNode stats, String field) {
-        JsonNode v = stats.get(field);
-        if (v == null || v.isNull()) return "-";
-        return Table.fixed(v.asDouble() / 1e6, 3);
+    private static String ms(double ns) {
+        return Table.fixed(ns / 1e6, 3);
     }
 }

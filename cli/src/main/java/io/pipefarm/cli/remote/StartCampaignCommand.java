@@ -1,13 +1,14 @@
 package io.pipefarm.cli.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.models.ModelRefs;
-import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.ProgressBar;
+import io.pipefarm.coordinator.api.CampaignCuts;
+import io.pipefarm.coordinator.api.CampaignStatus;
+import io.pipefarm.coordinator.api.ProfileSettings;
+import io.pipefarm.coordinator.api.StartCampaignReply;
+import io.pipefarm.coordinator.api.StartCampaignRequest;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -75,7 +76,7 @@ public final class StartCampaignCommand extends BaseCommand {
     long intervalMs;
 
     /** The request body (validated); public for tests and for commands that start campaigns themselves. */
-    public ObjectNode body() {
+    public StartCampaignRequest body() {
         List<String> ms = new ArrayList<>();
         for (String m : models) ms.addAll(ModelRefs.splitList(m));
         List<String> ks = new ArrayList<>();
@@ -89,27 +90,18 @@ public final class StartCampaignCommand extends BaseCommand {
         if (threads < 0) throw CliException.usage("--threads must be >= 0");
         if (maxAttempts < 1) throw CliException.usage("--max-attempts must be >= 1");
         if (intervalMs < 10) throw CliException.usage("--interval-ms must be >= 10");
-
-        ObjectNode o = Json.object();
-        if (name != null) {
-            if (name.isBlank()) throw CliException.usage("--name must not be blank");
-            o.put("name", name);
-        }
-        ArrayNode ma = o.putArray("models");
-        ms.forEach(ma::add);
-        ArrayNode ka = o.putArray("kinds");
-        ks.forEach(ka::add);
-        ObjectNode c = o.putObject("cuts");
+        if (name != null && name.isBlank()) throw CliException.usage("--name must not be blank");
+        CampaignCuts c;
         if (random != null) {
             if (cuts != null) throw CliException.usage("give either --cuts or --random, not both");
             if (random < 1) throw CliException.usage("--random must be >= 1");
             int s = stages == null ? 3 : stages;
             if (s < 1) throw CliException.usage("--stages must be >= 1");
-            c.put("mode", "random").put("count", random).put("stages", s).put("seed", seed == null ? 1L : seed);
+            c = CampaignCuts.random(random, s, seed == null ? 1L : seed);
         } else {
             if (stages != null || seed != null) throw CliException.usage("--stages and --seed go with --random");
             if (cuts == null || cuts.trim().equalsIgnoreCase("all")) {
-                c.put("mode", "all");
+                c = CampaignCuts.all();
             } else {
                 int[] cs = ModelRefs.parseCuts(cuts, "--cuts");
                 if (cs.length == 0) throw CliException.usage("--cuts: give 'all' or cut positions like 12,40");
@@ -117,55 +109,45 @@ public final class StartCampaignCommand extends BaseCommand {
                     if (cs[i] <= 0) throw CliException.usage("--cuts: cut " + cs[i] + " is out of range: cuts are op positions >= 1");
                     if (i > 0 && cs[i] <= cs[i - 1]) throw CliException.usage("--cuts: cuts must be strictly increasing, got " + cuts.trim());
                 }
-                c.put("mode", "given");
-                ArrayNode a = c.putArray("cuts");
-                for (int x : cs) a.add(x);
+                c = CampaignCuts.given(cs);
             }
         }
-        ObjectNode spec = o.putObject("spec");
-        spec.put("warmupRuns", warmup).put("timedRuns", runs).put("targetRelError", targetRelError)
-                .put("timeBudgetMs", budgetMs).put("threads", threads);
-        o.put("reprofile", reprofile);
-        o.put("maxAttempts", maxAttempts);
-        return o;
+        ProfileSettings spec = new ProfileSettings(warmup, runs, targetRelError, null, budgetMs, threads, null);
+        return new StartCampaignRequest(name, ms, ks, c, spec, reprofile, maxAttempts);
     }
 
     @Override
     protected int run() throws Exception {
-        ObjectNode body = body();
+        StartCampaignRequest body = body();
         FarmClient client = remote.client();
-        JsonNode resp = client.startCampaign(body);
-        JsonNode created = resp.path("created");
-        JsonNode status = resp.path("status");
-        long id = created.has("campaignId") ? created.path("campaignId").asLong() : status.path("id").asLong();
+        StartCampaignReply created = client.startCampaign(body);
+        long id = created.campaignId();
         if (!await) {
             if (json) {
-                printJson(resp);
+                printJson(created);
             } else {
-                printCreated(created, status, id);
+                printCreated(created);
                 out().println("follow it with: pipefarm campaign status " + id + "   (or start it with --wait)");
             }
             return 0;
         }
-        if (!json) printCreated(created, status, id);
+        if (!json) printCreated(created);
         boolean live = !json && ProgressBar.stdoutIsTerminal();
-        JsonNode last = CampaignView.waitFor(client, id, json ? err() : out(), live, intervalMs);
+        CampaignStatus last = CampaignView.waitFor(client, id, json ? err() : out(), live, intervalMs);
         if (json) {
-            ObjectNode o = Json.object();
-            o.set("created", created);
-            o.set("status", last);
-            printJson(o);
+            printJson(new StartCampaignReply(created.campaignId(), created.jobsEnqueued(), created.skippedProfiled(),
+                    created.skippedInFlight(), last));
         } else {
             out().println(CampaignView.summary(last));
         }
-        return "cancelled".equals(last.path("state").asText()) ? CliException.FAILURE : 0;
+        return "cancelled".equals(last.state()) ? CliException.FAILURE : 0;
     }
 
-    private void printCreated(JsonNode created, JsonNode status, long id) {
+    private void printCreated(StartCampaignReply created) {
+        CampaignStatus status = created.status();
         out().printf("campaign %d \"%s\" created: %d jobs enqueued, %d skipped (already profiled), %d skipped (in flight); %s%n",
-                id, status.path("name").asText(name == null ? "" : name), created.path("jobsEnqueued").asLong(),
-                created.path("skippedProfiled").asLong(), created.path("skippedInFlight").asLong(),
-                status.path("state").asText(created.path("state").asText("?")).toLowerCase(java.util.Locale.ROOT));
+                created.campaignId(), status == null ? (name == null ? "" : name) : status.name(), created.jobsEnqueued(),
+                created.skippedProfiled(), created.skippedInFlight(), status == null ? "?" : status.state());
         out().flush();
     }
 }

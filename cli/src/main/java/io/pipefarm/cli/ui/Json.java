@@ -1,40 +1,29 @@
 package io.pipefarm.cli.ui;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pipefarm.coordinator.api.ApiJson;
 import java.io.PrintWriter;
 
-/** The CLI's JSON: one shared Jackson mapper, indented output. */
+/** The CLI's JSON: the API's mapper ({@link ApiJson}), so that {@code --json} prints what the API answers. */
 public final class Json {
-    private Json() {}
+    public static final ObjectMapper MAPPER = ApiJson.mapper();
 
-    public static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private Json() {}
 
     public static ObjectNode object() { return MAPPER.createObjectNode(); }
 
     public static ArrayNode array() { return MAPPER.createArrayNode(); }
 
-    /** Indented JSON text of a value (a tree node, a record, a map, ...). */
+    /** Indented JSON text of a value (a record, a tree node, a map, ...). */
     public static String write(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode JSON: " + e.getOriginalMessage(), e);
-        }
+        return ApiJson.pretty(value);
     }
 
     /** Compact (one-line) JSON text. */
     public static String compact(Object value) {
-        try {
-            return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode JSON: " + e.getOriginalMessage(), e);
-        }
+        return ApiJson.compact(value);
     }
 
     public static void print(PrintWriter out, Object value) {

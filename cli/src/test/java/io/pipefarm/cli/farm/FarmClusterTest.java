@@ -88,7 +88,7 @@ class FarmClusterTest {
     }
 
     static long campaignId(String createdJson) {
-        var m = java.util.regex.Pattern.compile("\"campaignId\":(\\d+)").matcher(createdJson);
+        var m = java.util.regex.Pattern.compile("\"campaign_id\":(\\d+)").matcher(createdJson);
         assertTrue(m.find(), createdJson);
         return Long.parseLong(m.group(1));
     }
@@ -128,7 +128,7 @@ class FarmClusterTest {
 
     static final String FC_CAMPAIGN = """
             {"name": "%s", "models": ["fc:64,256,8"], "kinds": ["sim-edgetpu-usb", "sim-edgetpu-pci"],
-             "cuts": {"mode": "all"}, "spec": {"warmupRuns": 1, "timedRuns": 5}}""";
+             "cuts": {"mode": "all"}, "spec": {"warmup_runs": 1, "timed_runs": 5}}""";
 
     @Test
     void coordinatorAndThreeAgentsCompleteACampaign() throws Exception {
@@ -151,7 +151,7 @@ class FarmClusterTest {
         // Running the same campaign again profiles nothing new.
         HttpResponse<String> again = post(c, "/api/campaigns", FC_CAMPAIGN.formatted("again"));
         assertEquals(201, again.statusCode(), again.body());
-        assertTrue(again.body().contains("\"jobsEnqueued\":0"), again.body());
+        assertTrue(again.body().contains("\"jobs_enqueued\":0"), again.body());
     }
 
     @Test
@@ -163,7 +163,7 @@ class FarmClusterTest {
                 {"{\"name\":\"x\",\"models\":[\"fc:64,32,2\"],\"kinds\":[\"tpu-from-mars\"]}", "unknown device kind"},
                 {"{\"name\":\"x\",\"models\":[\"fc:64,32,2\"],\"kinds\":[\"sim-edgetpu-usb\"],\"cuts\":{\"mode\":\"given\",\"cuts\":[]}}", "empty"},
                 {"{\"name\":\"x\",\"models\":[\"fc:64,32,2\"],\"kinds\":[\"sim-edgetpu-usb\"],\"cuts\":{\"mode\":\"given\",\"cuts\":[99]}}", "out of range"},
-                {"{\"name\": \"x\", \"models\": [", "malformed JSON"},
+                {"{\"name\": \"x\", \"models\": [", "not JSON"},
         };
         for (String[] k : cases) {
             HttpResponse<String> r = post(c, "/api/campaigns", k[0]);
@@ -242,7 +242,7 @@ class FarmClusterTest {
         agent("f1", port, List.of("sim-edgetpu-usb"));
         String body = """
                 {"name": "failing", "models": ["file:%s"], "kinds": ["sim-edgetpu-usb"], "cuts": {"mode": "all"},
-                 "maxAttempts": 2}""".formatted(file.toString().replace("\\", "/"));
+                 "max_attempts": 2}""".formatted(file.toString().replace("\\", "/"));
         HttpResponse<String> r = post(c, "/api/campaigns", body);
         assertEquals(201, r.statusCode(), r.body());
         long id = campaignId(r.body());

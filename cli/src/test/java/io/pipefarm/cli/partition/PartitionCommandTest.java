@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.ui.Json;
+import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.model.tflite.TfliteReader;
+import io.pipefarm.proto.partition.PartitionDescriptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,23 +20,31 @@ class PartitionCommandTest {
     void runWritesSegmentsDescriptorAndChart(@TempDir Path dir) throws Exception {
         CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "3", "--method", "exact", "--out", dir.toString(), "--json");
         assertEquals(0, r.code(), r.toString());
-        JsonNode j = Json.MAPPER.readTree(r.out());
+        JsonNode report = Json.MAPPER.readTree(r.out());
+        assertEquals("standalone", report.get("via").asText());
+        assertEquals(6, report.get("files").size(), report.toString());
+        JsonNode j = report.get("partition");
         assertEquals("exact", j.get("method").asText());
-        assertEquals(3, j.get("stages").asInt());
+        assertEquals("squeezenet", j.get("model_ref").asText());
+        assertEquals(3, j.get("stages").size());
         assertEquals(2, j.get("cuts").size());
-        assertTrue(j.get("bottleneck_ms").asDouble() > 0);
+        assertTrue(j.get("bottleneck_ns").asDouble() > 0);
         int ops = j.get("ops").asInt();
         assertEquals(ops * (ops + 1) / 2, j.get("search_cost").get("segments_profiled").asInt());
         for (int i = 0; i < 3; i++) {
             Path f = dir.resolve("squeezenet_segment_" + i + "_of_3.tflite");
             assertTrue(Files.size(f) > 0, f.toString());
-            JsonNode st = j.get("stage_list").get(i);
+            JsonNode st = j.get("stages").get(i);
+            assertEquals(f.getFileName().toString(), st.get("file").asText());
             assertEquals(st.get("end").asInt() - st.get("start").asInt(), TfliteReader.read(f).size());
         }
         assertTrue(Files.readString(dir.resolve("stages.svg")).startsWith("<svg"));
         assertTrue(Files.readString(dir.resolve("stages.svg")).contains("on-chip cache"));
+        // partition.json is what --json printed, and the JSON twin of partition.pb
         JsonNode desc = Json.MAPPER.readTree(Files.readString(dir.resolve("partition.json")));
-        assertEquals(j.get("cuts"), desc.get("cuts"));
+        assertEquals(j, desc);
+        assertEquals(PartitionDescriptor.parseFrom(Files.readAllBytes(dir.resolve("partition.pb"))),
+                Descriptors.parseJson(Files.readString(dir.resolve("partition.json"))));
     }
 
     @Test
@@ -51,7 +61,7 @@ class PartitionCommandTest {
     void hybridTrainsTheStandInPredictor() throws Exception {
         CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "mobilenet_v2", "--tpus", "2", "--method", "hybrid", "--json");
         assertEquals(0, r.code(), r.toString());
-        JsonNode j = Json.MAPPER.readTree(r.out());
+        JsonNode j = Json.MAPPER.readTree(r.out()).get("partition");
         assertTrue(j.get("predictor").asText().contains("stand-in"));
         int profiled = j.get("search_cost").get("segments_profiled").asInt();
         assertTrue(profiled >= 2 && profiled < 66 * 67 / 2 / 10, "profiled " + profiled);

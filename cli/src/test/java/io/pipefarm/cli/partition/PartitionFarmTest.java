@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pipefarm.agent.service.AgentNode;
@@ -22,6 +24,8 @@ import io.pipefarm.coordinator.store.SegmentStore;
 import io.pipefarm.model.features.SegmentFeatures;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.proto.partition.PartitionDescriptor;
+import io.pipefarm.proto.partition.SearchCost;
+import io.pipefarm.proto.partition.Stage;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,6 +35,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -173,6 +179,22 @@ class PartitionFarmTest {
         assertEquals(pb, PartitionDescriptor.parseFrom(Files.readAllBytes(out.resolve("partition.pb"))));
         assertEquals(pb, Descriptors.parseJson(Files.readString(out.resolve("partition.json"))));
         assertTrue(Files.readString(out.resolve("stages.svg")).startsWith("<svg"));
+
+        // one partition.json schema: partition.proto's fields, written alike by fetch and by a standalone run --out
+        Path standalone = dir.resolve("standalone");
+        CliRun run = CliRun.of("partition", "run", "--standalone", "--model", MODEL, "--tpus", "2", "--method", "even",
+                "--out", standalone.toString());
+        assertEquals(0, run.code(), run.toString());
+        JsonNode fetched = Json.MAPPER.readTree(Files.readString(out.resolve("partition.json")));
+        JsonNode written = Json.MAPPER.readTree(Files.readString(standalone.resolve("partition.json")));
+        assertEquals(protoFields(PartitionDescriptor.getDescriptor()), fields(fetched));
+        assertEquals(fields(fetched), fields(written));
+        assertEquals(protoFields(Stage.getDescriptor()), fields(fetched.get("stages").get(0)));
+        assertEquals(fields(fetched.get("stages").get(0)), fields(written.get("stages").get(0)));
+        assertEquals(protoFields(SearchCost.getDescriptor()), fields(fetched.get("search_cost")));
+        assertEquals(fields(fetched.get("search_cost")), fields(written.get("search_cost")));
+        assertEquals(json, Json.MAPPER.writeValueAsString(Json.MAPPER.readTree(json)), "the API descriptor is compact JSON");
+        assertEquals(Json.MAPPER.readTree(json), fetched, "partition.json is GET .../descriptor");
     }
 
     @Test
@@ -181,8 +203,9 @@ class PartitionFarmTest {
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out());
         assertEquals("coordinator", j.get("via").asText());
-        assertEquals("done", j.get("partition").get("state").asText());
-        assertEquals("even", j.get("partition").get("result").get("method").asText());
+        assertEquals(c.httpUrl(), j.get("url").asText());
+        assertEquals("even", j.get("partition").get("method").asText());
+        assertTrue(j.get("partition").get("id").asLong() > 0, j.toString());
     }
 
     @Test
@@ -205,11 +228,23 @@ class PartitionFarmTest {
         assertEquals(404, get("/api/partitions/987654", "application/json").statusCode());
     }
 
+    static Set<String> fields(JsonNode o) {
+        Set<String> out = new TreeSet<>();
+        o.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    static Set<String> protoFields(Descriptor d) {
+        Set<String> out = new TreeSet<>();
+        for (FieldDescriptor f : d.getFields()) out.add(f.getName());
+        return out;
+    }
+
     void assertBad(String body, String fragment) throws Exception {
         HttpResponse<String> r = post(body);
         assertEquals(400, r.statusCode(), r.body());
-        JsonNode j = Json.MAPPER.readTree(r.body());
-        assertEquals("BAD_INPUT", j.get("error").asText());
-        assertTrue(j.get("message").asText().contains(fragment), j.get("message").asText() + " should mention " + fragment);
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertEquals("bad_input", e.get("kind").asText(), r.body());
+        assertTrue(e.get("message").asText().contains(fragment), e.get("message").asText() + " should mention " + fragment);
     }
 }

@@ -165,7 +165,7 @@ class PredictorCommandTest {
 
         Run eval = cli("predictor", "eval", "--kind", KIND, "--json");
         assertEquals(0, eval.code(), eval.err());
-        assertTrue(eval.json().path("heldOut").path("perFamily").has("fc"), eval.out());
+        assertTrue(eval.json().path("held_out").path("per_family").has("fc"), eval.out());
         Run evalText = cli("predictor", "eval", "--id", Long.toString(id));
         assertEquals(0, evalText.code(), evalText.err());
         assertTrue(evalText.out().contains("held-out archs"), evalText.out());
@@ -180,8 +180,8 @@ class PredictorCommandTest {
         HttpResponse<byte[]> async = http("POST", "/api/predictors/train", "{\"kind\": \"" + KIND + "\"}");
         assertEquals(202, async.statusCode());
         JsonNode queued = Json.MAPPER.readTree(async.body());
-        assertTrue(queued.has("job"), queued.toString());
-        HttpResponse<byte[]> jobResp = http("GET", "/api/predictors/jobs/" + queued.path("job").asLong(), null);
+        assertTrue(queued.has("id") && queued.has("state"), queued.toString());
+        HttpResponse<byte[]> jobResp = http("GET", "/api/predictors/jobs/" + queued.path("id").asLong(), null);
         assertEquals(200, jobResp.statusCode());
 
         Run help = cli("predictor", "train", "--help");

@@ -2,6 +2,7 @@ package io.pipefarm.coordinator.predictor;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pipefarm.coordinator.api.ApiJson;
 import io.pipefarm.model.features.SegmentFeatures;
 
 import java.io.ByteArrayInputStream;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -20,16 +22,17 @@ import java.util.zip.ZipOutputStream;
  * ({@link #read(byte[])}).
  *
  * <pre>
- * header.json   {"format": "pipefarm-predictor", "formatVersion": 1,
+ * header.json   {"format": "pipefarm-predictor", "format_version": 2,
  *                "kind": "sim-edgetpu-usb", "family": "xgboost" | "transformer", "version": 3,
- *                "featureSpec": {"specVersion": 1, "aggregates": [names...], "tokens": [names...]},
+ *                "feature_spec": {"spec_version": 2, "aggregates": [names...], "tokens": [names...]},
  *                "metrics": {"n", "mape", "rmse_ns", "acc10", "spearman"},   // on the held-out architectures
- *                "data": {"profiles", "architectures", "trainArchitectures", "heldOutArchitectures", ...},
- *                "params": {family-specific numbers, e.g. "baseWeights" or the token normalisation}}
+ *                "data": {"profiles", "architectures", "held_out_architectures", ...},
+ *                "params": {family-specific numbers, e.g. "base_weights" or the token normalisation}}
  * xgboost.ubj   (family xgboost) the booster in XGBoost's UBJSON model format
  * transformer.params  (family transformer) DJL parameter file of the encoder (Block.saveParameters)
  * </pre>
- * Readers refuse another format version or feature spec version with {@link PredictorException.Kind#CORRUPT_ARTIFACT}.
+ * Readers refuse another format version or feature spec version with {@link PredictorException.Kind#CORRUPT_ARTIFACT};
+ * they still read format version 1 (the same header with camelCase names).
  * {@code version} is the one the store assigned ({@link #withVersion} rewrites it when a version is
  * saved); {@code metrics} are in percent (mape), ns (rmse_ns) and fractions (acc10). A downloaded
  * file ({@code GET /api/predictors/{id}/artifact}, {@code pipefarm predictor fetch}) is exactly these
@@ -38,11 +41,13 @@ import java.util.zip.ZipOutputStream;
  */
 public final class PredictorArtifact {
     public static final String FORMAT = "pipefarm-predictor";
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** The header with camelCase names; read, never written. */
+    static final int CAMEL_CASE_FORMAT_VERSION = 1;
     static final String HEADER = "header.json";
     static final String XGB = "xgboost.ubj";
     static final String TRANSFORMER = "transformer.params";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = ApiJson.mapper();
 
     private PredictorArtifact() {}
 
@@ -52,15 +57,15 @@ public final class PredictorArtifact {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("format", FORMAT);
-            m.put("formatVersion", FORMAT_VERSION);
+            m.put("format_version", FORMAT_VERSION);
             m.put("kind", kind);
             m.put("family", family);
             m.put("version", version);
             Map<String, Object> spec = new LinkedHashMap<>();
-            spec.put("specVersion", SegmentFeatures.SPEC_VERSION);
+            spec.put("spec_version", SegmentFeatures.SPEC_VERSION);
             spec.put("aggregates", SegmentFeatures.AGGREGATE_NAMES);
             spec.put("tokens", SegmentFeatures.TOKEN_NAMES);
-            m.put("featureSpec", spec);
+            m.put("feature_spec", spec);
             m.put("metrics", metrics == null ? Map.of() : metrics);
             m.put("data", data == null ? Map.of() : data);
             m.put("params", params == null ? Map.of() : params);
@@ -73,7 +78,7 @@ public final class PredictorArtifact {
         Map<String, Object> params = new LinkedHashMap<>();
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (p instanceof XgbPredictor x) {
-            params.put("baseWeights", x.baseWeights());
+            params.put("base_weights", x.baseWeights());
             files.put(XGB, x.boosterBytes());
         } else if (p instanceof TransformerPredictor t) {
             params.putAll(t.headerParams());
@@ -156,8 +161,8 @@ public final class PredictorArtifact {
             switch (h.family()) {
                 case XgbPredictor.FAMILY -> {
                     byte[] model = require(files, XGB);
-                    double[] w = doubles(h.params().get("baseWeights"));
-                    if (w.length != LinearBase.COLUMNS.length + 1) throw corrupt("baseWeights has " + w.length + " entries");
+                    double[] w = doubles(h.params().get("base_weights"));
+                    if (w.length != LinearBase.COLUMNS.length + 1) throw corrupt("base_weights has " + w.length + " entries");
                     return new XgbPredictor(h.kind(), h.version(), w, model);
                 }
                 case TransformerPredictor.FAMILY -> {
@@ -211,11 +216,14 @@ public final class PredictorArtifact {
             throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: bad header JSON: " + e.getMessage(), e);
         }
         if (!FORMAT.equals(m.get("format"))) throw corrupt("format is '" + m.get("format") + "', not " + FORMAT);
-        if (!(m.get("formatVersion") instanceof Number fv) || fv.intValue() != FORMAT_VERSION) {
-            throw corrupt("format version " + m.get("formatVersion") + " (this code reads " + FORMAT_VERSION + ")");
+        if (m.get("formatVersion") instanceof Number old && old.intValue() == CAMEL_CASE_FORMAT_VERSION) {
+            m = snakeCase(m);
+        } else if (!(m.get("format_version") instanceof Number fv) || fv.intValue() != FORMAT_VERSION) {
+            Object v = m.containsKey("format_version") ? m.get("format_version") : m.get("formatVersion");
+            throw corrupt("format version " + v + " (this code reads " + CAMEL_CASE_FORMAT_VERSION + " and " + FORMAT_VERSION + ")");
         }
-        Object spec = m.get("featureSpec");
-        if (!(spec instanceof Map<?, ?> sm) || !(sm.get("specVersion") instanceof Number sv) || sv.intValue() != SegmentFeatures.SPEC_VERSION
+        Object spec = m.get("feature_spec");
+        if (!(spec instanceof Map<?, ?> sm) || !(sm.get("spec_version") instanceof Number sv) || sv.intValue() != SegmentFeatures.SPEC_VERSION
                 || !SegmentFeatures.AGGREGATE_NAMES.equals(sm.get("aggregates")) || !SegmentFeatures.TOKEN_NAMES.equals(sm.get("tokens"))) {
             throw corrupt("its feature spec differs from this code's (spec version " + SegmentFeatures.SPEC_VERSION + "); retrain");
         }
@@ -224,5 +232,19 @@ public final class PredictorArtifact {
         }
         return new Header(kind, family, v.longValue(), (Map<String, Object>) m.getOrDefault("metrics", Map.of()),
                 (Map<String, Object>) m.getOrDefault("data", Map.of()), (Map<String, Object>) m.getOrDefault("params", Map.of()));
+    }
+
+    /** A format-1 header with the names of format 2: top-level, feature spec and params keys in snake_case. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> snakeCase(Map<String, Object> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            Object v = e.getValue();
+            if ((e.getKey().equals("featureSpec") || e.getKey().equals("params")) && v instanceof Map<?, ?> inner) {
+                v = snakeCase((Map<String, Object>) inner);
+            }
+            out.put(e.getKey().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT), v);
+        }
+        return out;
     }
 }

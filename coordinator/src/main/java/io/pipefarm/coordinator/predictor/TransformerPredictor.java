@@ -289,12 +289,12 @@ public final class TransformerPredictor implements LatencyPredictor {
 
     Map<String, Object> headerParams() {
         Map<String, Object> h = new LinkedHashMap<>();
-        h.put("dModel", params.dModel());
+        h.put("d_model", params.dModel());
         h.put("layers", params.layers());
         h.put("heads", params.heads());
-        h.put("baseWeights", baseWeights);
-        h.put("tokenMean", mean);
-        h.put("tokenStd", std);
+        h.put("base_weights", baseWeights);
+        h.put("token_mean", mean);
+        h.put("token_std", std);
         h.put("padded", padded);
         return h;
     }
@@ -307,11 +307,11 @@ public final class TransformerPredictor implements LatencyPredictor {
 
     static TransformerPredictor load(String kind, long version, Map<String, Object> h, byte[] bytes) {
         Params d = Params.defaults();
-        Params p = new Params(((Number) h.get("dModel")).intValue(), ((Number) h.get("layers")).intValue(),
+        Params p = new Params(((Number) h.get("d_model")).intValue(), ((Number) h.get("layers")).intValue(),
                 ((Number) h.get("heads")).intValue(), d.epochs(), d.batch(), d.lr(), d.patience(), d.seed(), d.maxTrainSeconds(), d.threads());
-        double[] w = PredictorArtifact.doubles(h.get("baseWeights"));
-        float[] mean = floats(PredictorArtifact.doubles(h.get("tokenMean")));
-        float[] std = floats(PredictorArtifact.doubles(h.get("tokenStd")));
+        double[] w = PredictorArtifact.doubles(h.get("base_weights"));
+        float[] mean = floats(PredictorArtifact.doubles(h.get("token_mean")));
+        float[] std = floats(PredictorArtifact.doubles(h.get("token_std")));
         if (mean.length != DIM || std.length != DIM || w.length != LinearBase.COLUMNS.length + 1) throw PredictorArtifact.corrupt("transformer normalisation has the wrong size");
         configureEngine(d.threads());
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");

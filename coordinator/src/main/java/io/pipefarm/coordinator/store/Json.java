@@ -6,12 +6,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** String maps <-> JSON text for the store's small JSON columns (versions, properties). */
+/** The store's one JSON mapper, for its own JSON columns (versions, properties, predictor metrics). */
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final TypeReference<TreeMap<String, String>> MAP = new TypeReference<>() { };
 
     private Json() {
+    }
+
+    static ObjectMapper mapper() {
+        return MAPPER;
     }
 
     static String write(Map<String, String> map) {

@@ -21,7 +21,7 @@ import java.util.Optional;
  * promoting are one durable transaction each. Also the few profile counts retraining needs.
  */
 public final class PredictorStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     /** A stored version (without its artifact bytes; see {@link #artifact}). */
     public record Version(long id, String kind, String family, long version, long createdMs, boolean serving,

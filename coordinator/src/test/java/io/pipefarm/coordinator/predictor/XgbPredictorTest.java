@@ -37,7 +37,7 @@ class XgbPredictorTest {
     }
 
     @Test
-    void trainsPredictsAndRoundTripsThroughItsArtifact() {
+    void trainsPredictsAndRoundTripsThroughItsArtifact() throws Exception {
         List<Sample> d = data(12, 60, 1);
         PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
         try (PredictorTrainer t = new PredictorTrainer(opt)) {
@@ -51,7 +51,36 @@ class XgbPredictorTest {
             List<SegmentFeatures> fs = PredictorTrainer.features(r.heldOut());
             assertArrayEquals(r.best().predictor().predictNanos(fs), back.predictNanos(fs), 1e-6);
             assertEquals(m.mape(), ((Number) PredictorArtifact.header(art).metrics().get("mape")).doubleValue(), 1e-12);
+            assertArrayEquals(r.best().predictor().predictNanos(fs), PredictorArtifact.read(formatOne(art)).predictNanos(fs), 1e-6,
+                    "a format-1 artifact (camelCase header) still loads");
         }
+    }
+
+    /** The artifact with its header as format 1 wrote it: camelCase names. */
+    @SuppressWarnings("unchecked")
+    static byte[] formatOne(byte[] art) throws java.io.IOException {
+        var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(art));
+        var bo = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.ZipOutputStream(bo)) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                byte[] b = in.readAllBytes();
+                if (e.getName().equals("header.json")) {
+                    Map<String, Object> h = PredictorArtifact.JSON.readValue(b, Map.class);
+                    h.put("formatVersion", 1);
+                    h.remove("format_version");
+                    Map<String, Object> spec = (Map<String, Object>) h.remove("feature_spec");
+                    spec.put("specVersion", spec.remove("spec_version"));
+                    h.put("featureSpec", spec);
+                    Map<String, Object> params = (Map<String, Object>) h.get("params");
+                    params.put("baseWeights", params.remove("base_weights"));
+                    b = PredictorArtifact.JSON.writeValueAsBytes(h);
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(b);
+                out.closeEntry();
+            }
+        }
+        return bo.toByteArray();
     }
 
     @Test
@@ -80,8 +109,8 @@ class XgbPredictorTest {
                         @SuppressWarnings("unchecked")
                         Map<String, Object> h = PredictorArtifact.JSON.readValue(b, Map.class);
                         @SuppressWarnings("unchecked")
-                        Map<String, Object> spec = (Map<String, Object>) h.get("featureSpec");
-                        spec.put("specVersion", 1);
+                        Map<String, Object> spec = (Map<String, Object>) h.get("feature_spec");
+                        spec.put("spec_version", 1);
                         spec.put("aggregates", SegmentFeatures.AGGREGATE_NAMES.subList(0, 37));
                         b = PredictorArtifact.JSON.writeValueAsBytes(h);
                     }

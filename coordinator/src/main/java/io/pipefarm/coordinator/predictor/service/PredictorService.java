@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -76,40 +77,20 @@ public final class PredictorService implements AutoCloseable {
 
     /** What one training run did: the stored version, whether it now serves, and the comparison. */
     public record Outcome(PredictorStore.Version version, boolean promoted, Metrics metrics, Metrics servingMetrics,
-                          Long previousServingId, String reason) {
-        public Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", version.id());
-            m.put("kind", version.kind());
-            m.put("version", version.version());
-            m.put("family", version.family());
-            m.put("promoted", promoted);
-            m.put("reason", reason);
-            m.put("metrics", metrics.toMap());
-            m.put("servingMetrics", servingMetrics == null ? null : servingMetrics.toMap());
-            m.put("previousServingId", previousServingId);
-            return m;
-        }
-    }
+                          Long previousServingId, String reason) {}
 
-    /** A training request: {@code queued}, {@code running}, {@code done} or {@code failed}. */
+    /**
+     * A training request: {@code queued}, {@code running}, {@code done} or {@code failed};
+     * {@code errorKind} is a {@link PredictorException.Kind} when it failed.
+     */
     public record Job(long id, String kind, String state, long createdMs, Long finishedMs, Outcome outcome,
-                      String errorKind, String error) {
-        public Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("job", id);
-            m.put("kind", kind);
-            m.put("state", state);
-            m.put("createdMs", createdMs);
-            m.put("finishedMs", finishedMs);
-            m.put("result", outcome == null ? null : outcome.toMap());
-            if (errorKind != null) {
-                m.put("error", errorKind);
-                m.put("message", error);
-            }
-            return m;
-        }
-    }
+                      PredictorException.Kind errorKind, String error) {}
+
+    /** Metrics of a version over some architectures, overall and per model family of architectures. */
+    public record Section(int architectures, Metrics metrics, Map<String, Metrics> perFamily) {}
+
+    /** A stored version's metrics on the current data: on all of it and on its held-out architectures. */
+    public record Evaluation(PredictorStore.Version version, Section all, Section heldOut) {}
 
     private final FarmStore store;
     private final PredictorStore predictors;
@@ -172,10 +153,10 @@ public final class PredictorService implements AutoCloseable {
                 Outcome o = train(kind);
                 jobs.put(id, new Job(id, kind, "done", queued.createdMs(), System.currentTimeMillis(), o, null, null));
             } catch (PredictorException e) {
-                jobs.put(id, new Job(id, kind, "failed", queued.createdMs(), System.currentTimeMillis(), null, e.kind().name(), e.getMessage()));
+                jobs.put(id, new Job(id, kind, "failed", queued.createdMs(), System.currentTimeMillis(), null, e.kind(), e.getMessage()));
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("training a predictor for {} failed", kind, e);
-                jobs.put(id, new Job(id, kind, "failed", queued.createdMs(), System.currentTimeMillis(), null, "FAILED", String.valueOf(e)));
+                jobs.put(id, new Job(id, kind, "failed", queued.createdMs(), System.currentTimeMillis(), null, PredictorException.Kind.FAILED, String.valueOf(e)));
             }
         });
         return queued;
@@ -257,22 +238,25 @@ public final class PredictorService implements AutoCloseable {
         for (PredictorTrainer.FamilyResult f : r.families()) {
             Map<String, Object> fm = new LinkedHashMap<>();
             fm.put("family", f.family());
-            fm.put("trainSeconds", f.trainSeconds());
+            fm.put("train_seconds", f.trainSeconds());
             if (f.ok()) fm.put("metrics", f.heldOut().toMap());
             else fm.put("error", f.error());
             fams.add(fm);
         }
         metrics.put("families", fams);
-        metrics.put("perFamily", perFamily(r.heldOut(), r.best().predicted(), kind));
+        Map<String, Object> fam = new LinkedHashMap<>();
+        perFamily(r.heldOut(), r.best().predicted()).forEach((f, m) -> fam.put(f, m.toMap()));
+        metrics.put("per_family", fam);
         if (serving.isPresent()) {
             Map<String, Object> cmp = new LinkedHashMap<>();
             cmp.put("id", serving.get().id());
             cmp.put("version", serving.get().version());
             cmp.put("metrics", theirs == null ? null : theirs.toMap());
-            metrics.put("servingOnSameHeldOut", cmp);
+            metrics.put("serving_on_same_held_out", cmp);
         }
-        Map<String, Object> data = new LinkedHashMap<>(r.data());
-        data.put("profilesMaxId", maxId);
+        Map<String, Object> data = new LinkedHashMap<>();
+        r.data().forEach((k, v) -> data.put(k.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT), v));
+        data.put("profiles_max_id", maxId);
         byte[] artifact = PredictorArtifact.write(r.best().predictor(), mine.toMap(), data);
         List<String> heldOut = new ArrayList<>(new TreeSet<>(archsOf(r.heldOut())));
         PredictorStore.Version v = predictors.save(newVersion(kind, artifact, metrics, data, heldOut, maxId),
@@ -297,19 +281,19 @@ public final class PredictorService implements AutoCloseable {
         return out;
     }
 
-    private static Map<String, Object> perFamily(List<Sample> samples, double[] predicted, String kind) {
+    private static Map<String, Metrics> perFamily(List<Sample> samples, double[] predicted) {
         Map<String, List<Integer>> idx = new TreeMap<>();
         for (int i = 0; i < samples.size(); i++) {
             idx.computeIfAbsent(ProfileDataset.family(samples.get(i).architecture()), k -> new ArrayList<>()).add(i);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Metrics> out = new LinkedHashMap<>();
         for (Map.Entry<String, List<Integer>> e : idx.entrySet()) {
             double[] p = new double[e.getValue().size()], y = new double[p.length];
             for (int k = 0; k < p.length; k++) {
                 p[k] = predicted[e.getValue().get(k)];
                 y[k] = samples.get(e.getValue().get(k)).latencyNs();
             }
-            out.put(e.getKey(), Metrics.of(p, y).toMap());
+            out.put(e.getKey(), Metrics.of(p, y));
         }
         return out;
     }
@@ -394,37 +378,24 @@ public final class PredictorService implements AutoCloseable {
      * Metrics of stored version {@code id} on the current data of its kind: on all of it and on
      * its held-out architectures, each overall and per model family of architectures.
      */
-    public Map<String, Object> evaluate(long id) {
+    public Evaluation evaluate(long id) {
         PredictorStore.Version v = version(id);
         LatencyPredictor p = load(id);
         List<Sample> all = dataset.samples(v.kind());
         List<Sample> held = heldOutOf(v, all);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", v.id());
-        m.put("kind", v.kind());
-        m.put("version", v.version());
-        m.put("family", v.family());
-        m.put("serving", v.serving());
-        m.put("all", section(p, all, v.kind()));
-        m.put("heldOut", section(p, held, v.kind()));
-        m.put("heldOutArchitectures", v.heldOut());
-        return m;
+        return new Evaluation(v, section(p, all), section(p, held));
     }
 
     /** {@link #evaluate} of the serving version of {@code kind}. */
-    public Map<String, Object> evaluateServing(String kind) {
+    public Evaluation evaluateServing(String kind) {
         predictor(kind); // the right error when there is none
         return evaluate(predictors.serving(kind).orElseThrow().id());
     }
 
-    private static Map<String, Object> section(LatencyPredictor p, List<Sample> s, String kind) {
+    private static Section section(LatencyPredictor p, List<Sample> s) {
         double[] pred = s.isEmpty() ? new double[0] : p.predictNanos(PredictorTrainer.features(s));
         double[] y = PredictorTrainer.latencies(s);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("architectures", archsOf(s).size());
-        m.put("metrics", Metrics.of(pred, y).toMap());
-        m.put("perFamily", perFamily(s, pred, kind));
-        return m;
+        return new Section(archsOf(s).size(), Metrics.of(pred, y), perFamily(s, pred));
     }
 
     /**

@@ -17,7 +17,6 @@ import io.pipefarm.coordinator.store.PredictorStore;
 import io.pipefarm.model.features.SegmentFeatures;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,9 +102,9 @@ class PredictorServiceTest {
         assertEquals(2, ps.list(KIND).size());
         assertEquals(1, service.predictor(KIND).version());
 
-        Map<String, Object> eval = service.evaluateServing(KIND);
-        assertEquals(first.version().id(), eval.get("id"));
-        assertTrue(((Map<?, ?>) eval.get("heldOut")).containsKey("perFamily"));
+        PredictorService.Evaluation eval = service.evaluateServing(KIND);
+        assertEquals(first.version().id(), eval.version().id());
+        assertFalse(eval.heldOut().perFamily().isEmpty());
         assertTrue(service.plotSvg(first.version().id()).startsWith("<svg"));
     }
 
