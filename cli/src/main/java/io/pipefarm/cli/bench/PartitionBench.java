@@ -7,7 +7,7 @@ import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.coordinator.partition.SimulatedCosts;
-import io.pipefarm.cli.partition.StandInPredictor;
+import io.pipefarm.coordinator.partition.SimulatorPredictor;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
 import io.pipefarm.coordinator.partition.Method;
@@ -50,8 +50,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Measured latency = median of 10 noisy simulated invokes per segment (cached per model and segment).
  * Predicted latency = the farm's XGBoost predictor ({@link XgbPredictor} trained by {@link PredictorTrainer}
- * on {@link ModelFeatures} segment features; default) or, with {@code --predictor standin}, the
- * {@link StandInPredictor} (a linear regression on static segment features). Either is fitted to measured
+ * on {@link ModelFeatures} segment features; default) or, with {@code --predictor quick}, the same family
+ * trained with {@link PredictorTrainer.Options#quick()} (seconds, not minutes). Either is fitted to measured
  * profiles of TRAINING networks only: a disjoint NASBench-101 sample, FC networks of other widths, and for
  * each zoo model the other zoo models (leave-one-out); the evaluated networks never. XGBoost trains on
  * {@code --train-segments} random segments per training network; the held-out accuracy (MAPE, acc10) is
@@ -77,17 +77,18 @@ public final class PartitionBench extends BaseCommand {
     @Option(names = "--seed", defaultValue = "101", description = "seed of the evaluated NASBench-101 sample (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--predictor", defaultValue = "xgboost", description = "cost predictor: xgboost (the farm's predictor) or standin (linear regression) (default ${DEFAULT-VALUE})")
+    @Option(names = "--predictor", defaultValue = "xgboost",
+            description = "cost predictor: xgboost (the farm's predictor as the coordinator trains it) or quick (its quick training preset; 'standin' is an alias) (default ${DEFAULT-VALUE})")
     String predictor;
 
     @Option(names = "--train-networks", defaultValue = "30", description = "NASBench-101 training networks of the predictor (default ${DEFAULT-VALUE})")
     int trainNetworks;
 
-    @Option(names = "--train-segments", defaultValue = "300", description = "xgboost: random segments profiled per training network (default ${DEFAULT-VALUE})")
+    @Option(names = "--train-segments", defaultValue = "300", description = "random segments profiled per training network (default ${DEFAULT-VALUE})")
     int trainSegments;
 
     @Option(names = "--zoo-loo", defaultValue = "true", negatable = true, fallbackValue = "true",
-            description = "xgboost: retrain per zoo model without it (leave-one-out); --no-zoo-loo: one model on NASBench + FC only (default ${DEFAULT-VALUE})")
+            description = "retrain per zoo model without it (leave-one-out); --no-zoo-loo: one model on NASBench + FC only (default ${DEFAULT-VALUE})")
     boolean zooLoo;
 
     @Option(names = "--candidates", defaultValue = "8", description = "hybrid: candidates verified per round (default ${DEFAULT-VALUE})")
@@ -95,7 +96,7 @@ public final class PartitionBench extends BaseCommand {
 
 
     @Option(names = "--hybrid-error", paramLabel = "E",
-            description = "hybrid: relative error of the predictor assumed before anything is profiled (default: from the predictor's error on the validation networks, see PartitionConfig.hybridErrorFromMape; stand-in: 2 %%)")
+            description = "hybrid: relative error of the predictor assumed before anything is profiled (default: from the predictor's error on the validation networks, see PartitionConfig.hybridErrorFromMape)")
     Double hybridError;
 
     @Option(names = "--compile-seconds", defaultValue = "2.0", description = "modelled edgetpu_compiler time per profiled segment (default ${DEFAULT-VALUE})")
@@ -160,7 +161,7 @@ public final class PartitionBench extends BaseCommand {
         PartitionConfig cfg = PartitionConfig.forKind(kind).withCompileSeconds(compileSeconds).withHybrid(candidates, 1);
         long cache = cfg.onChipCacheBytes();
 
-        // ---- training data of the stand-in predictor ------------------------------------------
+        // ---- training data of the predictor ----------------------------------------------------
         long tTrain = System.nanoTime();
         Set<String> evalHashes = new HashSet<>();
         for (CellSpec s : evalSpecs) evalHashes.add(s.hash());
@@ -174,10 +175,11 @@ public final class PartitionBench extends BaseCommand {
             else if (valSpecs.size() < VALIDATION_NETWORKS) valSpecs.add(s);
             else break;
         }
-        boolean xgb = switch (predictor.toLowerCase(Locale.ROOT)) {
-            case "xgboost", "xgb" -> true;
-            case "standin", "stand-in" -> false;
-            default -> throw CliException.usage("unknown --predictor '" + predictor + "': use xgboost or standin");
+        // "standin" names what the quick preset replaced, so that old command lines keep working
+        boolean quick = switch (predictor.toLowerCase(Locale.ROOT)) {
+            case "xgboost", "xgb" -> false;
+            case "quick", "standin", "stand-in" -> true;
+            default -> throw CliException.usage("unknown --predictor '" + predictor + "': use xgboost or quick");
         };
         if (trainSegments < 1) throw CliException.usage("--train-segments must be >= 1");
         Map<String, Graph> zooGraphs = new LinkedHashMap<>();
@@ -196,35 +198,7 @@ public final class PartitionBench extends BaseCommand {
         double[] fitSec = {0};
         String trainerHeldOut = null; // xgboost: the trainer's own held-out metrics (sampled segments of the validation networks)
         double heldOutMape = Double.NaN;
-        if (!xgb) {
-            status("training the stand-in predictor on " + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC networks");
-            StandInPredictor.Accumulator base = new StandInPredictor.Accumulator();
-            for (CellSpec s : trainSpecs) {
-                Graph g = ModelZoo.nasbench(s);
-                base.addModel(g, new SimulatedCosts(g, sim, 10), cache, 1);
-            }
-            for (int w : FC_TRAIN_WIDTHS) {
-                Graph g = ModelZoo.fc(64, w, 4);
-                base.addModel(g, new SimulatedCosts(g, sim, 10), cache, 1);
-            }
-            Map<String, StandInPredictor.Accumulator> zooAcc = new LinkedHashMap<>();
-            for (String z : zooNames) {
-                status("profiling all segments of " + z + " (zoo)");
-                StandInPredictor.Accumulator a = new StandInPredictor.Accumulator();
-                a.addModel(zooGraphs.get(z), zooCosts.get(z), cache, 1);
-                zooAcc.put(z, a);
-            }
-            StandInPredictor.Accumulator all = base.copy();
-            for (StandInPredictor.Accumulator a : zooAcc.values()) all.addAll(a);
-            nasPredictor = StandInPredictor.fit(kind, cache, all)::lazyForModel;
-            for (String z : zooNames) {
-                StandInPredictor.Accumulator loo = all.copy();
-                loo.subtract(zooAcc.get(z));
-                zooPredictors.put(z, StandInPredictor.fit(kind, cache, loo)::lazyForModel);
-            }
-            predictorLabel = StandInPredictor.FAMILY + " (stand-in), all segments of " + trainSpecs.size() + " NASBench-101 + "
-                    + FC_TRAIN_WIDTHS.length + " FC training nets";
-        } else {
+        {
             // Samples: --train-segments random segments [i, j) (uniform over pairs) of each training network,
             // labelled by the same measurement as the evaluation (median of 10 noisy invokes).
             Random rnd = new Random(TRAIN_SEED);
@@ -233,17 +207,17 @@ public final class PartitionBench extends BaseCommand {
             for (CellSpec s : trainSpecs) {
                 status("profiling " + trainSegments + " segments of NASBench-101 training network " + (++t) + "/" + trainSpecs.size());
                 Graph g = ModelZoo.nasbench(s);
-                samples("nb-train-" + t, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd, base);
+                base.addAll(SimulatorPredictor.samples("nb-train-" + t, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd));
             }
             for (int w : FC_TRAIN_WIDTHS) {
                 Graph g = ModelZoo.fc(64, w, 4);
-                samples("fc-train-" + w, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd, base);
+                base.addAll(SimulatorPredictor.samples("fc-train-" + w, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd));
             }
             Map<String, List<Sample>> zooSamples = new LinkedHashMap<>();
             for (String z : zooNames) {
                 status("profiling " + trainSegments + " segments of " + z + " (zoo)");
                 List<Sample> l = new ArrayList<>();
-                samples("zoo-" + z, zooGraphs.get(z), zooCosts.get(z), trainSegments, rnd, l);
+                l.addAll(SimulatorPredictor.samples("zoo-" + z, zooGraphs.get(z), zooCosts.get(z), trainSegments, rnd));
                 zooSamples.put(z, l);
             }
             // The trainer's held-out architectures: the validation networks (never trained on, never evaluated).
@@ -251,10 +225,11 @@ public final class PartitionBench extends BaseCommand {
             Set<String> evalArchs = new TreeSet<>();
             for (int q = 0; q < valSpecs.size(); q++) {
                 Graph g = ModelZoo.nasbench(valSpecs.get(q));
-                samples("nb-val-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q), evalHeld);
+                evalHeld.addAll(SimulatorPredictor.samples("nb-val-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q)));
                 evalArchs.add("nb-val-" + q);
             }
-            PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
+            PredictorTrainer.Options opt = quick ? PredictorTrainer.Options.quick()
+                    : PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
             try (PredictorTrainer trainer = new PredictorTrainer(opt)) {
                 List<Sample> all = new ArrayList<>(base);
                 zooSamples.values().forEach(all::addAll);
@@ -293,7 +268,7 @@ public final class PartitionBench extends BaseCommand {
                     zooPredictors.put(z, g -> lazy(p, g));
                 }
             }
-            predictorLabel = "xgboost (io.pipefarm.coordinator.predictor.XgbPredictor), " + trainSegments + " random segments per training net of "
+            predictorLabel = "xgboost (io.pipefarm.coordinator.predictor.XgbPredictor" + (quick ? ", quick preset" : "") + "), " + trainSegments + " random segments per training net of "
                     + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC nets"
                     + (zooNames.isEmpty() ? "" : zooLoo ? " (+ the other zoo models for a zoo model: retrained per zoo model)"
                     : " (+ all zoo models for NASBench; the zoo is evaluated with one model of NASBench + FC only: --no-zoo-loo)");
@@ -377,9 +352,9 @@ public final class PartitionBench extends BaseCommand {
         if (json) {
             ObjectNode o = Json.object();
             o.put("device_kind", kind);
-            o.put("predictor", xgb ? XgbPredictor.FAMILY : "standin");
+            o.put("predictor", quick ? "quick" : XgbPredictor.FAMILY);
             o.put("predictor_training", predictorLabel);
-            o.put("predictor_zoo_leave_one_out", !xgb || zooLoo);
+            o.put("predictor_zoo_leave_one_out", zooLoo);
             if (trainerHeldOut != null) o.put("predictor_trainer_heldout", trainerHeldOut);
             ObjectNode acc = o.putObject("predictor_heldout_accuracy");
             for (var e : accuracy.entrySet()) {
@@ -398,7 +373,7 @@ public final class PartitionBench extends BaseCommand {
             o.put("hybrid_error", cfg.hybridError());
             o.put("runtime_seconds", totalSec);
             o.put("training_seconds", trainSec);
-            if (xgb) o.put("xgboost_fit_seconds", fitSec[0]);
+            o.put("xgboost_fit_seconds", fitSec[0]);
             ObjectNode gs = o.putObject("groups");
             for (var e : groups.entrySet()) {
                 ObjectNode go = gs.putObject(e.getKey());
@@ -483,7 +458,7 @@ public final class PartitionBench extends BaseCommand {
         }
         st.print(out);
         out.printf(Locale.ROOT, "%nbench runtime %.1f s (of which predictor training %.1f s%s); zoo build ms: %s%n", totalSec, trainSec,
-                xgb ? String.format(Locale.ROOT, ", XGBoost fits %.1f s", fitSec[0]) : "", buildMs);
+                String.format(Locale.ROOT, ", XGBoost fits %.1f s", fitSec[0]), buildMs);
         return 0;
     }
 
@@ -533,27 +508,6 @@ public final class PartitionBench extends BaseCommand {
             double m = measured.latencyNs(i, j);
             ga.add(t[i][j], m);
             all.add(t[i][j], m);
-        }
-    }
-
-    /** {@code count} distinct random segments of {@code g} (uniform over pairs i < j; all when fewer), measured. */
-    static void samples(String arch, Graph g, SimulatedCosts measured, int count, Random rnd, List<Sample> into) {
-        int n = g.size();
-        long total = (long) n * (n + 1) / 2;
-        ModelFeatures mf = ModelFeatures.of(g);
-        Set<Long> chosen = new TreeSet<>();
-        if (total <= count) {
-            for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) chosen.add((long) i << 32 | j);
-        } else {
-            while (chosen.size() < count) {
-                int a = rnd.nextInt(n + 1), b = rnd.nextInt(n + 1);
-                if (a == b) continue;
-                chosen.add((long) Math.min(a, b) << 32 | Math.max(a, b));
-            }
-        }
-        for (long c : chosen) {
-            int i = (int) (c >>> 32), j = (int) c;
-            into.add(new Sample(arch, g.name() + "[" + i + "," + j + ")", mf.segment(i, j), measured.latencyNs(i, j)));
         }
     }
 
