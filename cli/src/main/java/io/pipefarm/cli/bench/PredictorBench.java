@@ -11,6 +11,7 @@ import io.pipefarm.bench.PredictorExperiment.FamilyResult;
 import io.pipefarm.bench.PredictorExperiment.KindResult;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
+import io.pipefarm.cli.farm.FarmLogs;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.model.zoo.CellSpec;
 import io.pipefarm.model.zoo.CellSpecJson;
@@ -119,6 +120,7 @@ public final class PredictorBench extends BaseCommand {
         boolean doCpu = cpu || kinds.contains(PredictorExperiment.CPU_KIND);
         CpuOptions cpuOptions = null;
         if (doCpu) {
+            FarmLogs.quiet(); // the runner's start-up lines are not news in a bench's output
             if (!cpuClock.equals("wall") && !cpuClock.equals("thread")) throw CliException.usage("--cpu-clock must be 'thread' or 'wall'");
             try {
                 cpuOptions = new CpuOptions(cpuTrainNets, cpuHoldoutNets, cpuSegmentsPerNet, none(cpuZoo), cpuRuns, cpuClock.equals("wall"),
