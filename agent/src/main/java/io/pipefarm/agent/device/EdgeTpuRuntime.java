@@ -240,7 +240,7 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
             Map<String, String> v = new LinkedHashMap<>(m.versions());
             v.put(VERSION_KEY, d.info().versions().getOrDefault(VERSION_KEY, ""));
             v.putAll(extraVersions);
-            return new RunOutcome.Measured(m.samplesNs(), v);
+            return new RunOutcome.Measured(m.samplesNs(), v, m.threadCpuNs());
         }
         if (o instanceof RunOutcome.Failed f) {
             return new RunOutcome.Failed(f.kind(), d.info().id() + " (" + d.tpu().spec() + "): " + f.message());

@@ -194,6 +194,7 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         double t = spec.getTargetRelError();
         if (Double.isNaN(t) || t < 0) return "target_rel_error must be >= 0, got " + t;
         if (spec.getThreads() < 0) return "threads must be >= 0, got " + spec.getThreads();
+        if (spec.getMinTimedNs() < 0) return "min_timed_ns must be >= 0, got " + spec.getMinTimedNs();
         if (spec.getThreads() != 0 && spec.getThreads() != deviceThreads) {
             return "the spec asks for " + spec.getThreads() + " interpreter threads but this device runs " + deviceThreads;
         }
@@ -216,6 +217,7 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
                 .setTimedRuns(timed)
                 .setTargetRelError(spec.getTargetRelError())
                 .setMaxRuns(spec.getMaxRuns())
+                .setMinTimedNs(Math.max(0, spec.getMinTimedNs()))
                 .setThreads(threads);
         long budget = spec.getTimeBudgetMs();
         long timeout = jobTimeout.toMillis();
@@ -263,11 +265,13 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         }
         long[] samples = new long[reply.getTimingsNsCount()];
         for (int i = 0; i < samples.length; i++) samples[i] = reply.getTimingsNs(i);
+        long[] cpu = new long[reply.getThreadCpuNsCount() == samples.length ? samples.length : 0];
+        for (int i = 0; i < cpu.length; i++) cpu[i] = reply.getThreadCpuNs(i);
         String version = reply.getRuntimeVersion().isEmpty()
                 ? device.versions().getOrDefault(VERSION_KEY, "") : reply.getRuntimeVersion();
         Map<String, String> recorded = new LinkedHashMap<>(conditions());
         if (!version.isEmpty()) recorded.put(VERSION_KEY, version);
-        return new RunOutcome.Measured(samples, recorded);
+        return new RunOutcome.Measured(samples, recorded, cpu);
     }
 
     /**

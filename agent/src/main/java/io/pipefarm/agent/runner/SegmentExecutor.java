@@ -12,6 +12,8 @@ import io.pipefarm.proto.runner.RunError;
 import io.pipefarm.proto.runner.RunReply;
 import io.pipefarm.proto.runner.RunRequest;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.List;
@@ -28,6 +30,7 @@ public final class SegmentExecutor {
      * {@code edgetpu[:TYPE:PATH[?options]]} ({@link EdgeTpuDelegates}).
      */
     public static final String RUNTIME_TFLITE_CPU = "tflite-cpu";
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private SegmentExecutor() {}
 
@@ -88,26 +91,31 @@ public final class SegmentExecutor {
         }
     }
 
-    /** Timed phase: timed_runs samples, then adaptive sampling to target_rel_error, within budget_ms. */
+    /**
+     * Timed phase: timed_runs samples, then adaptive sampling to target_rel_error, then until min_timed_ns of timed
+     * runs, within budget_ms; each run's wall time and the calling thread's CPU time.
+     */
     private static void timedRuns(TfliteInterpreter interp, RunRequest req, RunReply.Builder reply) {
         long budgetEnd = req.getBudgetMs() > 0 ? System.nanoTime() + req.getBudgetMs() * 1_000_000L : Long.MAX_VALUE;
         double target = req.getTargetRelError();
         long max = req.getMaxRuns() > 0 ? req.getMaxRuns() : Long.MAX_VALUE;
         long n = 0;
+        long sum = 0;
         double mean = 0;
         double m2 = 0;
         while (true) {
-            boolean more;
-            if (n < req.getTimedRuns()) {
-                more = true;
-            } else if (target > 0 && n < max) {
+            boolean more = n < req.getTimedRuns();
+            if (!more && target > 0 && n < max) {
                 more = n < 2 || mean <= 0 || Math.sqrt(m2 / (n - 1)) / Math.sqrt(n) / mean > target;
-            } else {
-                more = false;
             }
+            if (!more && n < max) more = sum < req.getMinTimedNs();
             if (!more || (n > 0 && System.nanoTime() >= budgetEnd)) break;
+            long c0 = THREADS.getCurrentThreadCpuTime();
             long t = interp.invokeTimed();
+            long c1 = THREADS.getCurrentThreadCpuTime();
             reply.addTimingsNs(t);
+            reply.addThreadCpuNs(c1 - c0);
+            sum += t;
             n++;
             double d = t - mean;
             mean += d / n;
@@ -152,7 +160,7 @@ public final class SegmentExecutor {
     }
 
     static RunReply fail(RunReply.Builder reply, ErrorKind kind, String message) {
-        return reply.clearTimingsNs().clearOutputs()
+        return reply.clearTimingsNs().clearThreadCpuNs().clearOutputs()
                 .setError(RunError.newBuilder().setKind(kind).setMessage(message == null ? "" : message)).build();
     }
 }

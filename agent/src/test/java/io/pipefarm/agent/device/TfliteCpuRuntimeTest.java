@@ -89,6 +89,24 @@ class TfliteCpuRuntimeTest {
     }
 
     @Test
+    void everyRunAlsoHasItsThreadCpuTime() {
+        RunOutcome.Measured m = measured(runtime.profile(device, segment.key(), segment.bytes(), spec(4)));
+        long[] cpu = m.threadCpuNs();
+        assertEquals(4, cpu.length);
+        assertTrue(Arrays.stream(cpu).allMatch(t -> t > 0), Arrays.toString(cpu));
+    }
+
+    @Test
+    void aMinimumTimedTotalAddsRunsUpToMaxRuns() {
+        // a total no segment reaches in 9 runs: the runner keeps timing until max_runs
+        ProfileSpec s = ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(2).setMinTimedNs(3_600_000_000_000L).setMaxRuns(9).build();
+        assertEquals(9, measured(runtime.profile(device, segment.key(), segment.bytes(), s)).samplesNs().length);
+        // a total any run reaches: exactly timed_runs
+        ProfileSpec t = ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(3).setMinTimedNs(1).setMaxRuns(9).build();
+        assertEquals(3, measured(runtime.profile(device, segment.key(), segment.bytes(), t)).samplesNs().length);
+    }
+
+    @Test
     void corruptBlobFailsAndTheRuntimeStillWorks() {
         byte[] corrupt = segment.bytes().clone();
         // keep the flatbuffer header, scribble over the rest

@@ -1,7 +1,6 @@
 package io.pipefarm.cli.bench;
 
 import io.pipefarm.cli.command.ParentCommand;
-import io.pipefarm.cli.farm.FarmBench;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm bench <topic>}. */

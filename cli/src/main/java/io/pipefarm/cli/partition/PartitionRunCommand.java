@@ -17,12 +17,11 @@ import io.pipefarm.coordinator.partition.PartitionConfig;
 import io.pipefarm.coordinator.partition.PartitionModel;
 import io.pipefarm.coordinator.partition.PartitionResult;
 import io.pipefarm.coordinator.partition.Partitioner;
+import io.pipefarm.coordinator.partition.PredictedCosts;
 import io.pipefarm.coordinator.partition.SegmentCostSource;
+import io.pipefarm.coordinator.partition.SimulatorPredictor;
 import io.pipefarm.model.graph.Graph;
-import io.pipefarm.model.zoo.CellSpec;
 import io.pipefarm.model.zoo.ModelRef;
-import io.pipefarm.model.zoo.ModelZoo;
-import io.pipefarm.model.zoo.NasBenchSampler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -33,12 +32,12 @@ import picocli.CommandLine.Option;
 /**
  * {@code pipefarm partition run}: standalone partition search against the simulated Edge TPU (measured
  * latencies = median of 10 simulated invokes per segment) and, for methods that need predictions, the
- * stand-in predictor trained on the fly on NASBench-101 and FC training networks.
+ * farm's predictor trained on the spot on simulated segments of other networks ({@link SimulatorPredictor}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Partition a model over K Edge TPUs: through the coordinator when one answers at --url / $PIPEFARM_URL",
             "(or with --farm; profiles on the farm's devices, the farm's serving predictor), else standalone against the",
-            "simulated Edge TPU with a stand-in predictor. The output says which.",
+            "simulated Edge TPU with a predictor trained on simulated training networks. The output says which.",
             "Methods: exact, predict, hybrid, profile (Coral's partition_with_profiling), even (--num_segments), greedy, random."})
 public final class PartitionRunCommand extends BaseCommand {
     /**
@@ -149,10 +148,10 @@ public final class PartitionRunCommand extends BaseCommand {
         SegmentCostSource predicted = null;
         String predictorName = "none";
         if (m.needsPrediction()) {
-            if (!json) err().println("training the stand-in predictor (NASBench-101 + FC training networks)...");
-            StandInPredictor p = trainStandIn(sim, cfg.onChipCacheBytes(), g.name());
-            predicted = p.lazyForModel(g);
-            predictorName = StandInPredictor.FAMILY + " (" + p.trainingRows() + " training segments)";
+            if (!json) err().println("training the predictor on simulated NASBench-101, FC and zoo training networks...");
+            SimulatorPredictor.Trained p = SimulatorPredictor.train(sim, g.name());
+            predicted = PredictedCosts.of(p.predictor(), g);
+            predictorName = p.describe();
         }
         PartitionResult r = new Partitioner(PartitionModel.of(g), tpus, cfg, predicted, measured).run(m);
         PartitionOutputs.Written w = out == null ? null : PartitionOutputs.write(out, model, g, r, predictorName, createdMs);
@@ -161,28 +160,9 @@ public final class PartitionRunCommand extends BaseCommand {
             printJson(new Report("standalone", null, d, w == null ? null : w.files().stream().map(Path::toString).toList()));
             return 0;
         }
-        out().println("standalone (no coordinator used): simulated " + kind + ", stand-in predictor");
+        out().println("standalone (no coordinator used): simulated " + kind + ", predictor trained on simulated networks");
         print(r, predictorName, w, "median of 10 simulated invokes");
         return 0;
-    }
-
-    /** The stand-in predictor, trained on networks other than {@code exclude}. */
-    static StandInPredictor trainStandIn(EdgeTpuSimulator sim, long cache, String exclude) {
-        StandInPredictor.Accumulator acc = new StandInPredictor.Accumulator();
-        for (CellSpec s : NasBenchSampler.sample(10, 0x7EA1L)) {
-            Graph t = ModelZoo.nasbench(s);
-            if (!t.name().equals(exclude)) acc.addModel(t, new SimulatedCosts(t, sim, 10), cache, 3);
-        }
-        for (int w : new int[] {1000, 1800, 2300, 3000}) {
-            Graph t = ModelZoo.fc(64, w, 4);
-            if (!t.name().equals(exclude)) acc.addModel(t, new SimulatedCosts(t, sim, 10), cache, 1);
-        }
-        for (String z : new String[] {"mobilenet_v1", "mobilenet_v2", "squeezenet", "inception_v1"}) {
-            if (z.equals(exclude)) continue;
-            Graph t = ModelZoo.build(z);
-            acc.addModel(t, new SimulatedCosts(t, sim, 10), cache, 3);
-        }
-        return StandInPredictor.fit(sim.deviceKind(), cache, acc);
     }
 
     private void print(PartitionResult r, String predictorName, PartitionOutputs.Written w, String measuredHow) {

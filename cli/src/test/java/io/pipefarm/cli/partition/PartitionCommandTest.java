@@ -58,13 +58,13 @@ class PartitionCommandTest {
     }
 
     @Test
-    void hybridTrainsTheStandInPredictor() throws Exception {
+    void hybridTrainsThePredictorOnSimulatedNetworks() throws Exception {
         CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "mobilenet_v2", "--tpus", "2", "--method", "hybrid", "--json");
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out()).get("partition");
-        assertTrue(j.get("predictor").asText().contains("stand-in"));
+        assertTrue(j.get("predictor").asText().contains("xgboost"));
         int profiled = j.get("search_cost").get("segments_profiled").asInt();
-        assertTrue(profiled >= 2 && profiled < 66 * 67 / 2 / 10, "profiled " + profiled);
+        assertTrue(profiled >= 1 && profiled < 66 * 67 / 2 / 10, "profiled " + profiled);
     }
 
     @Test

@@ -29,11 +29,23 @@ public final class PredictorTrainer implements AutoCloseable {
             return new Options(0.2, 0.15, 42, 200, 5, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY, TransformerPredictor.FAMILY)),
                     XgbPredictor.Params.defaults(), TransformerPredictor.Params.defaults());
         }
+        /**
+         * A small fast preset for a predictor trained on the spot (standalone partition search, benches): XGBoost only,
+         * a few hundred larger boosting steps, and a lower data floor, so that a few thousand simulator-labelled segments
+         * train in seconds rather than minutes.
+         */
+        public static Options quick() {
+            return new Options(0.2, 0.15, 42, 50, 3, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY)),
+                    new XgbPredictor.Params(400, 30, 0.3, 6, 2, 42), TransformerPredictor.Params.defaults());
+        }
         public Options families(Collection<String> f) {
             return new Options(heldOutFraction, validationFraction, seed, minProfiles, minArchitectures, new LinkedHashSet<>(f), xgb, transformer);
         }
         public Options minProfiles(int n) {
             return new Options(heldOutFraction, validationFraction, seed, n, minArchitectures, families, xgb, transformer);
+        }
+        public Options transformer(TransformerPredictor.Params p) {
+            return new Options(heldOutFraction, validationFraction, seed, minProfiles, minArchitectures, families, xgb, p);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.pipefarm.cli.sim;
+package io.pipefarm.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
