@@ -103,7 +103,7 @@ class ApiContractTest {
         assertEquals(ApiJson.mapper().readTree("{\"status\": \"ok\"}"), ok(200, send(open, "GET", "/api/health", null, null)));
         JsonNode created = ok(201, send(open, "POST", "/api/campaigns", """
                 {"name": "contract", "models": ["fc:64,32,2"], "kinds": ["sim-edgetpu-usb"],
-                 "cuts": {"mode": "given", "cuts": [1]}, "spec": {"warmup_runs": 0, "timed_runs": 3}, "later_field": 1}""", null));
+                 "cuts": {"mode": "given", "cuts": [1]}, "spec": {"warmup_runs": 0, "timed_runs": 3}}""", null));
         assertFields(Set.of("campaign_id", "jobs_enqueued", "skipped_profiled", "skipped_in_flight", "status"), created);
         assertEquals(2, created.get("jobs_enqueued").asLong(), created.toString());
         assertFields(STATUS, created.get("status"));
@@ -145,6 +145,23 @@ class ApiContractTest {
         assertError(send(open, "GET", "/api/campaigns/not-a-number", null, null), 404, "unknown_route");
         assertError(send(open, "DELETE", "/api/campaigns", null, null), 405, "method_not_allowed");
         assertError(send(open, "POST", "/api/health", "{}", null), 405, "method_not_allowed");
+    }
+
+    @Test
+    void requestsAreReadStrictlyNotGuessedAt() throws Exception {
+        String base = "{\"models\": [\"fc:64,32,2\"], \"kinds\": [\"sim-edgetpu-usb\"], ";
+        int before = ok(200, send(open, "GET", "/api/campaigns", null, null)).size();
+        // an unknown field, a fraction for a cut, a count as a string, a boolean for a number, trailing garbage
+        for (String bad : new String[] {
+                base + "\"cutz\": {\"mode\": \"all\"}}",
+                base + "\"cuts\": {\"mode\": \"given\", \"cuts\": [1.5]}}",
+                base + "\"cuts\": {\"mode\": \"random\", \"count\": \"3\", \"stages\": 2}}",
+                base + "\"max_attempts\": true}",
+                base + "\"cuts\": {\"mode\": \"all\"}} {}"}) {
+            assertError(send(open, "POST", "/api/campaigns", bad, null), 400, "bad_input");
+        }
+        assertEquals(before, ok(200, send(open, "GET", "/api/campaigns", null, null)).size(), "nothing was created");
+        assertEquals(201, send(open, "POST", "/api/campaigns", base + "\"cuts\": {\"mode\": \"given\", \"cuts\": [1]}}", null).statusCode());
 
         assertEquals(200, send(guarded, "GET", "/api/health", null, null).statusCode());
         assertError(send(guarded, "GET", "/api/campaigns", null, null), 401, "unauthorized");

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -12,15 +15,29 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The one JSON mapper of pipefarm's HTTP API, its CLI output and the JSON files it writes
- * (docs/api.md): records with camelCase components become snake_case fields; unknown fields are
- * ignored so that older clients read newer answers; fields a record holds as null are written as
- * null unless the record says otherwise.
+ * (docs/api.md): records with camelCase components become snake_case fields; fields a record holds
+ * as null are written as null unless the record says otherwise. Answers are read leniently (unknown
+ * fields ignored, so that older clients read newer servers); requests strictly (an unknown field, a
+ * fraction where a whole number belongs, or a number sent as a string is refused, not guessed at).
  */
 public final class ApiJson {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private static final ObjectReader STRICT = MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .with(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .without(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    static {
+        // "3" for a count, or true for a number, is a client's mistake to report, not to coerce
+        MAPPER.coercionConfigDefaults()
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    }
 
     private ApiJson() {}
 
@@ -60,16 +77,17 @@ public final class ApiJson {
         if (body == null || body.isBlank()) throw new ApiException(ApiError.Kind.BAD_INPUT, "the request body is empty; expected JSON like " + example);
         JsonNode tree;
         try {
-            tree = MAPPER.readTree(body);
+            tree = STRICT.readTree(body);
         } catch (JsonProcessingException e) {
             throw new ApiException(ApiError.Kind.BAD_INPUT, "the request body is not JSON (" + firstLine(e.getOriginalMessage())
                     + "); expected JSON like " + example);
         }
         if (tree == null || !tree.isObject()) throw new ApiException(ApiError.Kind.BAD_INPUT, "expected a JSON object like " + example);
         try {
-            return MAPPER.treeToValue(tree, type);
-        } catch (JsonProcessingException e) {
-            throw new ApiException(ApiError.Kind.BAD_INPUT, "expected JSON like " + example + ": " + firstLine(e.getOriginalMessage()));
+            return STRICT.forType(type).readValue(tree);
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new ApiException(ApiError.Kind.BAD_INPUT, "expected JSON like " + example + ": " + firstLine(why));
         }
     }
 
