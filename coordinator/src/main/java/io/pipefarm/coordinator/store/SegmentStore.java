@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * came from, plus the (model, first op, end op) ranges that produce them.
  */
 public final class SegmentStore {
+    private static final int INSERT_ATTEMPTS = 4;
 
     private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
 
@@ -63,18 +64,7 @@ public final class SegmentStore {
      */
     public boolean put(String key, byte[] bytes, Long modelId, int firstOp, int endOp, String featuresJson,
                        long nowMs) {
-        checkKey(key);
-        if (bytes == null || bytes.length == 0) {
-            throw StoreException.badInput("segment " + key + " has no bytes");
-        }
-        if (firstOp < 0 || endOp <= firstOp) {
-            throw StoreException.badInput("segment range [" + firstOp + ", " + endOp + ") is empty or negative");
-        }
-        String actual = keyOf(bytes);
-        if (!actual.equals(key)) {
-            throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + key);
-        }
-        return db.txDurable(tx -> putIn(tx, key, bytes, modelId, firstOp, endOp, featuresJson, nowMs));
+        return putAll(List.of(new NewSegment(key, bytes, modelId, firstOp, endOp, featuresJson)), nowMs) == 1;
     }
 
     /** One segment of a {@link #putAll} batch. */
@@ -86,7 +76,7 @@ public final class SegmentStore {
      *
      * @return how many blobs were new
      */
-    public int putAll(java.util.List<NewSegment> segments, long nowMs) {
+    public int putAll(List<NewSegment> segments, long nowMs) {
         for (NewSegment n : segments) {
             checkKey(n.key());
             if (n.bytes() == null || n.bytes().length == 0) throw StoreException.badInput("segment " + n.key() + " has no bytes");
@@ -96,13 +86,21 @@ public final class SegmentStore {
             String actual = keyOf(n.bytes());
             if (!actual.equals(n.key())) throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + n.key());
         }
-        return db.txDurable(tx -> {
-            int created = 0;
-            for (NewSegment n : segments) {
-                if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs)) created++;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return db.txDurable(tx -> {
+                    int created = 0;
+                    for (NewSegment n : segments) {
+                        if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs)) created++;
+                    }
+                    return created;
+                });
+            } catch (StoreException e) {
+                // Two campaigns that share segments store them at once: the other transaction inserted
+                // a key between our check and our insert. Run again; the check now finds it.
+                if (e.kind() != StoreException.Kind.CONFLICT || attempt >= INSERT_ATTEMPTS) throw e;
             }
-            return created;
-        });
+        }
     }
 
     private static boolean putIn(Database.Tx tx, String key, byte[] bytes, Long modelId, int firstOp, int endOp,
