@@ -233,8 +233,8 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
     static RunOutcome outcome(RunReply reply, DeviceInfo device) {
         if (reply.hasError()) {
             var err = reply.getError();
-            ErrorKind kind = ErrorKind.forNumber(err.getKindValue());
-            if (kind == null || kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
+            ErrorKind kind = err.getKind();
+            if (kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
                 kind = ErrorKind.ERROR_KIND_RUN;
             }
             StringBuilder msg = new StringBuilder(err.getMessage().isEmpty() ? err.getKind().name() : err.getMessage());

@@ -13,6 +13,7 @@ import io.pipefarm.coordinator.store.CampaignStore.Created;
 import io.pipefarm.coordinator.store.JobQueue.Completion;
 import io.pipefarm.coordinator.store.JobQueue.Failure;
 import io.pipefarm.coordinator.store.JobQueue.Lease;
+import io.pipefarm.proto.farm.ErrorKind;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -172,7 +173,7 @@ class JobLifecycleTest {
         assertEquals(Completion.ALREADY_DONE, q.complete(l.jobId(), 42, "b", "e", stats(99), null, null, T0 + 3));
         assertEquals(1, store.profiles().count());
         assertEquals(10, store.profiles().latest(keys.get(0), USB).orElseThrow().stats().meanNs());
-        assertEquals(Failure.ALREADY_DONE, q.fail(l.jobId(), l.leaseToken(), ErrorKind.RUN, "late", T0 + 4));
+        assertEquals(Failure.ALREADY_DONE, q.fail(l.jobId(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "late", T0 + 4));
         assertEquals(JobState.DONE, q.job(l.jobId()).orElseThrow().state());
     }
 
@@ -195,7 +196,7 @@ class JobLifecycleTest {
         assertEquals(1, store.profiles().count());
         assertEquals("a", store.profiles().latest(keys.get(0), USB).orElseThrow().agentId());
         // a stale failure is ignored
-        assertEquals(Failure.ALREADY_DONE, q.fail(second.jobId(), second.leaseToken(), ErrorKind.CRASH, "x", T0));
+        assertEquals(Failure.ALREADY_DONE, q.fail(second.jobId(), second.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "x", T0));
     }
 
     @Test
@@ -210,7 +211,7 @@ class JobLifecycleTest {
         assertEquals(1, q.expireLeases(T0 + 60_001).requeued());
         JobQueue.JobInfo j = q.job(l.jobId()).orElseThrow();
         assertEquals(JobState.QUEUED, j.state());
-        assertEquals(ErrorKind.UNAVAILABLE, j.lastErrorKind());
+        assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, j.lastErrorKind());
         assertTrue(j.lastErrorMessage().contains("lease expired"));
         assertFalse(q.extendLease(l.jobId(), l.leaseToken(), T0 + 120_000), "expired lease cannot be extended");
         // the requeued job is the oldest again
@@ -236,18 +237,18 @@ class JobLifecycleTest {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
-        assertEquals(Failure.REQUEUED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.LOAD, "delegate failed", T0 + 1));
-        assertEquals(Failure.IGNORED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.LOAD, "dup", T0 + 1), "stale token");
+        assertEquals(Failure.REQUEUED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "delegate failed", T0 + 1));
+        assertEquals(Failure.IGNORED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "dup", T0 + 1), "stale token");
         l = q.leaseNext(USB, "a", "d", LEASE, T0 + 2).orElseThrow();
         assertEquals(2, l.attempt());
         assertEquals(1, q.expireLeases(T0 + 2 + LEASE.toMillis() + 1).requeued());
         l = q.leaseNext(USB, "a", "d", LEASE, T0 + 40_000).orElseThrow();
         assertEquals(3, l.attempt());
-        assertEquals(Failure.FAILED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.CRASH, "runner exited with 139", T0 + 41_000));
+        assertEquals(Failure.FAILED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "runner exited with 139", T0 + 41_000));
         JobQueue.JobInfo j = q.job(l.jobId()).orElseThrow();
         assertEquals(JobState.FAILED, j.state());
         assertEquals(3, j.attempts());
-        assertEquals(ErrorKind.CRASH, j.lastErrorKind());
+        assertEquals(ErrorKind.ERROR_KIND_CRASH, j.lastErrorKind());
         assertEquals("runner exited with 139", j.lastErrorMessage());
         assertTrue(q.leaseNext(USB, "a", "d", LEASE, T0 + 42_000).isEmpty());
         // no open jobs left: the campaign is done (with a failed job)
@@ -280,7 +281,7 @@ class JobLifecycleTest {
         assertTrue(q.leaseNext(USB, "a", "d2", LEASE, T0).isEmpty(), "paused campaign hands out nothing");
         assertFalse(q.hasWork(USB));
         // a failure while paused requeues as held
-        assertEquals(Failure.REQUEUED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertEquals(Failure.REQUEUED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "x", T0));
         assertTrue(q.leaseNext(USB, "a", "d2", LEASE, T0).isEmpty());
         assertEquals(CampaignState.RUNNING, store.campaigns().resume(id, T0).state());
         Lease l2 = q.leaseNext(USB, "a", "d2", LEASE, T0).orElseThrow();
@@ -305,7 +306,7 @@ class JobLifecycleTest {
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         Lease l = q.leaseNext(USB, "a", "d", LEASE, T0).orElseThrow();
         store.campaigns().cancel(c.campaignId(), T0);
-        assertEquals(Failure.CANCELLED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertEquals(Failure.CANCELLED, q.fail(l.jobId(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "x", T0));
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.pipefarm.coordinator.campaign.service;
 
 import io.pipefarm.coordinator.store.AgentStore;
-import io.pipefarm.coordinator.store.ErrorKind;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.JobQueue;
 import io.pipefarm.coordinator.store.ProfileStats;
@@ -11,6 +10,7 @@ import io.pipefarm.proto.cluster.ToCoordinator;
 import io.pipefarm.proto.farm.AgentHeartbeat;
 import io.pipefarm.proto.farm.AgentRegistered;
 import io.pipefarm.proto.farm.Device;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobResult;
 import io.pipefarm.proto.farm.NoWork;
@@ -279,8 +279,8 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : ref(r.getReplyTo());
         ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
         try {
-                ErrorKind kind = r.getError().getKind() == io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_UNSPECIFIED
-                        ? ErrorKind.RUN : ErrorKind.parse(r.getError().getKind().name());
+                ErrorKind kind = r.getError().getKind() == ErrorKind.ERROR_KIND_UNSPECIFIED
+                        ? ErrorKind.ERROR_KIND_RUN : r.getError().getKind();
                 JobQueue.Failure f = jobs.fail(r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
                 ack.setStatus(switch (f) {
                     case IGNORED -> ResultAck.Status.STATUS_IGNORED;
