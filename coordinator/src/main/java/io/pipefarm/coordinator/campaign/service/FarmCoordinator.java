@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
@@ -47,7 +48,25 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * on the same database carries on where the last one stopped. Requests that find no work are
  * parked and answered as soon as work for their kind appears.
  */
-public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
+public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Command> {
+
+    /**
+     * What the actor handles: the wire messages (funnelled in by {@link #create}) and its own timer and membership
+     * messages, which stay on this node (no serialization, not in the wire schema).
+     */
+    sealed interface Command extends NoSerializationVerificationNeeded { }
+
+    /** A message from an agent, the HTTP routes or a proxy. */
+    private record Wire(ToCoordinator msg) implements Command { }
+
+    /** Checks leases and agent silence. */
+    private enum Tick implements Command { INSTANCE }
+
+    /** Stores the results buffered so far in one transaction. */
+    private enum FlushResults implements Command { INSTANCE }
+
+    /** A cluster member left or was downed; its agent's leases go back to the queue. */
+    private record MemberGone(String address) implements Command { }
 
     /** Timing of leases and liveness checks. */
     /**
@@ -92,10 +111,13 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
      *     when the campaign is created)
      */
     public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign)));
+        Behavior<Command> coordinator = Behaviors.setup(ctx -> Behaviors.withTimers(
+                timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign)));
+        // the actor's address takes wire messages; its own messages pass the funnel as they are
+        return Behaviors.transformMessages(ToCoordinator.class, coordinator, pf -> pf.match(ToCoordinator.class, Wire::new));
     }
 
-    private FarmCoordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, FarmStore store,
+    private FarmCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, FarmStore store,
                             Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
         super(ctx);
         this.store = store;
@@ -103,21 +125,38 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         this.settings = settings;
         this.specOfCampaign = specOfCampaign;
         this.resolver = ActorRefResolver.get(ctx.getSystem());
-        ToCoordinator tick = ToCoordinator.newBuilder().setTick(io.pipefarm.proto.cluster.Tick.getDefaultInstance()).build();
-        timers.startTimerWithFixedDelay(tick, settings.tick());
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
         ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
-                e -> ToCoordinator.newBuilder().setMemberGone(io.pipefarm.proto.cluster.MemberGone.newBuilder()
-                        .setAddress(e.member().address().toString())).build());
+                e -> new MemberGone(e.member().address().toString()));
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
         ctx.getLog().info("coordinator started on {}", Cluster.get(ctx.getSystem()).selfMember().address());
     }
 
     @Override
-    public Receive<ToCoordinator> createReceive() {
-        return newReceiveBuilder().onMessage(ToCoordinator.class, this::dispatch).build();
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Wire.class, w -> dispatch(w.msg()))
+                .onMessageEquals(Tick.INSTANCE, () -> guarded("tick", this::onTick))
+                .onMessageEquals(FlushResults.INSTANCE, () -> guarded("flush", () -> {
+                    flushQueued = false;
+                    flushLeases();
+                    flushResults();
+                }))
+                .onMessage(MemberGone.class, m -> guarded("member gone", () -> onMemberGone(m.address())))
+                .build();
     }
 
-    private Behavior<ToCoordinator> dispatch(ToCoordinator msg) {
+    /** Runs {@code handler}; a store failure must not kill the singleton: it is logged and the agents retry. */
+    private Behavior<Command> guarded(String what, Runnable handler) {
+        try {
+            handler.run();
+        } catch (StoreException e) {
+            getContext().getLog().error("store error while handling {}: {}", what, e.getMessage());
+        }
+        return this;
+    }
+
+    private Behavior<Command> dispatch(ToCoordinator msg) {
         try {
             switch (msg.getMsgCase()) {
                 case REGISTER -> onRegister(msg.getRegister());
@@ -125,17 +164,10 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                 case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
                 case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
                 case RESULT -> onResult(msg.getResult());
-                case FLUSH_RESULTS -> {
-                    flushQueued = false;
-                    flushLeases();
-                    flushResults();
-                }
                 case QUEUE_CHANGED -> {
                     dropReadAhead();
                     serveParked();
                 }
-                case TICK -> onTick();
-                case MEMBER_GONE -> onMemberGone(msg.getMemberGone().getAddress());
                 default -> getContext().getLog().warn("coordinator ignores an empty message");
             }
         } catch (StoreException e) {
@@ -255,7 +287,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private void scheduleFlush() {
         if (!flushQueued) {
             flushQueued = true;
-            getContext().getSelf().tell(FLUSH);
+            getContext().getSelf().tell(FlushResults.INSTANCE);
         }
     }
 
@@ -295,8 +327,6 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         if (replyTo != null) replyTo.tell(ToAgent.newBuilder().setAck(ack).build());
     }
 
-    private static final ToCoordinator FLUSH = ToCoordinator.newBuilder()
-            .setFlushResults(io.pipefarm.proto.cluster.FlushResults.getDefaultInstance()).build();
     private final List<JobResult> pendingResults = new ArrayList<>();
     private boolean flushQueued;
 
