@@ -97,7 +97,7 @@ public final class PartitionRoutes extends AllDirectives {
         o.put("kind", p.kind());
         o.put("tpus", p.k());
         o.put("method", p.method());
-        o.put("state", p.state());
+        o.put("state", p.state().db());
         if (p.error() != null) o.put("error", p.error());
         o.put("createdMs", p.createdMs());
         o.put("finishedMs", p.finishedMs());

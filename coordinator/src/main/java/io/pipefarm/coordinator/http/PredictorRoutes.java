@@ -103,7 +103,7 @@ public final class PredictorRoutes extends AllDirectives {
         long deadline = System.nanoTime() + wait * 1_000_000_000L;
         while (wait > 0 && System.nanoTime() < deadline) {
             PredictorService.Job now = s.job(job.id()).orElse(job);
-            if (now.state().equals("done") || now.state().equals("failed")) return FarmHttpApi.json(StatusCodes.OK, now.toMap());
+            if (now.state().finished()) return FarmHttpApi.json(StatusCodes.OK, now.toMap());
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {

@@ -77,14 +77,14 @@ public final class PredictorService implements AutoCloseable {
         }
     }
 
-    /** A training request: {@code queued}, {@code running}, {@code done} or {@code failed}. */
-    public record Job(long id, String kind, String state, long createdMs, Long finishedMs, Outcome outcome,
+    /** A training request and where it is. */
+    public record Job(long id, String kind, TrainingState state, long createdMs, Long finishedMs, Outcome outcome,
                       String errorKind, String error) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("job", id);
             m.put("kind", kind);
-            m.put("state", state);
+            m.put("state", state.label());
             m.put("createdMs", createdMs);
             m.put("finishedMs", finishedMs);
             m.put("result", outcome == null ? null : outcome.toMap());

@@ -44,19 +44,19 @@ final class TrainingQueue implements AutoCloseable {
     /** Queues a training of {@code kind}; its job goes queued, running, then done or failed. */
     Job submit(String kind) {
         long id = jobIds.incrementAndGet();
-        Job queued = new Job(id, kind, "queued", System.currentTimeMillis(), null, null, null, null);
+        Job queued = new Job(id, kind, TrainingState.QUEUED, System.currentTimeMillis(), null, null, null, null);
         jobs.put(id, queued);
         trimJobs();
         thread.execute(() -> {
-            jobs.put(id, new Job(id, kind, "running", queued.createdMs(), null, null, null, null));
+            jobs.put(id, new Job(id, kind, TrainingState.RUNNING, queued.createdMs(), null, null, null, null));
             try {
                 Outcome o = run.run(kind);
-                jobs.put(id, new Job(id, kind, "done", queued.createdMs(), System.currentTimeMillis(), o, null, null));
+                jobs.put(id, new Job(id, kind, TrainingState.DONE, queued.createdMs(), System.currentTimeMillis(), o, null, null));
             } catch (PredictorException e) {
-                jobs.put(id, new Job(id, kind, "failed", queued.createdMs(), System.currentTimeMillis(), null, e.kind().name(), e.getMessage()));
+                jobs.put(id, new Job(id, kind, TrainingState.FAILED, queued.createdMs(), System.currentTimeMillis(), null, e.kind().name(), e.getMessage()));
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("training a predictor for {} failed", kind, e);
-                jobs.put(id, new Job(id, kind, "failed", queued.createdMs(), System.currentTimeMillis(), null, "FAILED", String.valueOf(e)));
+                jobs.put(id, new Job(id, kind, TrainingState.FAILED, queued.createdMs(), System.currentTimeMillis(), null, "FAILED", String.valueOf(e)));
             }
         });
         return queued;
@@ -95,7 +95,7 @@ final class TrainingQueue implements AutoCloseable {
     private void trimJobs() {
         if (jobs.size() <= KEEP_JOBS) return;
         long min = jobIds.get() - KEEP_JOBS;
-        jobs.keySet().removeIf(k -> k < min && !"running".equals(jobs.get(k).state()) && !"queued".equals(jobs.get(k).state()));
+        jobs.keySet().removeIf(k -> k < min && jobs.get(k).state().finished());
     }
 
     @Override
