@@ -36,14 +36,14 @@ class DurabilityTest {
         Lease open;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 20);
-            campaignId = store.campaigns().create("c", "{}", keys, List.of("k"), false, 3, T0).campaignId();
+            campaignId = store.campaigns().create("c", "{}", keys, List.of("bench-k"), false, 3, T0).campaignId();
             for (int i = 0; i < 12; i++) {
-                Lease l = store.jobs().leaseNext("k", "a", "d", LEASE, T0).orElseThrow();
+                Lease l = store.jobs().leaseNext("bench-k", "a", "d", LEASE, T0).orElseThrow();
                 assertEquals(Completion.ACCEPTED, store.jobs().complete(l.jobId(), l.leaseToken(), "a", "d", stats(i + 1),
                         null, null, T0 + i));
                 acked.add(l.jobId());
             }
-            open = store.jobs().leaseNext("k", "a", "d", LEASE, T0).orElseThrow();
+            open = store.jobs().leaseNext("bench-k", "a", "d", LEASE, T0).orElseThrow();
         }
         try (FarmStore store = StoreFixture.open(dir)) {
             CampaignStore.Status st = store.campaigns().status(campaignId, T0 + 100, Duration.ofMinutes(1));
@@ -70,7 +70,7 @@ class DurabilityTest {
         long campaignId;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 5000);
-            campaignId = store.campaigns().create("c", "{}", keys, List.of("k"), false, 3, T0).campaignId();
+            campaignId = store.campaigns().create("c", "{}", keys, List.of("bench-k"), false, 3, T0).campaignId();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
@@ -115,7 +115,7 @@ class DurabilityTest {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             FarmStore store = FarmStore.openDir(Path.of(args[0]));
             Optional<Lease> l;
-            while ((l = store.jobs().leaseNext("k", "child", "d", LEASE, T0)).isPresent()) {
+            while ((l = store.jobs().leaseNext("bench-k", "child", "d", LEASE, T0)).isPresent()) {
                 store.jobs().complete(l.get().jobId(), l.get().leaseToken(), "child", "d", stats(10), null, null, T0);
                 out.println("ACK " + l.get().jobId());
             }
