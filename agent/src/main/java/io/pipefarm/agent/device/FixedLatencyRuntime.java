@@ -1,5 +1,6 @@
 package io.pipefarm.agent.device;
 
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.ProfileSpec;
 import java.time.Duration;
@@ -27,7 +28,7 @@ public final class FixedLatencyRuntime implements DeviceRuntime {
     private volatile boolean closed;
 
     public FixedLatencyRuntime(String kind, int devices, Duration latency) {
-        this.kind = Objects.requireNonNull(kind, "kind");
+        this.kind = DeviceKind.parse(Objects.requireNonNull(kind, "kind")).name();
         if (devices < 0) throw new IllegalArgumentException("device count must be >= 0, got " + devices);
         if (latency.isNegative()) throw new IllegalArgumentException("latency must be >= 0, got " + latency);
         this.latencyNs = latency.toNanos();

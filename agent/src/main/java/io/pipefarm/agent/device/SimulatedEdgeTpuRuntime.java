@@ -1,6 +1,8 @@
 package io.pipefarm.agent.device;
 
 import io.pipefarm.agent.profile.ProfileStatistics;
+import io.pipefarm.model.device.DeviceKind;
+import io.pipefarm.model.device.DeviceKind.Link;
 import io.pipefarm.model.sim.EdgeTpuSimConfig;
 import io.pipefarm.model.sim.SimulatedDevice;
 import io.pipefarm.model.graph.Graph;
@@ -36,11 +38,15 @@ public final class SimulatedEdgeTpuRuntime implements DeviceRuntime {
         this.timeScale = timeScale;
         int i = 0;
         for (String kind : kinds) {
-            EdgeTpuSimConfig cfg = EdgeTpuSimConfig.forKind(kind);
+            DeviceKind k = DeviceKind.parse(kind);
+            if (!k.isSimulated()) {
+                throw new IllegalArgumentException("'" + kind + "' is not a simulated Edge TPU kind (use sim-edgetpu-usb or sim-edgetpu-pci)");
+            }
+            EdgeTpuSimConfig cfg = EdgeTpuSimConfig.forKind(k.name());
             String id = "sim" + i++;
             sims.put(id, new SimulatedDevice(id, cfg));
-            devices.add(new DeviceInfo(id, cfg.deviceKind(), name(), Map.of("simulator", "pipefarm-edgetpu-sim-1"),
-                    Map.of("simulated", "true", "link", cfg.deviceKind().endsWith("usb") ? "usb3" : "pcie-gen2-x1")));
+            devices.add(new DeviceInfo(id, k.name(), name(), Map.of("simulator", "pipefarm-edgetpu-sim-1"),
+                    Map.of("simulated", "true", "link", k.link().orElseThrow() == Link.USB ? "usb3" : "pcie-gen2-x1")));
         }
     }
 

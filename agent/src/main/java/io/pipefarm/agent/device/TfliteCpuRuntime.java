@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.pipefarm.agent.runner.RunnerClient;
 import io.pipefarm.agent.runner.RunnerConfig;
 import io.pipefarm.agent.runner.SegmentExecutor;
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.ProfileSpec;
 import io.pipefarm.proto.runner.RunReply;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,21 +93,6 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         return NAME;
     }
 
-    /** {@code os.arch} as used in device kinds: {@code x86_64}, {@code arm64}, or the raw value. */
-    public static String arch() {
-        String a = System.getProperty("os.arch", "unknown").toLowerCase(Locale.ROOT);
-        switch (a) {
-            case "amd64": case "x86_64": case "x86-64": case "x64": return "x86_64";
-            case "aarch64": case "arm64": return "arm64";
-            default: return a;
-        }
-    }
-
-    /** The device kind of a thread count on this host, e.g. {@code cpu-x86_64-t1}. */
-    public static String kind(int threads) {
-        return "cpu-" + arch() + "-t" + threads;
-    }
-
     /**
      * Starts the first device's runner to learn whether TFLite loads and its version; the other
      * runners start on their first job. Later calls return the same devices.
@@ -142,7 +127,7 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
             int threads = threadCounts.get(k);
             Map<String, String> p = new LinkedHashMap<>(props);
             p.put("threads", Integer.toString(threads));
-            DeviceInfo info = new DeviceInfo(id, kind(threads), NAME, Map.of(VERSION_KEY, version), p);
+            DeviceInfo info = new DeviceInfo(id, DeviceKind.hostCpu(threads).name(), NAME, Map.of(VERSION_KEY, version), p);
             RunnerClient runner = k == 0 ? probe : new RunnerClient(runnerConfigs.apply(id));
             devices.put(id, new Device(info, threads, runner));
             out.add(info);
@@ -250,8 +235,8 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
     static RunOutcome outcome(RunReply reply, DeviceInfo device) {
         if (reply.hasError()) {
             var err = reply.getError();
-            ErrorKind kind = ErrorKind.forNumber(err.getKindValue());
-            if (kind == null || kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
+            ErrorKind kind = err.getKind();
+            if (kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
                 kind = ErrorKind.ERROR_KIND_RUN;
             }
             StringBuilder msg = new StringBuilder(err.getMessage().isEmpty() ? err.getKind().name() : err.getMessage());
@@ -292,7 +277,7 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         Map<String, String> p = new LinkedHashMap<>();
         cpuModel().ifPresent(m -> p.put("cpu_model", m));
         p.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        p.put("arch", arch());
+        p.put("arch", DeviceKind.hostArch());
         Path freq = Paths.get("/sys/devices/system/cpu/cpu0/cpufreq");
         readLine(freq.resolve("scaling_governor")).ifPresent(v -> p.put("governor", v));
         readLine(freq.resolve("scaling_cur_freq")).ifPresent(v -> p.put("cur_freq_khz", v));

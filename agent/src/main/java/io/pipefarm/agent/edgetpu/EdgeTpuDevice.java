@@ -1,5 +1,7 @@
 package io.pipefarm.agent.edgetpu;
 
+import io.pipefarm.model.device.DeviceKind;
+import io.pipefarm.model.device.DeviceKind.Link;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -11,15 +13,17 @@ public record EdgeTpuDevice(Type type, String path) {
 
     /** {@code enum edgetpu_device_type}: {@code EDGETPU_APEX_PCI = 0}, {@code EDGETPU_APEX_USB = 1}. */
     public enum Type {
-        PCI(0, "pci"),
-        USB(1, "usb");
+        PCI(0, "pci", Link.PCIE),
+        USB(1, "usb", Link.USB);
 
         private final int code;
         private final String label;
+        private final Link link;
 
-        Type(int code, String label) {
+        Type(int code, String label, Link link) {
             this.code = code;
             this.label = label;
+            this.link = link;
         }
 
         /** The C enum value. */
@@ -27,6 +31,8 @@ public record EdgeTpuDevice(Type type, String path) {
 
         /** {@code usb} or {@code pci}. */
         public String label() { return label; }
+
+        public Link link() { return link; }
 
         public static Type fromCode(int code) {
             for (Type t : values()) if (t.code == code) return t;
@@ -51,7 +57,7 @@ public record EdgeTpuDevice(Type type, String path) {
 
     /** Device kind of the farm: {@code edgetpu-usb} or {@code edgetpu-pci}. */
     public String kind() {
-        return "edgetpu-" + type.label();
+        return DeviceKind.edgeTpu(type.link()).name();
     }
 
     /**

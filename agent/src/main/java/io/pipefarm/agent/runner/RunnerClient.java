@@ -1,6 +1,6 @@
 package io.pipefarm.agent.runner;
 
-import io.pipefarm.proto.runner.ErrorKind;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.runner.RunError;
 import io.pipefarm.proto.runner.RunReply;
 import io.pipefarm.proto.runner.RunRequest;

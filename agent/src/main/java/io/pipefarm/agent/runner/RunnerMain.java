@@ -5,7 +5,7 @@ import com.sun.jna.Pointer;
 import io.pipefarm.agent.edgetpu.EdgeTpuDelegates;
 import io.pipefarm.agent.tflite.TfliteException;
 import io.pipefarm.agent.tflite.TfliteRuntime;
-import io.pipefarm.proto.runner.ErrorKind;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.runner.RunReply;
 import io.pipefarm.proto.runner.RunRequest;
 import io.pipefarm.proto.runner.RunnerCommand;

@@ -6,7 +6,7 @@ import io.pipefarm.agent.tflite.TensorInfo;
 import io.pipefarm.agent.tflite.TfliteException;
 import io.pipefarm.agent.tflite.TfliteInterpreter;
 import io.pipefarm.agent.tflite.TfliteRuntime;
-import io.pipefarm.proto.runner.ErrorKind;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.runner.InputData;
 import io.pipefarm.proto.runner.RunError;
 import io.pipefarm.proto.runner.RunReply;

@@ -1,5 +1,6 @@
 package io.pipefarm.agent.device;
 
+import io.pipefarm.model.device.DeviceKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,7 +53,7 @@ class TfliteCpuRuntimeTest {
     @Test
     void discoversOneDevicePerThreadCount() {
         List<DeviceInfo> devices = runtime.discover();
-        String arch = TfliteCpuRuntime.arch();
+        String arch = DeviceKind.hostArch();
         assertTrue(Set.of("x86_64", "arm64").contains(arch) || !arch.isEmpty());
         assertEquals("cpu0", devices.get(0).id());
         assertEquals("cpu-" + arch + "-t1", devices.get(0).kind());
@@ -63,7 +64,7 @@ class TfliteCpuRuntimeTest {
             assertEquals("2.20.0", d.versions().get("tflite"));
             assertTrue(Integer.parseInt(d.properties().get("cores")) >= 1, d.properties().toString());
         }
-        assertEquals("cpu-x86_64-t1".replace("x86_64", arch), TfliteCpuRuntime.kind(1));
+        assertEquals("cpu-x86_64-t1".replace("x86_64", arch), DeviceKind.hostCpu(1).name());
         assertEquals(devices, runtime.discover(), "discover() is stable");
     }
 

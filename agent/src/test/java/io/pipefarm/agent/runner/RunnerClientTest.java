@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.pipefarm.agent.tflite.TinyModels;
-import io.pipefarm.proto.runner.ErrorKind;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.runner.InputData;
 import io.pipefarm.proto.runner.RunReply;
 import io.pipefarm.proto.runner.RunRequest;

@@ -2,6 +2,7 @@ package io.pipefarm.cli.farm;
 
 import io.pipefarm.coordinator.CoordinatorNode;
 import io.pipefarm.coordinator.api.ModelInfo;
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.segment.Segmenter;
 import io.pipefarm.model.zoo.ModelRef;
@@ -9,15 +10,11 @@ import io.pipefarm.model.zoo.ModelZoo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.stream.Collectors;
 
 /** How the CLI wires the coordinator to the model module: model references, segment writing, kinds. */
 public final class FarmWiring {
     private FarmWiring() {}
-
-    /** Device kinds a campaign may name before any agent with them registered. */
-    public static final Set<String> BUILT_IN_KINDS = Set.of("sim-edgetpu-usb", "sim-edgetpu-pci", "edgetpu-usb", "edgetpu-pci",
-            "cpu-x86_64-t1", "cpu-x86_64-t2", "cpu-x86_64-t4", "cpu-arm64-t1", "cpu-arm64-t2", "cpu-arm64-t4");
 
     private static final Map<String, Graph> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -42,7 +39,7 @@ public final class FarmWiring {
     public static CoordinatorNode startCoordinator(CoordinatorNode.Settings settings) {
         Segmenter segmenter = new Segmenter();
         return CoordinatorNode.start(settings, FarmWiring::resolve, (g, i, j) -> segmenter.segment(g, i, j).bytes(),
-                BUILT_IN_KINDS, FarmWiring::modelList);
+                DeviceKind.BUILT_IN.stream().map(DeviceKind::name).collect(Collectors.toSet()), FarmWiring::modelList);
     }
 
     static List<ModelInfo> modelList() {

@@ -1,6 +1,7 @@
 package io.pipefarm.cli.partition;
 
 import io.pipefarm.coordinator.partition.SimulatedCosts;
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.model.sim.EdgeTpuSimConfig;
 import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.cli.command.BaseCommand;
@@ -132,7 +133,7 @@ public final class PartitionRunCommand extends BaseCommand {
     }
 
     private int runStandalone(Method m) throws Exception {
-        if (!kind.toLowerCase(Locale.ROOT).startsWith("sim-")) {
+        if (!DeviceKind.tryParse(kind.toLowerCase(Locale.ROOT)).map(DeviceKind::isSimulated).orElse(false)) {
             throw CliException.usage("standalone partition search runs against the simulated Edge TPU only (sim-edgetpu-usb or "
                     + "sim-edgetpu-pci); device kind '" + kind + "' needs a farm");
         }

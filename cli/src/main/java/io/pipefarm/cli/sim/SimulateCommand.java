@@ -3,6 +3,7 @@ package io.pipefarm.cli.sim;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.model.sim.EdgeTpuSimConfig;
 import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.model.sim.Estimate;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,8 +30,6 @@ import picocli.CommandLine.Parameters;
             "MODEL is a zoo name (pipefarm models list), fc:INPUTS,WIDTH,DEPTH, nasbench:{...},",
             "or an int8 .tflite file (FILE.tflite or file:PATH) that is not compiled for the Edge TPU."})
 public final class SimulateCommand extends BaseCommand {
-    public static final List<String> KINDS = List.of("sim-edgetpu-usb", "sim-edgetpu-pci");
-
     @Parameters(paramLabel = "MODEL|FILE.tflite", description = "zoo model, fc:/nasbench: reference, or .tflite file")
     String model;
 
@@ -48,7 +46,9 @@ public final class SimulateCommand extends BaseCommand {
     @Override
     protected int run() throws IOException {
         String k = kind.trim().toLowerCase(Locale.ROOT);
-        if (!KINDS.contains(k)) throw CliException.usage("unknown simulated device kind '" + kind + "' (use " + String.join(" or ", KINDS) + ")");
+        if (!DeviceKind.tryParse(k).map(DeviceKind::isSimulated).orElse(false)) {
+            throw CliException.usage("unknown simulated device kind '" + kind + "' (use sim-edgetpu-usb or sim-edgetpu-pci)");
+        }
         Input in = resolve(model);
         if (EdgeTpuSegments.inspect(in.graph()).compiled()) {
             throw CliException.usage(in.source() + " is compiled for the Edge TPU (it has " + EdgeTpuSegments.CUSTOM_OP

@@ -14,6 +14,7 @@ import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.JobQueue;
 import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
+import io.pipefarm.proto.farm.ErrorKind;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -253,7 +254,7 @@ class FarmClusterTest {
         assertEquals(s.total() - withCustom, s.count(JobState.DONE), s.counts().toString());
         for (JobQueue.JobInfo j : c.store().jobs().jobsOf(id)) {
             if (j.state() == JobState.FAILED) {
-                assertEquals(io.pipefarm.coordinator.store.ErrorKind.LOAD, j.lastErrorKind());
+                assertEquals(ErrorKind.ERROR_KIND_LOAD, j.lastErrorKind());
                 assertTrue(j.lastErrorMessage().contains("my-custom-op"), j.lastErrorMessage());
                 assertEquals(2, j.attempts());
             }

@@ -70,7 +70,7 @@ public final class ApiRecords {
         TrainingOutcome result = o == null ? null : new TrainingOutcome(o.version().id(), o.version().kind(), o.version().version(),
                 o.version().family(), o.promoted(), o.reason(), metrics(o.metrics()), metrics(o.servingMetrics()), o.previousServingId());
         ApiError.Detail error = j.errorKind() == null ? null : new ApiError.Detail(ApiReplies.kind(j.errorKind()), j.error());
-        return new TrainingJob(j.id(), j.kind(), j.state(), j.createdMs(), j.finishedMs(), result, error);
+        return new TrainingJob(j.id(), j.kind(), j.state().label(), j.createdMs(), j.finishedMs(), result, error);
     }
 
     public static PredictorEvaluation evaluation(PredictorService.Evaluation e) {
@@ -96,7 +96,7 @@ public final class ApiRecords {
                 result = null;
             }
         }
-        return new PartitionSummary(p.id(), p.modelRef(), p.kind(), p.k(), p.method(), p.state(), p.error(), p.createdMs(),
+        return new PartitionSummary(p.id(), p.modelRef(), p.kind(), p.k(), p.method(), p.state().db(), p.error(), p.createdMs(),
                 p.finishedMs(), result);
     }
 

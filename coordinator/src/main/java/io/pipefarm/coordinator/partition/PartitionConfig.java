@@ -1,6 +1,7 @@
 package io.pipefarm.coordinator.partition;
 
-import java.util.Locale;
+import io.pipefarm.model.device.DeviceKind;
+import io.pipefarm.model.device.DeviceKind.Link;
 
 /**
  * Parameters of a partition search. Defaults follow Coral's tools and the published Edge TPU figures
@@ -45,10 +46,10 @@ public record PartitionConfig(long onChipCacheBytes, double linkBytesPerSec, dou
         if (!(hybridError >= 0 && hybridError < 1)) throw new IllegalArgumentException("hybridError must be in [0, 1)");
     }
 
-    /** Defaults for a device kind: link rate by its name (usb / pci), everything else as Coral's tools. */
+    /** Defaults for a device kind: link rate by its link (USB unless PCIe), everything else as Coral's tools. */
     public static PartitionConfig forKind(String kind) {
-        String k = kind == null ? "" : kind.toLowerCase(Locale.ROOT);
-        double link = k.contains("pci") ? 430.0e6 : 300.0e6;
+        boolean pcie = DeviceKind.tryParse(kind).flatMap(DeviceKind::link).orElse(Link.USB) == Link.PCIE;
+        double link = pcie ? 430.0e6 : 300.0e6;
         return new PartitionConfig(DEFAULT_CACHE_BYTES, link, 2.0, 1, 10, 1_000_000L, 1, 8, 2, true, 1L, DEFAULT_HYBRID_ERROR);
     }
 

@@ -2,11 +2,13 @@ package io.pipefarm.coordinator.partition;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 /**
  * Runs a partition method on one model for a pipeline of {@code k} devices of one kind (DESIGN.md §8).
@@ -27,6 +29,7 @@ public final class Partitioner {
     private final PartitionConfig config;
     private final SegmentCostSource predicted;
     private final SegmentCostSource measured;
+    private final Map<Long, Double> transferCache = new HashMap<>();
 
     /**
      * @param predicted predicted latencies (for predict, hybrid, greedy; optional for the others)
@@ -74,8 +77,6 @@ public final class Partitioner {
     }
 
     // ---- stage costs -------------------------------------------------------------------------
-
-    private final Map<Long, Double> transferCache = new java.util.HashMap<>();
 
     /** Link transfer of segment {@code [i, j)} in ns. */
     double transferNs(int i, int j) {
@@ -128,7 +129,7 @@ public final class Partitioner {
 
         /** Coral's probe: every segment of a candidate compiled and benchmarked again, as one pipeline. */
         double[] pipeline(int[][] ranges) {
-            prefetch(java.util.Arrays.asList(ranges));
+            prefetch(Arrays.asList(ranges));
             double[] out = new double[ranges.length];
             for (int q = 0; q < ranges.length; q++) {
                 int i = ranges[q][0], j = ranges[q][1];
@@ -196,134 +197,17 @@ public final class Partitioner {
     }
 
     /**
-     * Predict all, then verify lazily only what can still change the answer. The predictor is trusted within a
-     * relative error {@code e}: an unprofiled stage predicted at {@code p} lies in {@code [p(1-e), p(1+e)]}.
-     * <ol>
-     *   <li>rank the M ({@link PartitionConfig#hybridCandidates()}) best partitions under the current costs: measured
-     *       where a segment has been profiled, else predicted x the calibration (median measured/predicted ratio of
-     *       this model's profiled segments, when {@link PartitionConfig#hybridCalibrate()});</li>
-     *   <li>walk them in rank order; a candidate whose optimistic bottleneck (the largest lower bound of its stages)
-     *       cannot beat the best settled candidate is skipped. A candidate is settled when every unprofiled stage's
-     *       upper bound stays below its largest measured stage: its bottleneck is then known without profiling the
-     *       rest. Otherwise the stages that could still be its bottleneck are profiled: for the first candidate all of
-     *       them together (see {@link SegmentCostSource#prefetch}), later the most expensive one, then everything is
-     *       re-ranked;</li>
-     *   <li>it stops when no ranked candidate can beat the best settled one.</li>
-     * </ol>
-     * {@code e} starts at {@link PartitionConfig#hybridError()} (the predictor's expected error) and grows to the
-     * largest relative error of the calibrated predictions seen on this model's profiled segments. No segment is
-     * profiled twice. Stages the search did not profile are reported with the measured source's known latency
-     * ({@link SegmentCostSource#knownLatencyNs}) and do not count as profiled. {@code rounds} in the cost counts
-     * re-rankings, {@code candidates} the partitions that were settled as the best so far.
+     * Predict all, then profile only what can still change the answer ({@link HybridSearch}). Stages the search did
+     * not profile are reported with the measured source's known latency ({@link SegmentCostSource#knownLatencyNs})
+     * and do not count as profiled. {@code rounds} in the cost counts re-rankings, {@code candidates} the partitions
+     * that were settled as the best so far.
      */
     public PartitionResult hybrid() {
         long t0 = System.nanoTime();
         TimedSession ts = new TimedSession();
-        int n = model.size();
-        double[][] p = predictedTable();
-        double[][] meas = new double[n + 1][n + 1];
-        for (double[] r : meas) Arrays.fill(r, Double.NaN);
-        List<int[]> measuredSegs = new ArrayList<>();
-        Candidate best = null;
-        int verified = 0, rounds = 0;
-        double calib = 1.0, margin = config.hybridError();
-        int maxSteps = Math.max(4 * k * config.hybridCandidates(), 16);
-        for (int step = 0; step < maxSteps; step++) {
-            final double cal = calib;
-            List<Candidate> ranked = PartitionDp.best(n, k, mixed(meas, p, cal), config.hybridCandidates());
-            rounds++;
-            if (ranked.isEmpty()) break;
-            List<int[]> toMeasure = null;
-            for (Candidate c : ranked) {
-                int[][] rs = c.ranges(n);
-                double lower = 0, maxMeasured = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int[] r : rs) {
-                    double v = meas[r[0]][r[1]];
-                    if (Double.isNaN(v)) {
-                        double pv = p[r[0]][r[1]] * cal;
-                        lower = Math.max(lower, pv * (1 - margin));
-                        sum += pv;
-                    } else {
-                        lower = Math.max(lower, v);
-                        maxMeasured = Math.max(maxMeasured, v);
-                        sum += v;
-                    }
-                }
-                if (best != null && !(lower < best.bottleneckNs())) continue; // cannot beat the best settled one
-                // the unprofiled stages that could still be this candidate's bottleneck
-                List<int[]> open = new ArrayList<>();
-                int[] top = null;
-                double topCost = -1;
-                for (int[] r : rs) {
-                    if (!Double.isNaN(meas[r[0]][r[1]])) continue;
-                    double pv = p[r[0]][r[1]] * cal, upper = pv * (1 + margin);
-                    if (upper > maxMeasured && upper >= lower) {
-                        open.add(r);
-                        if (pv > topCost) {
-                            topCost = pv;
-                            top = r;
-                        }
-                    }
-                }
-                if (open.isEmpty()) { // settled: its bottleneck is its largest measured stage
-                    Candidate settled = new Candidate(c.cuts(), maxMeasured, sum);
-                    if (best == null || Candidate.ORDER.compare(settled, best) < 0) {
-                        best = settled;
-                        verified++;
-                    }
-                    continue;
-                }
-                toMeasure = best == null ? open : List.of(top);
-                break;
-            }
-            if (toMeasure == null) break; // nothing ranked can beat the best settled partition
-            if (toMeasure.size() > 1) ts.prefetch(toMeasure);
-            for (int[] r : toMeasure) {
-                meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
-                measuredSegs.add(r);
-            }
-            if (config.hybridCalibrate()) calib = medianRatio(measuredSegs, meas, p);
-            margin = Math.max(config.hybridError(), maxRelError(measuredSegs, meas, p, calib));
-        }
-        if (best == null) {
-            // the step cap was hit before any candidate was settled: measure the best ranked one
-            Candidate top = PartitionDp.optimal(n, k, mixed(meas, p, calib));
-            if (top == null) throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages");
-            for (int[] r : top.ranges(n)) if (Double.isNaN(meas[r[0]][r[1]])) meas[r[0]][r[1]] = ts.stage(r[0], r[1]);
-            best = Candidate.evaluate(top.cuts(), n, StageCosts.of(meas));
-            verified++;
-        }
-        if (!Double.isFinite(best.bottleneckNs())) {
-            throw new IllegalArgumentException("no valid partition of " + model.name() + " into " + k + " stages: every candidate has a stage that cannot run");
-        }
-        return report(Method.HYBRID, best.cuts(), ts.session, ts.cost(t0, verified, rounds));
-    }
-
-    /** Measured stage costs where profiled, else predicted x the calibration. */
-    private static StageCosts mixed(double[][] meas, double[][] p, double calib) {
-        return (i, j) -> Double.isNaN(meas[i][j]) ? p[i][j] * calib : meas[i][j];
-    }
-
-    /** Largest |measured / (predicted x calib) - 1| over the profiled segments with finite values. */
-    private static double maxRelError(List<int[]> segs, double[][] meas, double[][] p, double calib) {
-        double e = 0;
-        for (int[] s : segs) {
-            double a = meas[s[0]][s[1]], b = p[s[0]][s[1]] * calib;
-            if (Double.isFinite(a) && b > 0 && Double.isFinite(b)) e = Math.max(e, Math.abs(a / b - 1));
-        }
-        return e;
-    }
-
-    private static double medianRatio(List<int[]> segs, double[][] meas, double[][] p) {
-        double[] r = new double[segs.size()];
-        int m = 0;
-        for (int[] s : segs) {
-            double a = meas[s[0]][s[1]], b = p[s[0]][s[1]];
-            if (Double.isFinite(a) && b > 0 && Double.isFinite(b)) r[m++] = a / b;
-        }
-        if (m == 0) return 1.0;
-        Arrays.sort(r, 0, m);
-        return m % 2 == 1 ? r[m / 2] : (r[m / 2 - 1] + r[m / 2]) / 2;
+        HybridSearch.Outcome o = new HybridSearch(model.name(), model.size(), k, config, predictedTable(), ts::stage,
+                ts::prefetch).run();
+        return report(Method.HYBRID, o.best().cuts(), ts.session, ts.cost(t0, o.settled(), o.rankings()));
     }
 
     /** Coral's partition_with_profiling. */
@@ -370,7 +254,7 @@ public final class Partitioner {
         long t0 = System.nanoTime();
         int n = model.size();
         SplittableRandom rnd = new SplittableRandom(config.seed() * 31 + model.name().hashCode());
-        java.util.TreeSet<Integer> cs = new java.util.TreeSet<>();
+        TreeSet<Integer> cs = new TreeSet<>();
         while (cs.size() < k - 1) cs.add(1 + rnd.nextInt(n - 1));
         int[] cuts = cs.stream().mapToInt(Integer::intValue).toArray();
         return report(Method.RANDOM, cuts, null, new PartitionResult.SearchCost(0, 0, 0, System.nanoTime() - t0, 0, 0));

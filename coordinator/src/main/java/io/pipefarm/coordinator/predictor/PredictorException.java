@@ -1,7 +1,9 @@
 package io.pipefarm.coordinator.predictor;
 
+import io.pipefarm.coordinator.error.KindedException;
+
 /** A predictor request that cannot be served; {@link #kind()} says why (callers map it to HTTP/CLI errors). */
-public final class PredictorException extends RuntimeException {
+public final class PredictorException extends KindedException {
 
     public enum Kind {
         /** The device kind is not known to the farm (or has no profiles at all). */
@@ -28,8 +30,6 @@ public final class PredictorException extends RuntimeException {
         this.kind = kind;
     }
 
-    public Kind kind() { return kind; }
-
     @Override
-    public String toString() { return "PredictorException[" + kind + "]: " + getMessage(); }
+    public Kind kind() { return kind; }
 }

@@ -1,5 +1,6 @@
 package io.pipefarm.coordinator.store;
 
+import io.pipefarm.model.device.DeviceKind;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,12 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /** Agents, their devices, and the device kinds ever seen. */
 public final class AgentStore {
-
-    private static final Pattern KIND = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     public enum AgentState {
         UP, DOWN, LEFT;
@@ -35,11 +33,12 @@ public final class AgentStore {
         this.db = db;
     }
 
-    /** Throws BAD_INPUT unless {@code kind} is a valid device kind name (e.g. "edgetpu-usb"). */
+    /** Throws BAD_INPUT unless {@code kind} names a device kind (e.g. "edgetpu-usb"). */
     public static void checkKind(String kind) {
-        if (kind == null || !KIND.matcher(kind).matches()) {
-            throw StoreException.badInput("'" + kind + "' is not a device kind name (lower-case letters, digits, "
-                    + "'.', '_', '-'; at most 64)");
+        try {
+            DeviceKind.parse(kind);
+        } catch (IllegalArgumentException e) {
+            throw StoreException.badInput(e.getMessage());
         }
     }
 

@@ -1,10 +1,12 @@
 package io.pipefarm.coordinator.store;
 
+import io.pipefarm.proto.farm.ErrorKind;
 import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +40,16 @@ import java.util.concurrent.ThreadLocalRandom;
  *       back to the queue while {@code attempts < max_attempts}, else to failed with the error.
  *       A failure from a stale lease is ignored.</li>
  *   <li>{@link #expireLeases} and {@link #releaseAgent} treat their jobs like a failure of kind
- *       {@link ErrorKind#UNAVAILABLE}: back to the queue, or failed once out of attempts (so a
+ *       {@link ErrorKind#ERROR_KIND_UNAVAILABLE}: back to the queue, or failed once out of attempts (so a
  *       segment that crashes every agent that runs it cannot circulate forever).</li>
  *   <li>A requeued job of a paused campaign is held; of a cancelled campaign it is cancelled.</li>
  * </ul>
  */
 public final class JobQueue {
+    /** The wire enum's prefix, left out of the stored kind. */
+    private static final String PREFIX = "ERROR_KIND_";
+    private static final List<String> KNOWN_KINDS = Arrays.stream(ErrorKind.values())
+            .filter(k -> k != ErrorKind.ERROR_KIND_UNSPECIFIED && k != ErrorKind.UNRECOGNIZED).map(Enum::name).toList();
 
     /** Outcome of {@link #complete}. */
     public enum Completion {
@@ -300,12 +306,13 @@ public final class JobQueue {
      * Records a failed attempt of the current lease (see the class comment).
      */
     public Failure fail(long jobId, long leaseToken, ErrorKind kind, String message, long nowMs) {
+        String stored = storedName(kind);
         String msg = clip(message);
         return db.txDurable(tx -> {
             PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
                     + " WHERE id = ? AND state = 'leased' AND lease_token = ?");
             up.setLong(1, nowMs);
-            up.setString(2, kind.name());
+            up.setString(2, stored);
             up.setString(3, msg);
             up.setLong(4, jobId);
             up.setLong(5, leaseToken);
@@ -355,7 +362,7 @@ public final class JobQueue {
             int[] counts = new int[3];
             for (Object[] e : expired) {
                 up.setLong(1, nowMs);
-                up.setString(2, ErrorKind.UNAVAILABLE.name());
+                up.setString(2, storedName(ErrorKind.ERROR_KIND_UNAVAILABLE));
                 up.setString(3, "lease expired: agent " + e[2] + " device " + e[3] + " sent no result in time");
                 up.setLong(4, (Long) e[0]);
                 up.setLong(5, (Long) e[1]);
@@ -384,7 +391,7 @@ public final class JobQueue {
             int[] counts = new int[3];
             for (long id : ids) {
                 up.setLong(1, nowMs);
-                up.setString(2, ErrorKind.UNAVAILABLE.name());
+                up.setString(2, storedName(ErrorKind.ERROR_KIND_UNAVAILABLE));
                 up.setString(3, "agent " + agentId + " left while running the job");
                 up.setLong(4, id);
                 up.setString(5, agentId);
@@ -447,6 +454,14 @@ public final class JobQueue {
         });
     }
 
+    /** A job error kind as stored: the wire name without its prefix, e.g. {@code UNAVAILABLE}. */
+    static String storedName(ErrorKind kind) {
+        if (kind == null || kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
+            throw StoreException.badInput("unknown error kind '" + kind + "'; expected one of " + KNOWN_KINDS);
+        }
+        return kind.name().substring(PREFIX.length());
+    }
+
     private static JobInfo jobInfo(ResultSet rs) throws SQLException {
         long token = rs.getLong(8);
         Long leaseToken = rs.wasNull() ? null : token;
@@ -457,7 +472,7 @@ public final class JobQueue {
         Long finished = rs.wasNull() ? null : fin;
         return new JobInfo(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getString(4),
                 JobState.fromDb(rs.getString(5)), rs.getString(6), rs.getString(7), leaseToken, leaseDeadline,
-                rs.getInt(10), rs.getInt(11), ek == null ? null : ErrorKind.valueOf(ek), rs.getString(13),
+                rs.getInt(10), rs.getInt(11), ek == null ? null : ErrorKind.valueOf(PREFIX + ek), rs.getString(13),
                 rs.getLong(14), finished);
     }
 

@@ -15,12 +15,8 @@ import java.util.Optional;
 public final class PartitionStore {
 
     /** One partition search. {@code resultJson} and {@code descriptor} are null unless done. */
-    public record Partition(long id, Long modelId, String modelRef, String kind, int k, String method, String state,
+    public record Partition(long id, Long modelId, String modelRef, String kind, int k, String method, PartitionState state,
                             String resultJson, byte[] descriptor, String error, long createdMs, Long finishedMs) { }
-
-    public static final String RUNNING = "running";
-    public static final String DONE = "done";
-    public static final String FAILED = "failed";
 
     private final Database db;
 
@@ -38,7 +34,7 @@ public final class PartitionStore {
             ps.setString(3, kind);
             ps.setInt(4, k);
             ps.setString(5, method);
-            ps.setString(6, RUNNING);
+            ps.setString(6, PartitionState.RUNNING.db());
             ps.setLong(7, nowMs);
             ps.executeUpdate();
             try (ResultSet rs = ps.getGeneratedKeys()) {
@@ -53,7 +49,7 @@ public final class PartitionStore {
         db.txDurable(tx -> {
             PreparedStatement ps = tx.ps("UPDATE partitions SET state = ?, result = ?, descriptor = ?, error = NULL, finished = ? "
                     + "WHERE id = ?");
-            ps.setString(1, DONE);
+            ps.setString(1, PartitionState.DONE.db());
             ps.setString(2, resultJson);
             ps.setBytes(3, descriptor);
             ps.setLong(4, nowMs);
@@ -68,7 +64,7 @@ public final class PartitionStore {
         String e = error == null ? "failed" : error.length() > 4000 ? error.substring(0, 3997) + "..." : error;
         db.txDurable(tx -> {
             PreparedStatement ps = tx.ps("UPDATE partitions SET state = ?, error = ?, finished = ? WHERE id = ?");
-            ps.setString(1, FAILED);
+            ps.setString(1, PartitionState.FAILED.db());
             ps.setString(2, e);
             ps.setLong(3, nowMs);
             ps.setLong(4, id);
@@ -84,10 +80,10 @@ public final class PartitionStore {
     public int failRunning(String reason, long nowMs) {
         return db.txDurable(tx -> {
             PreparedStatement ps = tx.ps("UPDATE partitions SET state = ?, error = ?, finished = ? WHERE state = ?");
-            ps.setString(1, FAILED);
+            ps.setString(1, PartitionState.FAILED.db());
             ps.setString(2, reason);
             ps.setLong(3, nowMs);
-            ps.setString(4, RUNNING);
+            ps.setString(4, PartitionState.RUNNING.db());
             return ps.executeUpdate();
         });
     }
@@ -124,7 +120,7 @@ public final class PartitionStore {
         long fin = rs.getLong(12);
         Long finished = rs.wasNull() ? null : fin;
         return new Partition(rs.getLong(1), modelId, rs.getString(3), rs.getString(4), rs.getInt(5), rs.getString(6),
-                rs.getString(7), bodies ? rs.getString(8) : null, bodies ? rs.getBytes(9) : null, rs.getString(10),
+                PartitionState.fromDb(rs.getString(7)), bodies ? rs.getString(8) : null, bodies ? rs.getBytes(9) : null, rs.getString(10),
                 rs.getLong(11), finished);
     }
 }

@@ -1,10 +1,12 @@
 package io.pipefarm.coordinator.store;
 
+import io.pipefarm.coordinator.error.KindedException;
+
 /**
  * The one exception the store throws. {@link #kind()} is a closed set so callers (actors, HTTP
  * routes) can map it without parsing messages; the message says what to do about it.
  */
-public final class StoreException extends RuntimeException {
+public final class StoreException extends KindedException {
 
     public enum Kind {
         /** The named entity (campaign, job, segment, model, agent) does not exist. */
@@ -29,6 +31,7 @@ public final class StoreException extends RuntimeException {
         this.kind = kind;
     }
 
+    @Override
     public Kind kind() {
         return kind;
     }
@@ -43,10 +46,5 @@ public final class StoreException extends RuntimeException {
 
     public static StoreException badInput(String message) {
         return new StoreException(Kind.BAD_INPUT, message);
-    }
-
-    @Override
-    public String toString() {
-        return "StoreException[" + kind + "]: " + getMessage();
     }
 }

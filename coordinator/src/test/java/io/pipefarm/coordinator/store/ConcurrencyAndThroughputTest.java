@@ -33,7 +33,7 @@ class ConcurrencyAndThroughputTest {
     void concurrentLeasingNeverHandsOutAJobTwice() throws Exception {
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 250);
-            List<String> kinds = List.of("k1", "k2");
+            List<String> kinds = List.of("bench-k1", "bench-k2");
             CampaignStore.Created c = store.campaigns().create("c", null, keys, kinds, false, 3, T0);
             int total = c.jobsEnqueued();
             assertEquals(500, total);
@@ -85,9 +85,9 @@ class ConcurrencyAndThroughputTest {
         try (FarmStore store = StoreFixture.open(dir)) {
             for (int round = 0; round < 10; round++) {
                 List<String> keys = StoreFixture.segments(store, "r" + round, 8);
-                CampaignStore.Created c = store.campaigns().create("c" + round, null, keys, List.of("k"), false, 3, T0);
+                CampaignStore.Created c = store.campaigns().create("c" + round, null, keys, List.of("bench-k"), false, 3, T0);
                 List<LeaseGrant> leases = new ArrayList<>();
-                for (JobQueue.Candidate k : store.jobs().queued("k", 8)) {
+                for (JobQueue.Candidate k : store.jobs().queued("bench-k", 8)) {
                     leases.add(StoreFixture.grant(k, "a", "d" + leases.size(), LEASE, T0));
                 }
                 assertEquals(8, leases.size());
@@ -119,9 +119,9 @@ class ConcurrencyAndThroughputTest {
     void leaseAndCompleteThroughput() throws Exception {
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "big", 100);
-            List<String> kinds = List.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "ka", "kb");
-            store.campaigns().create("warm", null, keys.subList(0, 50), List.of("warm"), false, 3, T0);
-            drain(store, "warm", "w"); // JIT warm-up
+            List<String> kinds = List.of("bench-k0", "bench-k1", "bench-k2", "bench-k3", "bench-k4", "bench-k5", "bench-k6", "bench-k7", "bench-k8", "bench-k9", "bench-ka", "bench-kb");
+            store.campaigns().create("bench-warm", null, keys.subList(0, 50), List.of("bench-warm"), false, 3, T0);
+            drain(store, "bench-warm", "w"); // JIT warm-up
             CampaignStore.Created c = store.campaigns().create("bench", null, keys, kinds, false, 3, T0);
             assertEquals(1_200, c.jobsEnqueued());
 

@@ -36,14 +36,14 @@ class DurabilityTest {
         JobInfo open;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 20);
-            campaignId = store.campaigns().create("c", "{}", keys, List.of("k"), false, 3, T0).campaignId();
+            campaignId = store.campaigns().create("c", "{}", keys, List.of("bench-k"), false, 3, T0).campaignId();
             for (int i = 0; i < 12; i++) {
-                JobInfo l = StoreFixture.lease(store.jobs(), "k", "a", "d", LEASE, T0).orElseThrow();
+                JobInfo l = StoreFixture.lease(store.jobs(), "bench-k", "a", "d", LEASE, T0).orElseThrow();
                 assertEquals(Completion.ACCEPTED, store.jobs().complete(l.id(), l.leaseToken(), "a", "d", stats(i + 1),
                         null, null, T0 + i));
                 acked.add(l.id());
             }
-            open = StoreFixture.lease(store.jobs(), "k", "a", "d", LEASE, T0).orElseThrow();
+            open = StoreFixture.lease(store.jobs(), "bench-k", "a", "d", LEASE, T0).orElseThrow();
         }
         try (FarmStore store = StoreFixture.open(dir)) {
             CampaignStore.Status st = store.campaigns().status(campaignId, T0 + 100, Duration.ofMinutes(1));
@@ -70,7 +70,7 @@ class DurabilityTest {
         long campaignId;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 5000);
-            campaignId = store.campaigns().create("c", "{}", keys, List.of("k"), false, 3, T0).campaignId();
+            campaignId = store.campaigns().create("c", "{}", keys, List.of("bench-k"), false, 3, T0).campaignId();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
@@ -115,7 +115,7 @@ class DurabilityTest {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             FarmStore store = FarmStore.openDir(Path.of(args[0]));
             List<LeaseGrant> batch;
-            while (!(batch = StoreFixture.leaseBatch(store.jobs(), "k", "child", "d", 256, LEASE, T0)).isEmpty()) {
+            while (!(batch = StoreFixture.leaseBatch(store.jobs(), "bench-k", "child", "d", 256, LEASE, T0)).isEmpty()) {
                 for (LeaseGrant g : batch) {
                     store.jobs().complete(g.job().jobId(), g.leaseToken(), "child", "d", stats(10), null, null, T0);
                     out.println("ACK " + g.job().jobId());

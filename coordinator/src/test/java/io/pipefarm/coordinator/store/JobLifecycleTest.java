@@ -16,6 +16,7 @@ import io.pipefarm.coordinator.store.JobQueue.Candidate;
 import io.pipefarm.coordinator.store.JobQueue.Completion;
 import io.pipefarm.coordinator.store.JobQueue.Failure;
 import io.pipefarm.coordinator.store.JobQueue.JobInfo;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.coordinator.store.JobQueue.LeaseGrant;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -252,7 +253,7 @@ class JobLifecycleTest {
         assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), 42, "b", "e", stats(99), null, null, T0 + 3));
         assertEquals(1, store.profiles().count());
         assertEquals(10, store.profiles().latest(keys.get(0), USB).orElseThrow().stats().meanNs());
-        assertEquals(Failure.ALREADY_DONE, q.fail(l.id(), l.leaseToken(), ErrorKind.RUN, "late", T0 + 4));
+        assertEquals(Failure.ALREADY_DONE, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "late", T0 + 4));
         assertEquals(JobState.DONE, q.job(l.id()).orElseThrow().state());
     }
 
@@ -275,7 +276,7 @@ class JobLifecycleTest {
         assertEquals(1, store.profiles().count());
         assertEquals("a", store.profiles().latest(keys.get(0), USB).orElseThrow().agentId());
         // a stale failure is ignored
-        assertEquals(Failure.ALREADY_DONE, q.fail(second.id(), second.leaseToken(), ErrorKind.CRASH, "x", T0));
+        assertEquals(Failure.ALREADY_DONE, q.fail(second.id(), second.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "x", T0));
     }
 
     @Test
@@ -292,7 +293,7 @@ class JobLifecycleTest {
         JobInfo j = q.job(l.id()).orElseThrow();
         assertEquals(JobState.QUEUED, j.state());
         assertEquals(1, j.attempts());
-        assertEquals(ErrorKind.UNAVAILABLE, j.lastErrorKind());
+        assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, j.lastErrorKind());
         assertEquals("lease expired: agent a device d sent no result in time", j.lastErrorMessage());
         assertFalse(q.extendLease(l.id(), l.leaseToken(), T0 + 120_000), "expired lease cannot be extended");
         // the requeued job is the oldest again, on its second attempt
@@ -326,18 +327,18 @@ class JobLifecycleTest {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         JobInfo l = lease(USB, "a", "d", T0);
-        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.LOAD, "delegate failed", T0 + 1));
-        assertEquals(Failure.IGNORED, q.fail(l.id(), l.leaseToken(), ErrorKind.LOAD, "dup", T0 + 1), "stale token");
+        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "delegate failed", T0 + 1));
+        assertEquals(Failure.IGNORED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "dup", T0 + 1), "stale token");
         l = lease(USB, "a", "d", T0 + 2);
         assertEquals(2, l.attempts());
         assertEquals(1, q.expireLeases(T0 + 2 + LEASE.toMillis() + 1).requeued());
         l = lease(USB, "a", "d", T0 + 40_000);
         assertEquals(3, l.attempts());
-        assertEquals(Failure.FAILED, q.fail(l.id(), l.leaseToken(), ErrorKind.CRASH, "runner exited with 139", T0 + 41_000));
+        assertEquals(Failure.FAILED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "runner exited with 139", T0 + 41_000));
         JobInfo j = q.job(l.id()).orElseThrow();
         assertEquals(JobState.FAILED, j.state());
         assertEquals(3, j.attempts());
-        assertEquals(ErrorKind.CRASH, j.lastErrorKind());
+        assertEquals(ErrorKind.ERROR_KIND_CRASH, j.lastErrorKind());
         assertEquals("runner exited with 139", j.lastErrorMessage());
         assertTrue(q.queued(USB, 256).isEmpty());
         // no open jobs left: the campaign is done (with a failed job)
@@ -377,7 +378,7 @@ class JobLifecycleTest {
         assertEquals(JobState.QUEUED, q.job(readAhead.get(0).jobId()).orElseThrow().state());
         assertFalse(q.hasWork(USB));
         // a failure while paused requeues as held
-        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "x", T0));
         assertTrue(q.queued(USB, 256).isEmpty());
         assertEquals(CampaignState.RUNNING, store.campaigns().resume(id, T0).state());
         assertEquals(4, q.queued(USB, 256).size());
@@ -409,7 +410,7 @@ class JobLifecycleTest {
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         JobInfo l = lease(USB, "a", "d", T0);
         store.campaigns().cancel(c.campaignId(), T0);
-        assertEquals(Failure.CANCELLED, q.fail(l.id(), l.leaseToken(), ErrorKind.RUN, "x", T0));
+        assertEquals(Failure.CANCELLED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "x", T0));
         assertEquals(JobState.CANCELLED, q.job(l.id()).orElseThrow().state());
     }
 

@@ -1,9 +1,12 @@
 package io.pipefarm.model.sim;
 
+import io.pipefarm.model.device.DeviceKind;
+import io.pipefarm.model.device.DeviceKind.Link;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -171,9 +174,11 @@ public record EdgeTpuSimConfig(
 
     /** The preset for a device kind ({@code sim-edgetpu-usb}, {@code sim-edgetpu-pci}, or just usb / pci). */
     public static EdgeTpuSimConfig forKind(String kind) {
+        Optional<Link> link = DeviceKind.tryParse(kind).filter(DeviceKind::isEdgeTpu).flatMap(DeviceKind::link);
         String k = kind.toLowerCase(Locale.ROOT);
-        if (k.endsWith("usb")) return usb();
-        if (k.endsWith("pci") || k.endsWith("pcie")) return pci();
+        if (link.isEmpty() && k.equals("usb")) link = Optional.of(Link.USB);
+        if (link.isEmpty() && (k.equals("pci") || k.equals("pcie"))) link = Optional.of(Link.PCIE);
+        if (link.isPresent()) return link.get() == Link.USB ? usb() : pci();
         throw new IllegalArgumentException("no simulated Edge TPU preset for device kind '" + kind + "' (use sim-edgetpu-usb or sim-edgetpu-pci)");
     }
 

@@ -1,7 +1,6 @@
 package io.pipefarm.coordinator.campaign.service;
 
 import io.pipefarm.coordinator.store.AgentStore;
-import io.pipefarm.coordinator.store.ErrorKind;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.JobQueue;
 import io.pipefarm.coordinator.store.ProfileStats;
@@ -11,6 +10,7 @@ import io.pipefarm.proto.cluster.ToCoordinator;
 import io.pipefarm.proto.farm.AgentHeartbeat;
 import io.pipefarm.proto.farm.AgentRegistered;
 import io.pipefarm.proto.farm.Device;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobResult;
 import io.pipefarm.proto.farm.NoWork;
@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
@@ -48,7 +49,26 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * on the same database carries on where the last one stopped. Requests that find no work are
  * parked and answered as soon as work for their kind appears.
  */
-public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
+public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Command> {
+
+    /**
+     * What the actor handles: the wire messages (funnelled in by {@link #create}) and its own timer and membership
+     * messages, which stay on this node (no serialization, not in the wire schema). Package-private, not
+     * private, only so that the actor's test can drive the timer and membership without waiting on them.
+     */
+    sealed interface Command extends NoSerializationVerificationNeeded { }
+
+    /** A message from an agent, the HTTP routes or a proxy. */
+    record Wire(ToCoordinator msg) implements Command { }
+
+    /** Checks leases and agent silence. */
+    enum Tick implements Command { INSTANCE }
+
+    /** Stores the results buffered so far in one transaction. */
+    private enum FlushResults implements Command { INSTANCE }
+
+    /** A cluster member left or was downed; its agent's leases go back to the queue. */
+    record MemberGone(String address) implements Command { }
 
     /**
      * Timing of leases and liveness checks, and where blobs come from.
@@ -102,10 +122,19 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     /** As {@link #create(FarmStore, Settings, LongFunction)}, on {@code clock} (epoch ms) instead of the system's. */
     public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign,
                                                  LongSupplier clock) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign, clock)));
+        // the actor's address takes wire messages; its own messages pass the funnel as they are
+        return Behaviors.transformMessages(ToCoordinator.class, behavior(store, settings, specOfCampaign, clock),
+                pf -> pf.match(ToCoordinator.class, Wire::new));
     }
 
-    private FarmCoordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, FarmStore store,
+    /** The actor itself, taking its own {@link Command}s (for its test); the farm uses {@link #create}. */
+    static Behavior<Command> behavior(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign,
+                                      LongSupplier clock) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(
+                timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign, clock)));
+    }
+
+    private FarmCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, FarmStore store,
                             Settings settings, LongFunction<ProfileSpec> specOfCampaign, LongSupplier clock) {
         super(ctx);
         this.clock = clock;
@@ -114,21 +143,38 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         this.settings = settings;
         this.specOfCampaign = specOfCampaign;
         this.resolver = ActorRefResolver.get(ctx.getSystem());
-        ToCoordinator tick = ToCoordinator.newBuilder().setTick(io.pipefarm.proto.cluster.Tick.getDefaultInstance()).build();
-        timers.startTimerWithFixedDelay(tick, settings.tick());
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
         ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
-                e -> ToCoordinator.newBuilder().setMemberGone(io.pipefarm.proto.cluster.MemberGone.newBuilder()
-                        .setAddress(e.member().address().toString())).build());
+                e -> new MemberGone(e.member().address().toString()));
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
         ctx.getLog().info("coordinator started on {}", Cluster.get(ctx.getSystem()).selfMember().address());
     }
 
     @Override
-    public Receive<ToCoordinator> createReceive() {
-        return newReceiveBuilder().onMessage(ToCoordinator.class, this::dispatch).build();
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Wire.class, w -> dispatch(w.msg()))
+                .onMessageEquals(Tick.INSTANCE, () -> guarded("tick", this::onTick))
+                .onMessageEquals(FlushResults.INSTANCE, () -> guarded("flush", () -> {
+                    flushQueued = false;
+                    flushLeases();
+                    flushResults();
+                }))
+                .onMessage(MemberGone.class, m -> guarded("member gone", () -> onMemberGone(m.address())))
+                .build();
     }
 
-    private Behavior<ToCoordinator> dispatch(ToCoordinator msg) {
+    /** Runs {@code handler}; a store failure must not kill the singleton: it is logged and the agents retry. */
+    private Behavior<Command> guarded(String what, Runnable handler) {
+        try {
+            handler.run();
+        } catch (StoreException e) {
+            getContext().getLog().error("store error while handling {}: {}", what, e.getMessage());
+        }
+        return this;
+    }
+
+    private Behavior<Command> dispatch(ToCoordinator msg) {
         try {
             switch (msg.getMsgCase()) {
                 case REGISTER -> onRegister(msg.getRegister());
@@ -136,17 +182,10 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
                 case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
                 case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
                 case RESULT -> onResult(msg.getResult());
-                case FLUSH_RESULTS -> {
-                    flushQueued = false;
-                    flushLeases();
-                    flushResults();
-                }
                 case QUEUE_CHANGED -> {
                     dropReadAhead();
                     serveParked();
                 }
-                case TICK -> onTick();
-                case MEMBER_GONE -> onMemberGone(msg.getMemberGone().getAddress());
                 default -> getContext().getLog().warn("coordinator ignores an empty message");
             }
         } catch (StoreException e) {
@@ -266,7 +305,7 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
     private void scheduleFlush() {
         if (!flushQueued) {
             flushQueued = true;
-            getContext().getSelf().tell(FLUSH);
+            getContext().getSelf().tell(FlushResults.INSTANCE);
         }
     }
 
@@ -290,8 +329,8 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : ref(r.getReplyTo());
         ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
         try {
-                ErrorKind kind = r.getError().getKind() == io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_UNSPECIFIED
-                        ? ErrorKind.RUN : ErrorKind.parse(r.getError().getKind().name());
+                ErrorKind kind = r.getError().getKind() == ErrorKind.ERROR_KIND_UNSPECIFIED
+                        ? ErrorKind.ERROR_KIND_RUN : r.getError().getKind();
                 JobQueue.Failure f = jobs.fail(r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
                 ack.setStatus(switch (f) {
                     case IGNORED -> ResultAck.Status.STATUS_IGNORED;
@@ -306,8 +345,6 @@ public final class FarmCoordinator extends AbstractBehavior<ToCoordinator> {
         if (replyTo != null) replyTo.tell(ToAgent.newBuilder().setAck(ack).build());
     }
 
-    private static final ToCoordinator FLUSH = ToCoordinator.newBuilder()
-            .setFlushResults(io.pipefarm.proto.cluster.FlushResults.getDefaultInstance()).build();
     private final List<JobResult> pendingResults = new ArrayList<>();
     private boolean flushQueued;
 

@@ -13,6 +13,7 @@ import io.pipefarm.coordinator.predictor.LatencyPredictor;
 import io.pipefarm.coordinator.predictor.PredictorException;
 import io.pipefarm.coordinator.store.AgentStore;
 import io.pipefarm.coordinator.store.FarmStore;
+import io.pipefarm.coordinator.store.PartitionState;
 import io.pipefarm.coordinator.store.PartitionStore;
 import io.pipefarm.coordinator.store.SegmentStore;
 import io.pipefarm.coordinator.store.StoreException;
@@ -230,8 +231,8 @@ public final class PartitionService implements AutoCloseable {
     /** The descriptor of a finished search; NOT_FOUND / CONFLICT (still running, failed) otherwise. */
     public PartitionDescriptor descriptor(long id) {
         PartitionStore.Partition p = partitions.get(id).orElseThrow(() -> StoreException.notFound("no partition " + id));
-        if (PartitionStore.RUNNING.equals(p.state())) throw StoreException.conflict("partition " + id + " is still running");
-        if (PartitionStore.FAILED.equals(p.state())) throw StoreException.conflict("partition " + id + " failed: " + p.error());
+        if (p.state() == PartitionState.RUNNING) throw StoreException.conflict("partition " + id + " is still running");
+        if (p.state() == PartitionState.FAILED) throw StoreException.conflict("partition " + id + " failed: " + p.error());
         try {
             return PartitionDescriptor.parseFrom(p.descriptor());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {

@@ -8,15 +8,13 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pipefarm.coordinator.store.AgentStore;
 import io.pipefarm.coordinator.store.CampaignState;
-import io.pipefarm.coordinator.store.ErrorKind;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.JobQueue.JobInfo;
 import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
-import io.pipefarm.proto.cluster.MemberGone;
 import io.pipefarm.proto.cluster.QueueChanged;
-import io.pipefarm.proto.cluster.Tick;
 import io.pipefarm.proto.cluster.ToAgent;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.cluster.ToCoordinator;
 import io.pipefarm.proto.farm.AgentHeartbeat;
 import io.pipefarm.proto.farm.AgentRegistered;
@@ -86,7 +84,12 @@ class FarmCoordinatorTest {
     Path dir;
     FarmStore store;
     final AtomicLong now = new AtomicLong(T0);
-    ActorRef<ToCoordinator> coordinator;
+    ActorRef<FarmCoordinator.Command> actor;
+
+    /** A wire message, as the singleton proxy delivers it. */
+    void send(ToCoordinator msg) {
+        actor.tell(new FarmCoordinator.Wire(msg));
+    }
     long modelId;
 
     @BeforeAll
@@ -104,12 +107,12 @@ class FarmCoordinatorTest {
     void start() {
         store = FarmStore.openDir(dir);
         modelId = store.models().add("m", "zoo:m", 3, T0);
-        coordinator = testKit.spawn(FarmCoordinator.create(store, SETTINGS, id -> SPEC, now::get));
+        actor = testKit.spawn(FarmCoordinator.behavior(store, SETTINGS, id -> SPEC, now::get));
     }
 
     @AfterEach
     void stop() {
-        testKit.stop(coordinator, WAIT);
+        testKit.stop(actor, WAIT);
         store.close();
     }
 
@@ -130,7 +133,7 @@ class FarmCoordinatorTest {
     }
 
     private AgentRegistered register(String agentId, String address, TestProbe<ToAgent> replyTo) {
-        coordinator.tell(ToCoordinator.newBuilder().setRegister(RegisterAgent.newBuilder().setAgentId(agentId)
+        send(ToCoordinator.newBuilder().setRegister(RegisterAgent.newBuilder().setAgentId(agentId)
                 .setAddress(address).setReplyTo(path(replyTo)).putVersions("pipefarm", "0.1.0")
                 .addDevices(Device.newBuilder().setId("d0").setKind(USB).setRuntime("sim-edgetpu"))
                 .addDevices(Device.newBuilder().setId("d1").setKind(USB).setRuntime("sim-edgetpu"))).build());
@@ -147,7 +150,7 @@ class FarmCoordinatorTest {
     }
 
     private void requestWork(String agentId, String deviceId, TestProbe<ToAgent> replyTo) {
-        coordinator.tell(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder().setAgentId(agentId)
+        send(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder().setAgentId(agentId)
                 .setDeviceId(deviceId).setDeviceKind(USB).setReplyTo(path(replyTo))).build());
     }
 
@@ -178,15 +181,15 @@ class FarmCoordinatorTest {
     }
 
     private void send(JobResult result) {
-        coordinator.tell(ToCoordinator.newBuilder().setResult(result).build());
+        send(ToCoordinator.newBuilder().setResult(result).build());
     }
 
     private void tick() {
-        coordinator.tell(ToCoordinator.newBuilder().setTick(Tick.getDefaultInstance()).build());
+        actor.tell(FarmCoordinator.Tick.INSTANCE);
     }
 
     private void queueChanged(String reason) {
-        coordinator.tell(ToCoordinator.newBuilder().setQueueChanged(QueueChanged.newBuilder().setReason(reason)).build());
+        send(ToCoordinator.newBuilder().setQueueChanged(QueueChanged.newBuilder().setReason(reason)).build());
     }
 
     /**
@@ -196,7 +199,7 @@ class FarmCoordinatorTest {
      */
     private void barrier() {
         TestProbe<ToAgent> ghost = testKit.createTestProbe(ToAgent.class);
-        coordinator.tell(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder().setAgentId("ghost")
+        send(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder().setAgentId("ghost")
                 .setDeviceId("d0").setDeviceKind(USB).setReplyTo(path(ghost))).build());
         assertTrue(expectWork(ghost).hasNoWork());
     }
@@ -341,7 +344,7 @@ class FarmCoordinatorTest {
         barrier();
         JobInfo j = job(jobs.get(0));
         assertEquals("a2", j.leaseAgent());
-        assertEquals(ErrorKind.UNAVAILABLE, j.lastErrorKind());
+        assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, j.lastErrorKind());
         assertEquals("lease expired: agent a1 device d0 sent no result in time", j.lastErrorMessage());
     }
 
@@ -372,7 +375,7 @@ class FarmCoordinatorTest {
         requestWork("a1", "d0", a1);
         Job first = expectJob(a1);
         requestWork("a2", "d0", a2);
-        coordinator.tell(ToCoordinator.newBuilder().setMemberGone(MemberGone.newBuilder().setAddress(HOST_A)).build());
+        actor.tell(new FarmCoordinator.MemberGone(HOST_A));
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
         assertEquals(2, second.getAttempt());
@@ -387,13 +390,13 @@ class FarmCoordinatorTest {
 
     /** Leases longer than the allowed silence, so that silence alone releases an agent. */
     private void restartWithLongLeases() {
-        testKit.stop(coordinator, WAIT);
-        coordinator = testKit.spawn(FarmCoordinator.create(store, new FarmCoordinator.Settings(Duration.ofMinutes(10),
+        testKit.stop(actor, WAIT);
+        actor = testKit.spawn(FarmCoordinator.behavior(store, new FarmCoordinator.Settings(Duration.ofMinutes(10),
                 Duration.ofHours(1), Duration.ofSeconds(2), SILENCE, BLOBS, INLINE), id -> SPEC, now::get));
     }
 
     private void heartbeat(String agentId) {
-        coordinator.tell(ToCoordinator.newBuilder().setHeartbeat(AgentHeartbeat.newBuilder().setAgentId(agentId)).build());
+        send(ToCoordinator.newBuilder().setHeartbeat(AgentHeartbeat.newBuilder().setAgentId(agentId)).build());
     }
 
     @Test
@@ -453,7 +456,7 @@ class FarmCoordinatorTest {
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
         assertEquals(2, second.getAttempt());
-        assertEquals(ErrorKind.LOAD, job(jobs.get(0)).lastErrorKind());
+        assertEquals(ErrorKind.ERROR_KIND_LOAD, job(jobs.get(0)).lastErrorKind());
     }
 
     @Test

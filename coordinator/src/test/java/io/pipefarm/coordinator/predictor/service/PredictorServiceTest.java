@@ -151,12 +151,12 @@ class PredictorServiceTest {
         service = new PredictorService(store, null, settings(500, good()));
         PredictorService.Job job = service.submit(KIND);
         long deadline = System.currentTimeMillis() + 60_000;
-        while (!service.job(job.id()).orElseThrow().state().equals("done") && System.currentTimeMillis() < deadline) {
-            assertFalse(service.job(job.id()).orElseThrow().state().equals("failed"), String.valueOf(service.job(job.id())));
+        while (service.job(job.id()).orElseThrow().state() != TrainingState.DONE && System.currentTimeMillis() < deadline) {
+            assertFalse(service.job(job.id()).orElseThrow().state() == TrainingState.FAILED, String.valueOf(service.job(job.id())));
             Thread.sleep(50);
         }
         PredictorService.Job done = service.job(job.id()).orElseThrow();
-        assertEquals("done", done.state());
+        assertEquals(TrainingState.DONE, done.state());
         // the fetched artifact loads and predicts on its own
         byte[] bytes = service.store().artifact(done.outcome().version().id()).orElseThrow();
         LatencyPredictor alone = PredictorArtifact.read(bytes);

@@ -64,8 +64,8 @@ class PredictorVersionTest {
     @Test
     void storedArtifactCarriesItsVersionAndPredictsLikeTheOriginal() {
         PredictorStore ps = store.predictors();
-        ps.save(PredictorService.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 1), true, 1000);
-        PredictorStore.Version v2 = ps.save(PredictorService.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 2), false, 2000);
+        ps.save(TrainingRun.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 1), true, 1000);
+        PredictorStore.Version v2 = ps.save(TrainingRun.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 2), false, 2000);
         assertEquals(2, v2.version());
         assertEquals("xgboost", v2.family());
         LatencyPredictor back = PredictorArtifact.read(ps.artifact(v2.id()).orElseThrow());
@@ -78,11 +78,11 @@ class PredictorVersionTest {
         byte[] truncated = Arrays.copyOf(artifact, artifact.length / 2);
         for (byte[] bad : new byte[][] {new byte[0], "junk".getBytes(), truncated}) {
             PredictorException e = assertThrows(PredictorException.class,
-                    () -> PredictorService.newVersion("edgetpu-usb", bad, Map.of(), Map.of(), List.of(), 0));
+                    () -> TrainingRun.newVersion("edgetpu-usb", bad, Map.of(), Map.of(), List.of(), 0));
             assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
         }
         PredictorException e = assertThrows(PredictorException.class,
-                () -> PredictorService.newVersion("edgetpu-usb", artifact, Map.of(), Map.of(), List.of(), 0));
+                () -> TrainingRun.newVersion("edgetpu-usb", artifact, Map.of(), Map.of(), List.of(), 0));
         assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
         assertTrue(e.getMessage().contains("'" + KIND + "'"), e.getMessage());
         assertTrue(store.predictors().list("edgetpu-usb").isEmpty());
