@@ -41,6 +41,11 @@ public record CompilerReport(String compilerVersion, String inputModel, String o
 
     public static final String MAPPED = "Mapped to Edge TPU";
 
+    private static final Pattern VERSION = Pattern.compile("^Edge TPU Compiler version\\s+(\\S+)");
+    private static final Pattern KV = Pattern.compile("^\\s*([A-Za-z][A-Za-z \\-]*?)\\s*:\\s*(.*?)\\s*$");
+    private static final Pattern SIZE = Pattern.compile("^([0-9]+(?:\\.[0-9]+)?)\\s*(B|KiB|MiB|GiB|KB|MB|GB)$");
+    private static final Pattern ROW = Pattern.compile("^([A-Z][A-Z0-9_]*)\\s+([0-9]+)\\s+(\\S.*?)\\s*$");
+
     public CompilerReport {
         ops = List.copyOf(ops);
     }
@@ -57,10 +62,6 @@ public record CompilerReport(String compilerVersion, String inputModel, String o
         return offChipStreamedBytes == 0;
     }
 
-    private static final Pattern VERSION = Pattern.compile("^Edge TPU Compiler version\\s+(\\S+)");
-    private static final Pattern KV = Pattern.compile("^\\s*([A-Za-z][A-Za-z \\-]*?)\\s*:\\s*(.*?)\\s*$");
-    private static final Pattern SIZE = Pattern.compile("^([0-9]+(?:\\.[0-9]+)?)\\s*(B|KiB|MiB|GiB|KB|MB|GB)$");
-    private static final Pattern ROW = Pattern.compile("^([A-Z][A-Z0-9_]*)\\s+([0-9]+)\\s+(\\S.*?)\\s*$");
 
     /**
      * Parses a report from the compiler's stdout and (optionally) its operation log; the table is

@@ -9,6 +9,7 @@ public enum TensorType {
 
     private final int code;
     private final int elementSize;
+    private static final TensorType[] BY_CODE = new TensorType[20];
 
     TensorType(int code, int elementSize) {
         this.code = code;
@@ -25,7 +26,6 @@ public enum TensorType {
         return elementSize;
     }
 
-    private static final TensorType[] BY_CODE = new TensorType[20];
 
     static {
         for (TensorType t : values()) {

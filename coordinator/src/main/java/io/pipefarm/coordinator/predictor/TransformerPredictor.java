@@ -62,6 +62,14 @@ public final class TransformerPredictor implements LatencyPredictor {
     static final int DIM = SegmentFeatures.TOKEN_NAMES.size();
     /** ln(1000): the largest factor by which a prediction may differ from the linear base. */
     static final double MAX_LOG_CORRECTION = Math.log(1000);
+    /** Tokens per forward pass in prediction: a chunk's activations stay in the core's cache. */
+    static final int CHUNK_TOKENS = 2048;
+    /** Threads that predict chunks beside the calling one (daemons, created on demand, idle ones expire). */
+    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pipefarm-transformer-predict");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * Hyper-parameters; {@code maxTrainSeconds} bounds training wall time (best epoch so far is kept);
@@ -171,15 +179,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         return forward(block, ps, in.get(0), in.size() > 1 ? in.get(1) : null, training);
     }
 
-    /** Tokens per forward pass in prediction: a chunk's activations stay in the core's cache. */
-    static final int CHUNK_TOKENS = 2048;
 
-    /** Threads that predict chunks beside the calling one (daemons, created on demand, idle ones expire). */
-    private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "pipefarm-transformer-predict");
-        t.setDaemon(true);
-        return t;
-    });
 
     /**
      * Batched prediction: the segments are grouped by padded length (their bucket: the result of a

@@ -55,6 +55,7 @@ public final class CampaignStore {
         }
     }
 
+    private static final String COLS = "id, name, state, reprofile, skipped_profiled, skipped_in_flight, created, finished";
     private final Database db;
     private final Map<Long, String> specCache = new ConcurrentHashMap<>();
 
@@ -350,7 +351,6 @@ public final class CampaignStore {
         ps.executeUpdate();
     }
 
-    private static final String COLS = "id, name, state, reprofile, skipped_profiled, skipped_in_flight, created, finished";
 
     private static Optional<Campaign> find(Database.Tx tx, long id) throws SQLException {
         PreparedStatement ps = tx.ps("SELECT " + COLS + " FROM campaigns WHERE id = ?");

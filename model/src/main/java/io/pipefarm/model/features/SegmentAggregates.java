@@ -25,6 +25,20 @@ public final class SegmentAggregates {
     public static final int TILE = 64;
 
     static final OpType[] TYPES = OpType.values();
+    /** Names of the CPU-oriented additive quantities, in {@link #cpuTerms} order. */
+    static final String[] CPU = {
+            "conv1x1Macs", "convKxKMacs", "dwMacs", "cpuPaddedConvMacs", "im2colBytes", "convInBytes", "convOutBytes",
+            "nConv1x1", "nConvKxK", "poolInBytes", "addBytes", "concatBytes", "nOutputChannelTiles",
+            "poolElemsSmall", "poolElemsMedium", "poolElemsLarge", "poolOutElems", "elementwiseVectors",
+            "avgPoolElems", "meanInElems"};
+    /** Input-size bounds of the {@code poolElems*} buckets (per-element cost of pooling grows with the working set). */
+    static final long POOL_SMALL_BYTES = 16 * 1024, POOL_MEDIUM_BYTES = 40 * 1024;
+    private static final String[] FIXED = {
+            "ops", "macs", "paramBytes", "activationBytes", "inputBytes", "outputBytes", "cutBytesIn", "cutBytesOut",
+            "paramCacheFraction", "spillBytes", "spillTensors", "paddedConvMacs", "paddedDwMacs", "fcMacs",
+            "weightBytes", "moveBytes", "elementwiseMacs", "poolMacs", "ioBytes", "spilled"};
+    /** Index of the first {@link #CPU} entry in a feature vector (after the fixed entries and op-type counts). */
+    public static final int CPU_AT = FIXED.length + TYPES.length;
 
     private final int n;
     private final long[] macs;
@@ -193,15 +207,7 @@ public final class SegmentAggregates {
         return a;
     }
 
-    /** Names of the CPU-oriented additive quantities, in {@link #cpuTerms} order. */
-    static final String[] CPU = {
-            "conv1x1Macs", "convKxKMacs", "dwMacs", "cpuPaddedConvMacs", "im2colBytes", "convInBytes", "convOutBytes",
-            "nConv1x1", "nConvKxK", "poolInBytes", "addBytes", "concatBytes", "nOutputChannelTiles",
-            "poolElemsSmall", "poolElemsMedium", "poolElemsLarge", "poolOutElems", "elementwiseVectors",
-            "avgPoolElems", "meanInElems"};
 
-    /** Input-size bounds of the {@code poolElems*} buckets (per-element cost of pooling grows with the working set). */
-    static final long POOL_SMALL_BYTES = 16 * 1024, POOL_MEDIUM_BYTES = 40 * 1024;
 
     /** The {@link #CPU} quantities of one op ({@code mk}: its MACs). */
     static double[] cpuTerms(Graph g, Op op, long mk) {
@@ -329,16 +335,10 @@ public final class SegmentAggregates {
         return names;
     }
 
-    private static final String[] FIXED = {
-            "ops", "macs", "paramBytes", "activationBytes", "inputBytes", "outputBytes", "cutBytesIn", "cutBytesOut",
-            "paramCacheFraction", "spillBytes", "spillTensors", "paddedConvMacs", "paddedDwMacs", "fcMacs",
-            "weightBytes", "moveBytes", "elementwiseMacs", "poolMacs", "ioBytes", "spilled"};
 
     /** Length of a feature vector. */
     public static int featureCount() { return FIXED.length + TYPES.length + CPU.length; }
 
-    /** Index of the first {@link #CPU} entry in a feature vector (after the fixed entries and op-type counts). */
-    public static final int CPU_AT = FIXED.length + TYPES.length;
 
     /** Index of the named entry of a feature vector (IllegalArgumentException if there is none). */
     public static int featureIndex(String name) {

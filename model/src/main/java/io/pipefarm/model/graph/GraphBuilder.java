@@ -29,6 +29,8 @@ public final class GraphBuilder {
     private final List<Tensor> tensors = new ArrayList<>();
     private final List<Op> ops = new ArrayList<>();
     private final List<Integer> inputs = new ArrayList<>();
+    /** Numbers the tensors and ops this builder names. */
+    private int counter;
 
     public GraphBuilder(String name, long seed) {
         this.name = name;
@@ -297,8 +299,6 @@ public final class GraphBuilder {
     }
 
     // ---- internals ----------------------------------------------------------------------------
-
-    private int counter;
 
     private String next(String prefix) { return prefix + "_" + (counter++); }
 

@@ -27,8 +27,12 @@ public final class EdgeTpuSimulator {
     private final EdgeTpuSimConfig config;
     /** Identity cache of the last estimate: profiling runs the same segment many times. */
     private volatile Cached last;
+    /** The model key of the last graph asked about, for the same reason. */
+    private volatile Keyed lastKey;
 
     private record Cached(Graph graph, Estimate estimate) {}
+
+    private record Keyed(Graph graph, String key) {}
 
     public EdgeTpuSimulator(EdgeTpuSimConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -206,10 +210,6 @@ public final class EdgeTpuSimulator {
     public long sampleRunNanos(Graph segment, long runIndex, String lastModelKey) {
         return sampleRunNanos(segment, keyOf(segment), runIndex, lastModelKey);
     }
-
-    private volatile Keyed lastKey;
-
-    private record Keyed(Graph graph, String key) {}
 
     /** {@link #modelKey(Graph)}, remembered for the last graph asked about. */
     String keyOf(Graph g) {

@@ -20,6 +20,7 @@ import io.pipefarm.proto.farm.RequestWork;
 import io.pipefarm.proto.farm.ResultAck;
 import io.pipefarm.proto.farm.WorkReply;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -50,6 +51,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * parked and answered as soon as work for their kind appears.
  */
 public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Command> {
+    /** Queued jobs read ahead per kind (with their small blobs: at most this x the inline limit in memory). */
+    private static final int CANDIDATE_BATCH = 256;
 
     /**
      * What the actor handles: the wire messages (funnelled in by {@link #create}) and its own timer and membership
@@ -110,6 +113,12 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
     private final Map<String, AgentEntry> agents = new HashMap<>();
     /** Idle devices waiting for work, by device kind, in arrival order; key = agent/device. */
     private final Map<String, LinkedHashMap<String, Parked>> parked = new HashMap<>();
+    /** Queued jobs read ahead per kind, granted in memory and written in one batch per mailbox drain. */
+    private final Map<String, ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
+    private final List<JobQueue.LeaseGrant> pendingGrants = new ArrayList<>();
+    /** Results received since the last flush, stored together in one transaction. */
+    private final List<JobResult> pendingResults = new ArrayList<>();
+    private boolean flushQueued;
 
     /**
      * @param specOfCampaign the profile spec of a campaign (cached by the caller; the spec is fixed
@@ -264,13 +273,8 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         return true;
     }
 
-    /** Queued jobs read ahead per kind (with their small blobs: at most this x the inline limit in memory). */
-    private static final int CANDIDATE_BATCH = 256;
-    private final Map<String, java.util.ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
-    private final List<JobQueue.LeaseGrant> pendingGrants = new ArrayList<>();
-
     private JobQueue.Candidate nextCandidate(String kind) {
-        java.util.ArrayDeque<JobQueue.Candidate> q = ready.get(kind);
+        ArrayDeque<JobQueue.Candidate> q = ready.get(kind);
         if (q == null || q.isEmpty()) {
             flushLeases(); // granted leases must be in the store before it is asked for queued jobs again
             List<JobQueue.Candidate> fresh = jobs.queued(kind, CANDIDATE_BATCH, settings.inlineBlobBytes());
@@ -278,7 +282,7 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
                 ready.remove(kind);
                 return null;
             }
-            q = new java.util.ArrayDeque<>(fresh);
+            q = new ArrayDeque<>(fresh);
             ready.put(kind, q);
         }
         return q.poll();
@@ -344,9 +348,6 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         }
         if (replyTo != null) replyTo.tell(ToAgent.newBuilder().setAck(ack).build());
     }
-
-    private final List<JobResult> pendingResults = new ArrayList<>();
-    private boolean flushQueued;
 
     private void flushResults() {
         if (pendingResults.isEmpty()) return;

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * is its model's name; {@link #family(String)} groups architectures into model families for reports.
  */
 public final class ProfileDataset {
+    private static final Pattern LEAD = Pattern.compile("^([a-z]+)");
     private final FarmStore store;
     private final PredictorStore predictors;
     private final Function<String, Graph> resolver;
@@ -115,7 +116,6 @@ public final class ProfileDataset {
                 + " (profile more segments of kind " + kind + ", e.g. with `pipefarm campaign start`)";
     }
 
-    private static final Pattern LEAD = Pattern.compile("^([a-z]+)");
 
     /**
      * The model family of an architecture name or model reference: {@code nasbench}, {@code fc},
