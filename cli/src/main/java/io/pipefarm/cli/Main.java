@@ -31,6 +31,8 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
+import io.pipefarm.cli.partition.PartitionCommand;
+import io.pipefarm.cli.predictor.PredictorCommand;
 
 /**
  * Entry point of the {@code pipefarm} command. Exit codes: 0 ok, 1 failure, 2 usage or bad input.
@@ -42,7 +44,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {
             CoordinatorCommand.class, AgentCommand.class, DemoCommand.class,
             ModelsCommand.class, CampaignCommand.class, ProfilesCommand.class, AgentsCommand.class,
-            BenchCommand.class, SimulateCommand.class, io.pipefarm.cli.partition.PartitionCommand.class, io.pipefarm.cli.predictor.PredictorCommand.class
+            BenchCommand.class, SimulateCommand.class, PartitionCommand.class, PredictorCommand.class
         },
         footer = {"", "Farm commands talk to the coordinator at --url, $PIPEFARM_URL or http://127.0.0.1:8080.",
             "Exit codes: 0 ok, 1 failure, 2 usage or bad input."})

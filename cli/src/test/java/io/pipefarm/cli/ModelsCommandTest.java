@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.pipefarm.model.graph.OpCost;
+import java.util.Arrays;
 
 class ModelsCommandTest {
     @TempDir
@@ -47,7 +49,7 @@ class ModelsCommandTest {
         JsonNode doc = Json.MAPPER.readTree(ij.out());
         assertEquals(7, doc.path("ops").size());
         assertEquals(7, doc.path("totals").path("ops").asInt());
-        assertEquals(io.pipefarm.model.graph.OpCost.totalMacs(g), doc.path("totals").path("macs").asLong());
+        assertEquals(OpCost.totalMacs(g), doc.path("totals").path("macs").asLong());
 
         Path out = dir.resolve("segs");
         CliRun seg = CliRun.of("models", "segment", file.toString(), "--cuts", "2,5", "--out", out.toString());
@@ -127,7 +129,7 @@ class ModelsCommandTest {
         Files.write(good, new TfliteWriter().write(ModelZoo.fc(8, 16, 2)));
         byte[] all = Files.readAllBytes(good);
         Path cut = dir.resolve("cut.tflite");
-        Files.write(cut, java.util.Arrays.copyOf(all, all.length / 3));
+        Files.write(cut, Arrays.copyOf(all, all.length / 3));
         r = CliRun.of("models", "segment", cut.toString(), "--cuts", "1", "--out", dir.resolve("o").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("pipefarm: " + cut + ": "), r::toString);

@@ -29,6 +29,9 @@ import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import io.pipefarm.coordinator.partition.service.PartitionService;
+import io.pipefarm.coordinator.predictor.service.PredictorService;
+import io.pipefarm.proto.cluster.QueueChanged;
 
 /**
  * A coordinator node: an ActorSystem with role {@code coordinator} that hosts the
@@ -48,8 +51,8 @@ public final class CoordinatorNode implements AutoCloseable {
     private final ServerBinding binding;
     private CampaignPlanner planner;
     private final ExecutorService blocking;
-    private io.pipefarm.coordinator.partition.service.PartitionService partitions;
-    private io.pipefarm.coordinator.predictor.service.PredictorService predictors;
+    private PartitionService partitions;
+    private PredictorService predictors;
 
     private CoordinatorNode(Settings s, CampaignPlanner.ModelResolver models, CampaignPlanner.SegmentWriter writer,
                             Set<String> builtInKinds, Supplier<List<ModelInfo>> modelList) {
@@ -63,9 +66,9 @@ public final class CoordinatorNode implements AutoCloseable {
         try {
             // Bind HTTP first: the coordinator hands out blob URLs on the bound port.
             this.planner = new CampaignPlanner(store, models, writer, builtInKinds);
-            this.partitions = new io.pipefarm.coordinator.partition.service.PartitionService(store, planner, models, writer, this::queueChanged, 2, Duration.ofMinutes(2))
+            this.partitions = new PartitionService(store, planner, models, writer, this::queueChanged, 2, Duration.ofMinutes(2))
                     .usePredictors(kind -> predictors.predictor(kind)); // the serving predictor of the kind (PredictorService)
-            this.predictors = io.pipefarm.coordinator.predictor.service.PredictorService.start(store, system.settings().config(), models::resolve);
+            this.predictors = PredictorService.start(store, system.settings().config(), models::resolve);
             ActorRef<ToCoordinator>[] proxyHolder = newHolder();
             FarmHttpApi api = new FarmHttpApi(store, planner, msg -> proxyHolder[0].tell(msg), blocking, modelList, predictors, partitions);
             this.binding = Http.get(system).newServerAt(s.host(), s.httpPort()).bind(api.routes(system.settings().config().getString("pipefarm.http.token")))
@@ -118,11 +121,11 @@ public final class CoordinatorNode implements AutoCloseable {
     public FarmStore store() { return store; }
     public ActorRef<ToCoordinator> coordinator() { return coordinator; }
     public CampaignPlanner planner() { return planner; }
-    public io.pipefarm.coordinator.partition.service.PartitionService partitions() { return partitions; }
+    public PartitionService partitions() { return partitions; }
 
     /** Tells the coordinator singleton that jobs were enqueued outside the HTTP API. */
     public void queueChanged(String reason) {
-        coordinator.tell(ToCoordinator.newBuilder().setQueueChanged(io.pipefarm.proto.cluster.QueueChanged.newBuilder().setReason(reason)).build());
+        coordinator.tell(ToCoordinator.newBuilder().setQueueChanged(QueueChanged.newBuilder().setReason(reason)).build());
     }
 
     public int httpPort() { return binding.localAddress().getPort(); }

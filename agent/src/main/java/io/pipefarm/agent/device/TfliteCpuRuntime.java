@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
 
 /**
  * The TFLite CPU runtime (DESIGN.md §6): one device per configured interpreter thread count, each
@@ -153,7 +154,7 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
             return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, "segment " + segmentKey + " has no bytes");
         }
         // A segment compiled for the Edge TPU cannot run on a CPU kind: say so instead of a TFLite error.
-        var tpu = io.pipefarm.agent.edgetpu.EdgeTpuSegments.cpuRejection(segmentKey, segment);
+        var tpu = EdgeTpuSegments.cpuRejection(segmentKey, segment);
         if (tpu.isPresent()) return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, tpu.get());
         String bad = checkSpec(spec, d.threads());
         if (bad != null) return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, bad + " (device " + d.info().id() + ", " + d.info().kind() + ")");

@@ -20,6 +20,7 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * Root actor of an agent node: a proxy to the coordinator singleton, the {@link FarmAgent}, and a
@@ -30,7 +31,7 @@ import org.apache.pekko.cluster.typed.Subscribe;
 public final class AgentGuardian {
 
     /** Local messages only: they never cross nodes. */
-    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+    public sealed interface Command extends NoSerializationVerificationNeeded {}
 
     private record Membership(ClusterEvent.MemberEvent event) implements Command {}
 

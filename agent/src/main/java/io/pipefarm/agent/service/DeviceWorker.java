@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * Keeps one device busy: pulls a job when idle, fetches its segment, has the device's runtime
@@ -37,7 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
 
     /** Local messages only: they never cross nodes. */
-    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+    public sealed interface Command extends NoSerializationVerificationNeeded {}
 
     /** A message from the coordinator (through a message adapter). */
     public record FromCoordinator(ToAgent msg) implements Command {}

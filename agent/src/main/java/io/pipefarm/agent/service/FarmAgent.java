@@ -23,6 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.typed.Cluster;
+import java.util.HashMap;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * The agent of one device host: registers its devices with the coordinator (again whenever the
@@ -32,7 +34,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
 
     /** Local messages only: they never cross nodes. */
-    public sealed interface Command extends org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+    public sealed interface Command extends NoSerializationVerificationNeeded {}
 
     public record FromCoordinator(ToAgent msg) implements Command {}
 
@@ -45,7 +47,7 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
     private final String agentId;
     private final List<DeviceRuntime> runtimes;
     private final List<DeviceInfo> devices = new ArrayList<>();
-    private final Map<String, DeviceRuntime> runtimeByDevice = new java.util.HashMap<>();
+    private final Map<String, DeviceRuntime> runtimeByDevice = new HashMap<>();
     private final BlobCache blobs;
     private final ActorRef<ToCoordinator> coordinator;
     private final Executor blocking;

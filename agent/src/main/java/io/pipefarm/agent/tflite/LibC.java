@@ -3,6 +3,7 @@ package io.pipefarm.agent.tflite;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import com.sun.jna.Platform;
 
 /**
  * The few libc functions the agent calls directly (direct-mapped through JNA).
@@ -14,7 +15,7 @@ import com.sun.jna.Pointer;
  */
 public final class LibC {
     static {
-        Native.register(LibC.class, NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME));
+        Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
     }
 
     private LibC() {}

@@ -19,6 +19,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.util.Map;
 
 class TfliteCpuRuntimeTest {
     private static TfliteCpuRuntime runtime;
@@ -137,7 +138,7 @@ class TfliteCpuRuntimeTest {
         RunOutcome.Failed empty = assertInstanceOf(RunOutcome.Failed.class,
                 runtime.profile(device, "empty", new byte[0], spec(1)));
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, empty.kind());
-        DeviceInfo stranger = new DeviceInfo("cpu9", "cpu-x-t1", "tflite-cpu", java.util.Map.of(), java.util.Map.of());
+        DeviceInfo stranger = new DeviceInfo("cpu9", "cpu-x-t1", "tflite-cpu", Map.of(), Map.of());
         RunOutcome.Failed unknown = assertInstanceOf(RunOutcome.Failed.class,
                 runtime.profile(stranger, segment.key(), segment.bytes(), spec(1)));
         assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, unknown.kind());

@@ -16,6 +16,13 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.sun.jna.Platform;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Optional;
 
 /** Loading libedgetpu: missing library messages, and the whole C API against a fake library built with cc. */
 class EdgeTpuLibraryTest {
@@ -54,13 +61,13 @@ class EdgeTpuLibraryTest {
     @Test
     void aLibraryWithoutTheApiIsRejected() {
         TfliteException e = assertThrows(TfliteException.class,
-                () -> EdgeTpuLibrary.load(com.sun.jna.Platform.C_LIBRARY_NAME.equals("c") ? findLibc() : "/nonexistent"));
+                () -> EdgeTpuLibrary.load(Platform.C_LIBRARY_NAME.equals("c") ? findLibc() : "/nonexistent"));
         assertEquals(TfliteException.Kind.UNAVAILABLE, e.kind());
     }
 
     private static String findLibc() {
         for (String p : List.of("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib64/libc.so.6", "/lib64/libc.so.6")) {
-            if (java.nio.file.Files.exists(Path.of(p))) return p;
+            if (Files.exists(Path.of(p))) return p;
         }
         return "/nonexistent";
     }
@@ -71,8 +78,8 @@ class EdgeTpuLibraryTest {
         EdgeTpuLibrary lib = EdgeTpuLibrary.load(fake.toString());
         NativeLibrary.getInstance(fake.toString()).getFunction("fake_set_devices").invokeVoid(new Object[] {0});
         assertEquals(List.of(), lib.listDevices());
-        EdgeTpuProbe probe = new EdgeTpuProbe(java.util.Optional.of(lib.version()), lib.location(), lib.listDevices(),
-                java.util.Optional.of("2.20.0"), java.util.Optional.empty());
+        EdgeTpuProbe probe = new EdgeTpuProbe(Optional.of(lib.version()), lib.location(), lib.listDevices(),
+                Optional.of("2.20.0"), Optional.empty());
         assertFalse(probe.usable());
         assertTrue(probe.noDevicesReason().contains("found no Edge TPU"), probe.noDevicesReason());
         assertTrue(probe.noDevicesReason().contains("libedgetpu 14"), probe.noDevicesReason());
@@ -123,9 +130,9 @@ class EdgeTpuLibraryTest {
     void theProbeChildReportsTheFakeLibrarysDevices() {
         assumeTrue(fake != null, "no C compiler to build the fake libedgetpu");
         // a fresh JVM: the fake starts with no devices
-        List<String> cmd = List.of(java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-D" + EdgeTpuLibrary.PROPERTY + "=" + fake, "-cp", System.getProperty("java.class.path"));
-        EdgeTpuProbe p = EdgeTpuProbe.inChild(cmd, java.time.Duration.ofSeconds(60));
+        EdgeTpuProbe p = EdgeTpuProbe.inChild(cmd, Duration.ofSeconds(60));
         assertTrue(p.libraryLoaded(), p.toString());
         assertEquals(List.of(), p.devices());
         assertFalse(p.usable());
@@ -133,18 +140,18 @@ class EdgeTpuLibraryTest {
 
         List<String> missing = List.of(cmd.get(0), "-D" + EdgeTpuLibrary.PROPERTY + "=" + dir.resolve("missing.so"),
                 "-cp", System.getProperty("java.class.path"));
-        EdgeTpuProbe none = EdgeTpuProbe.inChild(missing, java.time.Duration.ofSeconds(60));
+        EdgeTpuProbe none = EdgeTpuProbe.inChild(missing, Duration.ofSeconds(60));
         assertFalse(none.libraryLoaded());
         assertTrue(none.noDevicesReason().contains("libedgetpu1-std"), none.toString());
     }
 
     @Test
     void probeReportsRoundTripThroughDelimitedProtobuf() throws Exception {
-        EdgeTpuProbe p = new EdgeTpuProbe(java.util.Optional.of("v(14)"), "/usr/lib/libedgetpu.so.1",
+        EdgeTpuProbe p = new EdgeTpuProbe(Optional.of("v(14)"), "/usr/lib/libedgetpu.so.1",
                 List.of(new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/2-1"),
                         new EdgeTpuDevice(EdgeTpuDevice.Type.PCI, "/dev/apex_0")),
-                java.util.Optional.of("2.20.0"), java.util.Optional.empty());
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                Optional.of("2.20.0"), Optional.empty());
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
         EdgeTpuProbe.write(p, b);
         assertEquals(p, EdgeTpuProbe.read(b.toByteArray()));
         assertTrue(p.usable());
@@ -153,8 +160,8 @@ class EdgeTpuLibraryTest {
         EdgeTpuProbe.write(bad, b);
         assertEquals(bad, EdgeTpuProbe.read(b.toByteArray()));
         // an empty version is a version, not none
-        EdgeTpuProbe empty = new EdgeTpuProbe(java.util.Optional.of(""), "", List.of(), java.util.Optional.empty(),
-                java.util.Optional.empty());
+        EdgeTpuProbe empty = new EdgeTpuProbe(Optional.of(""), "", List.of(), Optional.empty(),
+                Optional.empty());
         b.reset();
         EdgeTpuProbe.write(empty, b);
         assertTrue(EdgeTpuProbe.read(b.toByteArray()).libraryLoaded());
@@ -162,7 +169,7 @@ class EdgeTpuLibraryTest {
         EdgeTpuProbe none = EdgeTpuProbe.read(new byte[0]);
         assertFalse(none.libraryLoaded());
         assertTrue(none.noDevicesReason().contains("printed nothing"), none.toString());
-        EdgeTpuProbe garbage = EdgeTpuProbe.read("version\tv(14)\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        EdgeTpuProbe garbage = EdgeTpuProbe.read("version\tv(14)\n".getBytes(StandardCharsets.UTF_8));
         assertFalse(garbage.libraryLoaded());
         assertTrue(garbage.noDevicesReason().contains("unreadable"), garbage.toString());
     }

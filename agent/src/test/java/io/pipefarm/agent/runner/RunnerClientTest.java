@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
 
 class RunnerClientTest {
     private static RunnerClient client;
@@ -189,7 +190,7 @@ class RunnerClientTest {
     @Test
     void modelPathIsReadByTheChild(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("add.tflite");
-        java.nio.file.Files.write(file, TinyModels.add(4));
+        Files.write(file, TinyModels.add(4));
         RunReply reply = client.run(addRequest().setModelPath(file.toString()).build());
         assertOk(reply);
         assertArrayEquals(new byte[] {3, -2, 127, -128}, reply.getOutputs(0).toByteArray());

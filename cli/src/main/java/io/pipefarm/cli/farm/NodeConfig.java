@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.typesafe.config.ConfigException;
 
 /**
  * The HOCON file a node reads (DESIGN.md §9): {@code --config FILE}, else {@code $PIPEFARM_CONFIG},
@@ -30,7 +31,7 @@ final class NodeConfig {
     private static Config parse(Path p) {
         try {
             return ConfigFactory.parseFile(p.toFile());
-        } catch (com.typesafe.config.ConfigException e) {
+        } catch (ConfigException e) {
             throw new IllegalArgumentException("config file " + p + ": " + e.getMessage(), e);
         }
     }

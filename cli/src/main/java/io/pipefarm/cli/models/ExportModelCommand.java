@@ -16,6 +16,8 @@ import java.nio.file.StandardCopyOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import java.io.IOException;
+import java.nio.file.StandardOpenOption;
 
 /** {@code pipefarm models export}. */
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -69,14 +71,14 @@ public final class ExportModelCommand extends BaseCommand {
     }
 
     /** Writes through a temporary file in the same directory, so a failed write leaves no half file. */
-    static void write(Path file, byte[] bytes) throws java.io.IOException {
+    static void write(Path file, byte[] bytes) throws IOException {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         if (Files.isDirectory(abs)) throw CliException.usage(file + ": is a directory");
         Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
-            Files.write(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+            Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.net.UnknownHostException;
 
 /**
  * A small client of the coordinator's HTTP JSON API (java.net.http + {@link ApiJson}): answers are read
@@ -149,7 +150,7 @@ public final class FarmClient {
             throw new FarmException(CliException.FAILURE, "the coordinator at " + base + " did not answer " + req.method() + " "
                     + req.uri().getPath() + " within " + timeout.toSeconds() + " s", 0, null, e);
         } catch (IOException e) {
-            if (hasCause(e, UnresolvedAddressException.class) || hasCause(e, java.net.UnknownHostException.class)) {
+            if (hasCause(e, UnresolvedAddressException.class) || hasCause(e, UnknownHostException.class)) {
                 throw new FarmException(CliException.FAILURE, "no coordinator at " + base + " (unknown host)", 0, null, e);
             }
             throw new FarmException(CliException.FAILURE, "talking to the coordinator at " + base + " failed: "

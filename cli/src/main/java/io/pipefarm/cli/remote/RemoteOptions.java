@@ -2,6 +2,7 @@ package io.pipefarm.cli.remote;
 
 import java.time.Duration;
 import picocli.CommandLine.Option;
+import io.pipefarm.cli.command.CliException;
 
 /** Options of commands that talk to the coordinator. */
 public final class RemoteOptions {
@@ -14,7 +15,7 @@ public final class RemoteOptions {
 
     /** A client for these options (token from $PIPEFARM_TOKEN). */
     public FarmClient client() {
-        if (timeoutSeconds < 1) throw io.pipefarm.cli.command.CliException.usage("--timeout must be at least 1 second");
+        if (timeoutSeconds < 1) throw CliException.usage("--timeout must be at least 1 second");
         return new FarmClient(FarmClient.resolveUrl(url), System.getenv(FarmClient.TOKEN_ENV), Duration.ofSeconds(timeoutSeconds));
     }
 }

@@ -30,6 +30,16 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.pipefarm.coordinator.store.Database;
+import io.pipefarm.model.graph.Graph;
+import io.pipefarm.model.graph.Op;
+import io.pipefarm.model.graph.OpOptions;
+import io.pipefarm.model.graph.OpType;
+import io.pipefarm.model.graph.Tensor;
+import io.pipefarm.model.tflite.TfliteWriter;
+import io.pipefarm.model.zoo.ModelZoo;
+import java.nio.file.Files;
+import java.util.regex.Pattern;
 
 /**
  * Real cluster nodes in one JVM on loopback ports: a coordinator and three agents with simulated
@@ -89,7 +99,7 @@ class FarmClusterTest {
     }
 
     static long campaignId(String createdJson) {
-        var m = java.util.regex.Pattern.compile("\"campaign_id\":(\\d+)").matcher(createdJson);
+        var m = Pattern.compile("\"campaign_id\":(\\d+)").matcher(createdJson);
         assertTrue(m.find(), createdJson);
         return Long.parseLong(m.group(1));
     }
@@ -198,7 +208,7 @@ class FarmClusterTest {
     @Test
     void newCoordinatorOnTheSameDatabaseFinishesTheCampaign() throws Exception {
         int port = freePort();
-        String jdbc = io.pipefarm.coordinator.store.Database.fileUrl(dir.resolve("db"));
+        String jdbc = Database.fileUrl(dir.resolve("db"));
         CoordinatorNode first = coordinator(port, jdbc, Duration.ofSeconds(20));
         agent("c1", port, List.of("sim-edgetpu-usb", "sim-edgetpu-pci"));
         new SlowAgents(dir).start("c2", port, open);
@@ -226,17 +236,17 @@ class FarmClusterTest {
     @Test
     void aSegmentThatFailsOnItsDeviceFailsItsJobAndTheCampaignGoesOn() throws Exception {
         // A user model whose last op is one the simulated Edge TPU cannot run (a custom op).
-        io.pipefarm.model.graph.Graph base = io.pipefarm.model.zoo.ModelZoo.fc(64, 32, 2);
-        List<io.pipefarm.model.graph.Tensor> ts = new ArrayList<>(base.tensors());
+        Graph base = ModelZoo.fc(64, 32, 2);
+        List<Tensor> ts = new ArrayList<>(base.tensors());
         int out = base.outputs()[0];
-        io.pipefarm.model.graph.Tensor o = base.tensor(out);
-        ts.add(new io.pipefarm.model.graph.Tensor(ts.size(), "custom_out", o.type(), o.shape(), o.quant(), null));
-        List<io.pipefarm.model.graph.Op> ops = new ArrayList<>(base.ops());
-        ops.add(new io.pipefarm.model.graph.Op(ops.size(), io.pipefarm.model.graph.OpType.OPAQUE, new int[] {out},
-                new int[] {ts.size() - 1}, new io.pipefarm.model.graph.OpOptions.Opaque(32, "my-custom-op", 1, 0, null, new byte[0]), 1));
-        io.pipefarm.model.graph.Graph g = new io.pipefarm.model.graph.Graph("with_custom_op", ts, ops, base.inputs(), new int[] {ts.size() - 1});
+        Tensor o = base.tensor(out);
+        ts.add(new Tensor(ts.size(), "custom_out", o.type(), o.shape(), o.quant(), null));
+        List<Op> ops = new ArrayList<>(base.ops());
+        ops.add(new Op(ops.size(), OpType.OPAQUE, new int[] {out},
+                new int[] {ts.size() - 1}, new OpOptions.Opaque(32, "my-custom-op", 1, 0, null, new byte[0]), 1));
+        Graph g = new Graph("with_custom_op", ts, ops, base.inputs(), new int[] {ts.size() - 1});
         Path file = dir.resolve("custom.tflite");
-        java.nio.file.Files.write(file, new io.pipefarm.model.tflite.TfliteWriter().write(g));
+        Files.write(file, new TfliteWriter().write(g));
 
         int port = freePort();
         CoordinatorNode c = coordinator(port, "jdbc:h2:mem:failing;DB_CLOSE_DELAY=-1", Duration.ofMinutes(1));

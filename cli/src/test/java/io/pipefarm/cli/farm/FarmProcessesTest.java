@@ -16,6 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 /** The happy path with separate OS processes: {@code pipefarm coordinator} and two {@code pipefarm agent}s. */
 class FarmProcessesTest {
@@ -26,7 +28,7 @@ class FarmProcessesTest {
     void stop() throws InterruptedException {
         for (Process p : processes) p.destroy();
         for (Process p : processes) {
-            if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
         }
     }
 
@@ -56,7 +58,7 @@ class FarmProcessesTest {
             try {
                 agents = client.send(HttpRequest.newBuilder(URI.create(base + "/api/agents")).build(), HttpResponse.BodyHandlers.ofString()).body();
                 if (agents.contains("proc-agent-1") && agents.contains("proc-agent-2")) break;
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 // coordinator still starting
             }
             Thread.sleep(250);

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import io.pipefarm.coordinator.store.ProfileStore;
 
 /**
  * Partition searches through a real coordinator and one agent with two simulated Edge TPUs (loopback
@@ -145,7 +146,7 @@ class PartitionFarmTest {
         assertTrue(from.equals("measured") || from.equals("measured+predicted"), from);
         int profiled = r.get("search_cost").get("segments_profiled").asInt();
         assertTrue(profiled >= 1, r.toString());
-        assertTrue(c.store().profiles().list(io.pipefarm.coordinator.store.ProfileStore.Query.all().kind(KIND)).size() >= profiled,
+        assertTrue(c.store().profiles().list(ProfileStore.Query.all().kind(KIND)).size() >= profiled,
                 "the verification profiles were measured on the farm and stored");
 
         // descriptor: JSON and protobuf agree (round trip)

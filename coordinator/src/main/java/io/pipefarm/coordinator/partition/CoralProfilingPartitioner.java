@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * A reimplementation of Coral's {@code partition_with_profiling} (libcoral
@@ -127,7 +128,7 @@ public final class CoralProfilingPartitioner {
         int n = model.size();
         int step = config.searchStep();
         int[] ops = new int[k];
-        java.util.Arrays.fill(ops, step);
+        Arrays.fill(ops, step);
         ops[0] = n - (k - 1) * step;
         if (ops[0] <= 0 || !search(ops, target, 0)) return Double.POSITIVE_INFINITY;
         int start = 0;

@@ -3,6 +3,8 @@ package io.pipefarm.coordinator.partition;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import io.pipefarm.model.graph.Graph;
+import java.util.Comparator;
 
 /**
  * The optimal partition under stage costs that are expensive one by one but cheap in batches (a latency predictor),
@@ -106,7 +108,7 @@ public final class PredictSearch {
      * model). A tensor that crosses both cuts is written by the prefix and read by the suffix, but the segment reads it
      * at most once and never writes it. Computed for all segments in {@code O(n (n + uses))}.
      */
-    public static StageCosts ioOverCount(io.pipefarm.model.graph.Graph g, double nsPerByte) {
+    public static StageCosts ioOverCount(Graph g, double nsPerByte) {
         long[][] io = SegmentIoTable.of(g);
         int n = g.size();
         return (i, j) -> (io[0][j] + io[i][n] - io[0][n] - io[i][j]) * nsPerByte;
@@ -204,7 +206,7 @@ public final class PredictSearch {
             lastU = u;
             if (!exhaustive && needed.size() > budget) {
                 // the most promising first: a lower bound found early shrinks what is needed
-                needed.sort(java.util.Comparator.comparingDouble(r -> priority[r[0]][r[1]]));
+                needed.sort(Comparator.comparingDouble(r -> priority[r[0]][r[1]]));
                 needed = new ArrayList<>(needed.subList(0, budget));
             }
             fetch(needed);

@@ -1,5 +1,7 @@
 package io.pipefarm.coordinator.partition;
 
+import java.util.List;
+
 /**
  * Latency of the contiguous segments {@code [i, j)} ({@code 0 <= i < j <= n}) of one model on one
  * device kind: measured (profiles, a device, a simulator) or predicted. The partition search never
@@ -38,7 +40,7 @@ public interface SegmentCostSource {
      * source that profiles on devices can measure them together (e.g. one campaign, in parallel) rather than
      * one by one. Does not count as profiling; the later {@link #latencyNs} calls do. Default: nothing.
      */
-    default void prefetch(java.util.List<int[]> ranges) { }
+    default void prefetch(List<int[]> ranges) { }
 
     /**
      * The latency of {@code [i, j)} when it is known without profiling anything (a table, a simulator, a stored

@@ -1,5 +1,7 @@
 package io.pipefarm.coordinator.partition;
 
+import java.util.Arrays;
+
 /** The cost of a pipeline stage running segment {@code [i, j)} (latency plus link transfer), in ns. */
 @FunctionalInterface
 public interface StageCosts {
@@ -12,7 +14,7 @@ public interface StageCosts {
     static double[][] table(int n, StageCosts c) {
         double[][] t = new double[n + 1][n + 1];
         for (int i = 0; i <= n; i++) {
-            java.util.Arrays.fill(t[i], Double.NaN);
+            Arrays.fill(t[i], Double.NaN);
             for (int j = i + 1; j <= n; j++) t[i][j] = c.cost(i, j);
         }
         return t;

@@ -3,6 +3,7 @@ package io.pipefarm.coordinator.predictor;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Locale;
 
 /**
  * Accuracy of predictions against measurements: MAPE (percent), RMSE (ns), the fraction within ±10%
@@ -83,6 +84,6 @@ public record Metrics(int n, double mape, double rmseNs, double acc10, double sp
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "n=%d mape=%.2f%% rmse=%.0fns acc10=%.1f%% spearman=%.4f", n, mape, rmseNs, 100 * acc10, spearman);
+        return String.format(Locale.ROOT, "n=%d mape=%.2f%% rmse=%.0fns acc10=%.1f%% spearman=%.4f", n, mape, rmseNs, 100 * acc10, spearman);
     }
 }

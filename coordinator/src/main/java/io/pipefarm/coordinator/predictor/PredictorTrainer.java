@@ -12,6 +12,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import io.pipefarm.model.features.SegmentFeatures;
+import java.util.Collections;
 
 /**
  * Trains the predictor families for one device kind from samples: splits by architecture (whole
@@ -140,8 +142,8 @@ public final class PredictorTrainer implements AutoCloseable {
     }
 
     /** The samples' features, in order. */
-    public static List<io.pipefarm.model.features.SegmentFeatures> features(List<Sample> s) {
-        List<io.pipefarm.model.features.SegmentFeatures> f = new ArrayList<>(s.size());
+    public static List<SegmentFeatures> features(List<Sample> s) {
+        List<SegmentFeatures> f = new ArrayList<>(s.size());
         for (Sample x : s) f.add(x.features());
         return f;
     }
@@ -156,7 +158,7 @@ public final class PredictorTrainer implements AutoCloseable {
     /** A seeded random subset of about {@code fraction} of {@code all} (at least one when all has two or more). */
     static Set<String> pick(Set<String> all, double fraction, long seed) {
         List<String> l = new ArrayList<>(all);
-        java.util.Collections.shuffle(l, new Random(seed));
+        Collections.shuffle(l, new Random(seed));
         int k = (int) Math.round(l.size() * fraction);
         if (k == 0 && l.size() >= 2 && fraction > 0) k = 1;
         return new TreeSet<>(l.subList(0, k));

@@ -40,6 +40,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.LocalParameterServer;
+import java.util.Arrays;
+import java.util.Collections;
 
 /**
  * A Transformer encoder over the segment's op tokens (DJL on PyTorch, CPU): a linear embedding of the
@@ -151,7 +156,7 @@ public final class TransformerPredictor implements LatencyPredictor {
     static NDArray forward(SequentialBlock block, ParameterStore ps, NDArray x, NDArray mask, boolean training) {
         NDList cur = new NDList(x);
         boolean pooled = false;
-        for (ai.djl.nn.Block child : block.getChildren().values()) {
+        for (Block child : block.getChildren().values()) {
             if (!pooled && child instanceof LambdaBlock) {  // the pooling (the ReLU of the head is a LambdaBlock too)
                 pooled = true;
                 NDArray h = cur.singletonOrThrow();
@@ -171,7 +176,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         for (SegmentFeatures f : fs) any |= f.length() != len;
         if (!any) return new NDList(x);
         float[] mk = new float[fs.size() * len];
-        for (int b = 0; b < fs.size(); b++) java.util.Arrays.fill(mk, b * len, b * len + fs.get(b).length(), 1f);
+        for (int b = 0; b < fs.size(); b++) Arrays.fill(mk, b * len, b * len + fs.get(b).length(), 1f);
         return new NDList(x, m.create(mk, new Shape(fs.size(), len, 1)));
     }
 
@@ -316,7 +321,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         configureEngine(d.threads());
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         SequentialBlock b = build(p);
-        b.setInitializer(new XavierInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
+        b.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
         b.initialize(manager, DataType.FLOAT32, new Shape(1, 1, DIM));
         try {
             b.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
@@ -370,7 +375,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         }
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         SequentialBlock b = build(p);
-        b.setInitializer(new XavierInitializer(), ai.djl.nn.Parameter.Type.WEIGHT);
+        b.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
         b.initialize(manager, DataType.FLOAT32, new Shape(1, 1, DIM));
         Optimizer adam = Adam.builder().optLearningRateTracker(Tracker.fixed((float) p.lr())).build();
         List<List<Sample>> batches = batches(train, p.batch());
@@ -381,9 +386,9 @@ public final class TransformerPredictor implements LatencyPredictor {
         byte[] best = null;
         int bad = 0;
         ParameterStore ps = new ParameterStore(manager, false);
-        ps.setParameterServer(new ai.djl.training.LocalParameterServer(adam), new Device[] {Device.cpu()});
+        ps.setParameterServer(new LocalParameterServer(adam), new Device[] {Device.cpu()});
         for (int epoch = 0; epoch < p.epochs() && System.nanoTime() < deadline; epoch++) {
-            java.util.Collections.shuffle(batches, rnd);
+            Collections.shuffle(batches, rnd);
             for (List<Sample> bt : batches) {
                 if (System.nanoTime() > deadline) break;
                 try (NDManager m = manager.newSubManager()) {

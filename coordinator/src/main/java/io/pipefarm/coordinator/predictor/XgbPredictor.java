@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gradient-boosted trees (XGBoost4J) on the per-segment aggregates. The output is
@@ -40,7 +44,7 @@ public final class XgbPredictor implements LatencyPredictor {
             this.booster.setParam("nthread", 1);
             String best = booster.getAttr("best_iteration");
             this.iterationRange = best == null ? null : new int[] {0, Integer.parseInt(best.trim()) + 1};
-        } catch (XGBoostError | java.io.IOException | RuntimeException e) {
+        } catch (XGBoostError | IOException | RuntimeException e) {
             throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "the XGBoost model in the artifact does not load: " + e.getMessage(), e);
         }
     }
@@ -139,7 +143,7 @@ public final class XgbPredictor implements LatencyPredictor {
             params.put("eval_metric", "rmse");
             params.put("verbosity", 0);
             params.put("verbose_eval", "false"); // no per-round evaluation lines on stdout
-            Map<String, DMatrix> watches = new java.util.LinkedHashMap<>();
+            Map<String, DMatrix> watches = new LinkedHashMap<>();
             watches.put("train", dtrain);
             watches.put("val", dval);
             float[][] history = new float[watches.size()][p.maxRounds()];
@@ -157,7 +161,7 @@ public final class XgbPredictor implements LatencyPredictor {
 
     /** XGBoost4J logs every round at INFO through commons-logging; keep training quiet when logback is the backend. */
     private static void quietTrainingLog() {
-        org.slf4j.Logger l = org.slf4j.LoggerFactory.getLogger("ml.dmlc.xgboost4j");
+        Logger l = LoggerFactory.getLogger("ml.dmlc.xgboost4j");
         if (l instanceof ch.qos.logback.classic.Logger lb && lb.getLevel() == null) lb.setLevel(ch.qos.logback.classic.Level.WARN);
     }
 

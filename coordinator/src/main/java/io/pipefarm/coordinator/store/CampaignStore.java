@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.sql.Types;
 
 /**
  * Campaigns: creation with their job list, pause/resume/cancel, status.
@@ -156,7 +157,7 @@ public final class CampaignStore {
                 up.setLong(5, nowMs);
             } else {
                 up.setString(4, state.db());
-                up.setNull(5, java.sql.Types.BIGINT);
+                up.setNull(5, Types.BIGINT);
             }
             up.setLong(6, id);
             up.executeUpdate();
@@ -343,7 +344,7 @@ public final class CampaignStore {
         PreparedStatement ps = tx.ps("UPDATE campaigns SET state = ?, finished = ? WHERE id = ?");
         ps.setString(1, state.db());
         if (finishedMs == null) {
-            ps.setNull(2, java.sql.Types.BIGINT);
+            ps.setNull(2, Types.BIGINT);
         } else {
             ps.setLong(2, finishedMs);
         }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.TreeMap;
 
 /**
  * The job queue: leases, results, failures and lease expiry. Every method is one transaction.
@@ -218,7 +219,7 @@ public final class JobQueue {
         Result r = new Result(jobId, leaseToken, agentId, deviceId, stats, samplesNs, versions);
         Encoded e = encode(r);
         Completion c = db.txDurable(tx -> {
-            Map<Long, Long> closed = new java.util.TreeMap<>();
+            Map<Long, Long> closed = new TreeMap<>();
             Completion one = completeIn(tx, r, e, nowMs, closed);
             for (Map.Entry<Long, Long> cl : closed.entrySet()) CampaignStore.jobsClosed(tx, cl.getKey(), cl.getValue(), nowMs);
             return one;
@@ -240,7 +241,7 @@ public final class JobQueue {
             enc.add(encode(r));
         }
         return db.txDurable(tx -> {
-            Map<Long, Long> closed = new java.util.TreeMap<>();
+            Map<Long, Long> closed = new TreeMap<>();
             List<Completion> out = new ArrayList<>(results.size());
             for (int i = 0; i < results.size(); i++) {
                 out.add(completeIn(tx, results.get(i), enc.get(i), nowMs, closed));

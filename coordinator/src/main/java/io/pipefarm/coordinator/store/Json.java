@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Collections;
 
 /** The store's one JSON mapper, for its own JSON columns (versions, properties, predictor metrics). */
 final class Json {
@@ -34,7 +35,7 @@ final class Json {
             return Map.of();
         }
         try {
-            return java.util.Collections.unmodifiableMap(MAPPER.readValue(json, MAP));
+            return Collections.unmodifiableMap(MAPPER.readValue(json, MAP));
         } catch (JsonProcessingException e) {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "corrupt JSON in the database: " + e.getMessage());
         }

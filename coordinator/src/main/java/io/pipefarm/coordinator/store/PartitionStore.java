@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.sql.Types;
 
 /**
  * Partition searches run by the coordinator (table {@code partitions}, migration V3): one row per
@@ -29,7 +30,7 @@ public final class PartitionStore {
         return db.txDurable(tx -> {
             PreparedStatement ps = tx.psKeys("INSERT INTO partitions (model_id, model_ref, kind, k, method, state, created) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?)");
-            if (modelId == null) ps.setNull(1, java.sql.Types.BIGINT); else ps.setLong(1, modelId);
+            if (modelId == null) ps.setNull(1, Types.BIGINT); else ps.setLong(1, modelId);
             ps.setString(2, modelRef);
             ps.setString(3, kind);
             ps.setInt(4, k);

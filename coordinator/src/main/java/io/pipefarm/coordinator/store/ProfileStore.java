@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.sql.Types;
 
 /**
  * Stored profiles. They are written only by {@link JobQueue#complete} (same transaction as the
@@ -164,7 +165,7 @@ public final class ProfileStore {
         ps.setDouble(11, s.stdevNs());
         ps.setDouble(12, s.minNs());
         if (samples == null) {
-            ps.setNull(13, java.sql.Types.BLOB);
+            ps.setNull(13, Types.BLOB);
         } else {
             ps.setBinaryStream(13, new ByteArrayInputStream(samples), samples.length);
         }

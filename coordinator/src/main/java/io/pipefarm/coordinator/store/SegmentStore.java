@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.sql.Types;
 
 /**
  * Segment blobs by key (lower-case hex SHA-256 of the bytes), stored once whatever model they
@@ -104,7 +105,7 @@ public final class SegmentStore {
     }
 
     private static boolean putIn(Database.Tx tx, String key, byte[] bytes, Long modelId, int firstOp, int endOp,
-                                 String featuresJson, long nowMs) throws java.sql.SQLException {
+                                 String featuresJson, long nowMs) throws SQLException {
             boolean created = false;
             PreparedStatement has = tx.ps("SELECT 1 FROM segments WHERE segment_key = ?");
             has.setString(1, key);
@@ -117,7 +118,7 @@ public final class SegmentStore {
                         + "features, blob, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
                 ins.setString(1, key);
                 if (modelId == null) {
-                    ins.setNull(2, java.sql.Types.BIGINT);
+                    ins.setNull(2, Types.BIGINT);
                 } else {
                     ins.setLong(2, modelId);
                 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 class MethodsTest {
 
@@ -49,7 +50,7 @@ class MethodsTest {
     /** {@code n} ops of 1 ms each, no parameters (every segment fits the cache). */
     static SyntheticDevice unitOps(int n) {
         double[] ns = new double[n];
-        java.util.Arrays.fill(ns, 1_000_000);
+        Arrays.fill(ns, 1_000_000);
         return new SyntheticDevice(ns, new long[n], Long.MAX_VALUE);
     }
 
@@ -180,12 +181,12 @@ class MethodsTest {
         assertEquals(3_100_000, last);
         // a pipeline with a failed segment is never profiled again
         List<String> seen = new ArrayList<>();
-        for (int[][] run : pl.runs) seen.add(java.util.Arrays.deepToString(run));
+        for (int[][] run : pl.runs) seen.add(Arrays.deepToString(run));
         assertEquals(seen.size(), seen.stream().distinct().count());
         for (int[][] run : pl.runs) {
             boolean failing = false;
             for (int[] r : run) failing |= r[0] == 4 && r[1] <= 8;
-            if (failing) assertEquals(1, pl.runs.stream().filter(x -> java.util.Arrays.deepEquals(x, run)).count());
+            if (failing) assertEquals(1, pl.runs.stream().filter(x -> Arrays.deepEquals(x, run)).count());
         }
     }
 

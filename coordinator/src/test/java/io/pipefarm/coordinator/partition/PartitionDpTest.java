@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 class PartitionDpTest {
 
@@ -116,7 +117,7 @@ class PartitionDpTest {
                 Candidate re = Candidate.evaluate(g.cuts(), n, StageCosts.of(t));
                 assertEquals(re.bottleneckNs(), g.bottleneckNs());
                 assertEquals(re.endToEndNs(), g.endToEndNs(), 1e-9);
-                assertTrue(distinct.add(java.util.Arrays.toString(g.cuts())), "duplicate partition");
+                assertTrue(distinct.add(Arrays.toString(g.cuts())), "duplicate partition");
                 if (r > 0) assertTrue(Candidate.ORDER.compare(got.get(r - 1), g) <= 0
                         || got.get(r - 1).bottleneckNs() == g.bottleneckNs() && got.get(r - 1).endToEndNs() == g.endToEndNs());
             }
@@ -147,7 +148,7 @@ class PartitionDpTest {
         e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(5, 3, StageCosts.of(randomTable(new Random(2), 5, true)), 1));
         assertTrue(e.getMessage().startsWith("no valid cut"), e.getMessage());
         double[][] inf = new double[3][3];
-        for (double[] r : inf) java.util.Arrays.fill(r, Double.POSITIVE_INFINITY);
+        for (double[] r : inf) Arrays.fill(r, Double.POSITIVE_INFINITY);
         e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(2, 2, StageCosts.of(inf)));
         assertTrue(e.getMessage().contains("no valid partition"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Method.parse("fastest"));

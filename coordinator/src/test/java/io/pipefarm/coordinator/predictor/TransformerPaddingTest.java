@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pipefarm.model.features.SegmentFeatures;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 class TransformerPaddingTest {
 
     @Test
     void bucketsAreFewMonotoneAndWasteLittle() {
-        java.util.Set<Integer> sizes = new java.util.TreeSet<>();
+        Set<Integer> sizes = new TreeSet<>();
         int prev = 0;
         for (int len = 1; len <= 400; len++) {
             int p = TransformerPredictor.paddedLength(len);
@@ -43,7 +47,7 @@ class TransformerPaddingTest {
             assertEquals(all[i], one, Math.abs(all[i]) * 1e-4, "segment " + i + " alone vs in a batch");
             assertTrue(one > 0 && Double.isFinite(one));
         }
-        LatencyPredictor back = PredictorArtifact.read(PredictorArtifact.write(t, java.util.Map.of(), java.util.Map.of()));
-        assertArrayEquals(all, back.predictNanos(fs), 1e-3 * java.util.Arrays.stream(all).max().orElse(1));
+        LatencyPredictor back = PredictorArtifact.read(PredictorArtifact.write(t, Map.of(), Map.of()));
+        assertArrayEquals(all, back.predictNanos(fs), 1e-3 * Arrays.stream(all).max().orElse(1));
     }
 }

@@ -8,6 +8,8 @@ import io.pipefarm.model.features.SegmentFeatures;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
+import java.util.Collections;
 
 class TransformerPredictorTest {
 
@@ -17,11 +19,11 @@ class TransformerPredictorTest {
         TransformerPredictor.Params q = new TransformerPredictor.Params(16, 1, 2, 2, 32, 2e-3, 2, 7, 60, 2);
         TransformerPredictor t = TransformerPredictor.train("sim-edgetpu-usb", d.subList(0, 240), d.subList(240, 320), q);
         List<SegmentFeatures> fs = new ArrayList<>(PredictorTrainer.features(d));
-        java.util.Collections.reverse(fs);  // not in length order
+        Collections.reverse(fs);  // not in length order
         boolean grad = JniUtils.isGradMode();
         int intra = JniUtils.getNumThreads();
         double[] one = t.predictNanos(fs, Integer.MAX_VALUE, 1);
-        double max = java.util.Arrays.stream(one).max().orElse(1);
+        double max = Arrays.stream(one).max().orElse(1);
         assertArrayEquals(one, t.predictNanos(fs, 40, 1), 1e-4 * max, "small chunks");
         assertArrayEquals(one, t.predictNanos(fs, 40, 3), 1e-4 * max, "small chunks on 3 threads");
         assertArrayEquals(one, t.predictNanos(fs), 1e-4 * max, "defaults");

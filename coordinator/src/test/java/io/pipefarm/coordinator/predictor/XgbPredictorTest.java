@@ -14,6 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 class XgbPredictorTest {
 
@@ -58,10 +64,10 @@ class XgbPredictorTest {
 
     /** The artifact with its header as format 1 wrote it: camelCase names. */
     @SuppressWarnings("unchecked")
-    static byte[] formatOne(byte[] art) throws java.io.IOException {
-        var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(art));
-        var bo = new java.io.ByteArrayOutputStream();
-        try (var out = new java.util.zip.ZipOutputStream(bo)) {
+    static byte[] formatOne(byte[] art) throws IOException {
+        var in = new ZipInputStream(new ByteArrayInputStream(art));
+        var bo = new ByteArrayOutputStream();
+        try (var out = new ZipOutputStream(bo)) {
             for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                 byte[] b = in.readAllBytes();
                 if (e.getName().equals("header.json")) {
@@ -75,7 +81,7 @@ class XgbPredictorTest {
                     params.put("baseWeights", params.remove("base_weights"));
                     b = PredictorArtifact.JSON.writeValueAsBytes(h);
                 }
-                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.putNextEntry(new ZipEntry(e.getName()));
                 out.write(b);
                 out.closeEntry();
             }
@@ -100,9 +106,9 @@ class XgbPredictorTest {
         try (PredictorTrainer t = new PredictorTrainer(PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)))) {
             PredictorTrainer.Result r = t.train("cpu-x86_64-t1", d, null);
             byte[] art = PredictorArtifact.write(r.best().predictor(), r.best().heldOut().toMap(), r.data());
-            var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(art));
-            var bo = new java.io.ByteArrayOutputStream();
-            try (var out = new java.util.zip.ZipOutputStream(bo)) {
+            var in = new ZipInputStream(new ByteArrayInputStream(art));
+            var bo = new ByteArrayOutputStream();
+            try (var out = new ZipOutputStream(bo)) {
                 for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                     byte[] b = in.readAllBytes();
                     if (e.getName().equals("header.json")) {
@@ -114,7 +120,7 @@ class XgbPredictorTest {
                         spec.put("aggregates", SegmentFeatures.AGGREGATE_NAMES.subList(0, 37));
                         b = PredictorArtifact.JSON.writeValueAsBytes(h);
                     }
-                    out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                    out.putNextEntry(new ZipEntry(e.getName()));
                     out.write(b);
                     out.closeEntry();
                 }

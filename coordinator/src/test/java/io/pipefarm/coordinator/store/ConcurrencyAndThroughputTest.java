@@ -21,6 +21,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 
 class ConcurrencyAndThroughputTest {
 
@@ -125,7 +127,7 @@ class ConcurrencyAndThroughputTest {
             CampaignStore.Created c = store.campaigns().create("bench", null, keys, kinds, false, 3, T0);
             assertEquals(1_200, c.jobsEnqueued());
 
-            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             long f0 = store.database().flushCount();
             long cpu0 = mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
@@ -170,7 +172,7 @@ class ConcurrencyAndThroughputTest {
             System.out.printf("store lease+complete (%d cpus, load %.1f): 1 thread %.0f jobs/s (%d flushes); "
                             + "8 threads %.0f jobs/s (%d flushes); batches of 64 %.0f jobs/s (%d flushes)%n",
                     Runtime.getRuntime().availableProcessors(),
-                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                     n1 / s1, f1 - f0, n8 / s8, f2 - f1, nb / sb, f3 - f2);
             System.out.printf("store lease+complete CPU per job (caller thread; excludes H2 background writer): "
                     + "1 thread %.0f us (= %.0f jobs/s per core), batches of 64 %.0f us (= %.0f jobs/s per core)%n",

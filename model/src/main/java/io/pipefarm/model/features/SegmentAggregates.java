@@ -7,6 +7,8 @@ import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Tensor;
 
 import java.util.Arrays;
+import io.pipefarm.model.graph.OpOptions;
+import io.pipefarm.model.graph.Padding;
 
 /**
  * Static aggregates of every contiguous segment {@code [i, j)} of a model, for all O(n^2) segments
@@ -238,8 +240,8 @@ public final class SegmentAggregates {
                 Tensor in = g.tensor(op.input(0));
                 Tensor out = g.tensor(op.output(0));
                 double elems = mk;
-                if (in.rank() == 4 && out.rank() == 4 && op.options() instanceof io.pipefarm.model.graph.OpOptions.Pool p) {
-                    boolean same = p.padding() == io.pipefarm.model.graph.Padding.SAME;
+                if (in.rank() == 4 && out.rank() == 4 && op.options() instanceof OpOptions.Pool p) {
+                    boolean same = p.padding() == Padding.SAME;
                     elems = (double) validWindow(in.dim(1), out.dim(1), p.filterH(), p.strideH(), same)
                             * validWindow(in.dim(2), out.dim(2), p.filterW(), p.strideW(), same) * out.dim(0) * out.dim(3);
                 }

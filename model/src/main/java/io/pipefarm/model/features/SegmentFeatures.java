@@ -1,5 +1,7 @@
 package io.pipefarm.model.features;
 
+import java.util.List;
+
 /**
  * The features of one segment {@code [start, end)} of a model: per-segment aggregates
  * ({@link #aggregates()}, named by {@link #AGGREGATE_NAMES}) and per-op tokens ({@link #tokens()},
@@ -8,9 +10,9 @@ package io.pipefarm.model.features;
  */
 public final class SegmentFeatures {
     /** Names of the aggregate vector's entries. */
-    public static final java.util.List<String> AGGREGATE_NAMES = java.util.List.of(SegmentAggregates.featureNames());
+    public static final List<String> AGGREGATE_NAMES = List.of(SegmentAggregates.featureNames());
     /** Names of a token's entries. */
-    public static final java.util.List<String> TOKEN_NAMES = java.util.List.of(OpTokens.names());
+    public static final List<String> TOKEN_NAMES = List.of(OpTokens.names());
     /** Version of the feature definitions: artifacts trained on another spec are refused. */
     public static final int SPEC_VERSION = 2;
 

@@ -1,5 +1,8 @@
 package io.pipefarm.model.graph;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /** The per-type attributes of an {@link Op}. Tensor-valued parameters (axes, paddings) are inputs. */
 public sealed interface OpOptions {
 
@@ -25,8 +28,8 @@ public sealed interface OpOptions {
     record Reshape(int[] newShape) implements OpOptions {
         public Reshape { newShape = newShape.clone(); }
         @Override public int[] newShape() { return newShape.clone(); }
-        @Override public boolean equals(Object o) { return o instanceof Reshape r && java.util.Arrays.equals(newShape, r.newShape); }
-        @Override public int hashCode() { return java.util.Arrays.hashCode(newShape); }
+        @Override public boolean equals(Object o) { return o instanceof Reshape r && Arrays.equals(newShape, r.newShape); }
+        @Override public int hashCode() { return Arrays.hashCode(newShape); }
     }
 
     record Softmax(float beta) implements OpOptions {}
@@ -45,9 +48,9 @@ public sealed interface OpOptions {
         }
         @Override public boolean equals(Object o) {
             return o instanceof Opaque p && builtinCode == p.builtinCode && version == p.version
-                    && optionsType == p.optionsType && java.util.Objects.equals(customCode, p.customCode)
-                    && java.util.Arrays.equals(rawOptions, p.rawOptions) && java.util.Arrays.equals(customOptions, p.customOptions);
+                    && optionsType == p.optionsType && Objects.equals(customCode, p.customCode)
+                    && Arrays.equals(rawOptions, p.rawOptions) && Arrays.equals(customOptions, p.customOptions);
         }
-        @Override public int hashCode() { return builtinCode * 31 + java.util.Objects.hashCode(customCode); }
+        @Override public int hashCode() { return builtinCode * 31 + Objects.hashCode(customCode); }
     }
 }

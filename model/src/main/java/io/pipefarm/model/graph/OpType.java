@@ -1,5 +1,7 @@
 package io.pipefarm.model.graph;
 
+import java.util.Locale;
+
 /**
  * Operator types the IR understands. Codes are TFLite BuiltinOperator values (a schema fact).
  * Anything else read from a user's file becomes {@link #OPAQUE}, kept with its tensors and bytes.
@@ -22,5 +24,5 @@ public enum OpType {
     }
 
     /** Short lower-case name used in tables and features. */
-    public String shortName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    public String shortName() { return name().toLowerCase(Locale.ROOT); }
 }

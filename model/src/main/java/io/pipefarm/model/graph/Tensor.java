@@ -1,6 +1,7 @@
 package io.pipefarm.model.graph;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A tensor of a {@link Graph}: an activation (no data) or a constant (weights, biases, shape
@@ -48,7 +49,7 @@ public record Tensor(int id, String name, DType type, int[] shape, Quant quant, 
     @Override
     public boolean equals(Object o) {
         return o instanceof Tensor t && id == t.id && name.equals(t.name) && type == t.type
-                && Arrays.equals(shape, t.shape) && java.util.Objects.equals(quant, t.quant)
+                && Arrays.equals(shape, t.shape) && Objects.equals(quant, t.quant)
                 && Arrays.equals(data, t.data);
     }
 

@@ -1,6 +1,7 @@
 package io.pipefarm.model.segment;
 
 import io.pipefarm.model.graph.Graph;
+import java.util.Arrays;
 
 /**
  * Segment {@code [start, end)} of a model as a standalone graph and its TFLite bytes.
@@ -28,7 +29,7 @@ public record Segment(Graph graph, int start, int end, byte[] bytes, String key,
     @Override
     public boolean equals(Object o) {
         return o instanceof Segment s && start == s.start && end == s.end && key.equals(s.key)
-                && java.util.Arrays.equals(inputs, s.inputs) && java.util.Arrays.equals(outputs, s.outputs)
+                && Arrays.equals(inputs, s.inputs) && Arrays.equals(outputs, s.outputs)
                 && graph.equals(s.graph);
     }
 

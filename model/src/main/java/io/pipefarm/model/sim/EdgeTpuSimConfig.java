@@ -8,6 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.lang.reflect.InvocationTargetException;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 
 /**
  * Every parameter of the simulated Edge TPU, in one place. Times are nanoseconds, rates bytes (or MACs)
@@ -209,14 +213,14 @@ public record EdgeTpuSimConfig(
             Integer i = index.get(normalise(last));
             if (i == null) {
                 throw new IllegalArgumentException("unknown simulated Edge TPU parameter '" + key + "'; known: "
-                        + java.util.Arrays.stream(comps).map(RecordComponent::getName).toList());
+                        + Arrays.stream(comps).map(RecordComponent::getName).toList());
             }
             values[i] = parse(comps[i], e.getValue());
         }
         try {
             Constructor<EdgeTpuSimConfig> ctor = EdgeTpuSimConfig.class.getDeclaredConstructor(types);
             return ctor.newInstance(values);
-        } catch (java.lang.reflect.InvocationTargetException e) {
+        } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException(e.getCause());
         } catch (ReflectiveOperationException e) {
@@ -226,7 +230,7 @@ public record EdgeTpuSimConfig(
 
     /** All parameters as strings, keyed by component name (for logs, reports and round trips). */
     public Map<String, String> asMap() {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         try {
             for (RecordComponent c : EdgeTpuSimConfig.class.getRecordComponents()) {
                 out.put(c.getName(), String.valueOf(c.getAccessor().invoke(this)));
@@ -258,7 +262,7 @@ public record EdgeTpuSimConfig(
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            return new java.math.BigDecimal(v).longValueExact();
+            return new BigDecimal(v).longValueExact();
         }
     }
 

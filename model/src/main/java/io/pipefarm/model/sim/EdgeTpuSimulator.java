@@ -17,6 +17,7 @@ import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Arrays;
 
 /**
  * An analytic latency model of one Edge TPU behind USB 3 or PCIe Gen2 x1 (DESIGN.md section 7). The
@@ -285,14 +286,14 @@ public final class EdgeTpuSimulator {
         MessageDigest md = sha256();
         StringBuilder sb = new StringBuilder(g.name()).append('|');
         for (Tensor t : g.tensors()) {
-            sb.append(t.type()).append(java.util.Arrays.toString(t.shape())).append(t.isConstant() ? 'c' : 'a').append(';');
+            sb.append(t.type()).append(Arrays.toString(t.shape())).append(t.isConstant() ? 'c' : 'a').append(';');
         }
         for (Op op : g.ops()) {
-            sb.append(op.type()).append(java.util.Arrays.toString(op.inputs())).append(java.util.Arrays.toString(op.outputs()));
+            sb.append(op.type()).append(Arrays.toString(op.inputs())).append(Arrays.toString(op.outputs()));
             if (op.options() instanceof OpOptions.Opaque o) sb.append(o.label());
             sb.append(';');
         }
-        sb.append(java.util.Arrays.toString(g.inputs())).append(java.util.Arrays.toString(g.outputs()));
+        sb.append(Arrays.toString(g.inputs())).append(Arrays.toString(g.outputs()));
         md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
         for (Tensor t : g.tensors()) {
             if (t.isConstant()) md.update(t.data(), 0, Math.min(64, t.data().length));

@@ -1,6 +1,7 @@
 package io.pipefarm.model.zoo;
 
 import io.pipefarm.model.graph.Activation;
+import io.pipefarm.model.graph.Padding;
 
 /**
  * EfficientNet-B0 (Keras {@code applications.EfficientNetB0}) and EfficientNet-EdgeTPU-S (the
@@ -44,8 +45,8 @@ final class EfficientNets {
         y = b.g.swish(b.dwBn(y, k, stride, Activation.NONE));
         int se = Math.max(1, (int) (filtersIn * 0.25));
         int s = b.g.mean(y, new int[] {1, 2}, true);
-        s = b.g.swish(b.convBias(s, se, 1, 1, io.pipefarm.model.graph.Padding.SAME, Activation.NONE));
-        s = b.g.logistic(b.convBias(s, filters, 1, 1, io.pipefarm.model.graph.Padding.SAME, Activation.NONE));
+        s = b.g.swish(b.convBias(s, se, 1, 1, Padding.SAME, Activation.NONE));
+        s = b.g.logistic(b.convBias(s, filters, 1, 1, Padding.SAME, Activation.NONE));
         y = b.g.mul(y, s, Activation.NONE);
         y = b.convBn(y, filtersOut, 1, 1, Activation.NONE);
         if (stride == 1 && filtersIn == filtersOut) y = b.g.add(y, x, Activation.NONE);

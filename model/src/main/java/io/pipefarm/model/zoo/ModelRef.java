@@ -2,6 +2,9 @@ package io.pipefarm.model.zoo;
 
 import io.pipefarm.model.graph.Graph;
 import java.util.List;
+import io.pipefarm.model.tflite.TfliteReader;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * Model references as users write them: a zoo name ({@code mobilenet_v2}), a fully connected
@@ -30,10 +33,10 @@ public final class ModelRef {
             return ModelZoo.fc(v[0], v[1], v[2]);
         }
         if (r.startsWith("file:")) {
-            java.nio.file.Path path = java.nio.file.Path.of(r.substring("file:".length()));
+            Path path = Path.of(r.substring("file:".length()));
             try {
-                return io.pipefarm.model.tflite.TfliteReader.read(path);
-            } catch (java.io.IOException e) {
+                return TfliteReader.read(path);
+            } catch (IOException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
         }

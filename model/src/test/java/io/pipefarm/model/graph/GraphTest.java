@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 class GraphTest {
 
@@ -36,7 +37,7 @@ class GraphTest {
         assertArrayEquals(new int[] {r.y()}, g.crossing(4));
         for (int cut = 2; cut <= 3; cut++) {
             final int c = cut;
-            assertTrue(java.util.Arrays.stream(g.crossing(c)).anyMatch(t -> t == r.a()), "skip crosses cut " + c);
+            assertTrue(Arrays.stream(g.crossing(c)).anyMatch(t -> t == r.a()), "skip crosses cut " + c);
             assertEquals(2 * 8 * 8 * 4, g.crossingBytes(c));
         }
         assertEquals(-1, g.producer(r.x()));

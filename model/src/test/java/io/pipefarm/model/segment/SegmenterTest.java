@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import java.util.Locale;
 
 class SegmenterTest {
     private final Segmenter segmenter = new Segmenter();
@@ -99,7 +100,7 @@ class SegmenterTest {
 
         assertEquals(Segmenter.sha256(s.bytes()), s.key());
         assertEquals(64, s.key().length());
-        assertEquals(s.key().toLowerCase(java.util.Locale.ROOT), s.key());
+        assertEquals(s.key().toLowerCase(Locale.ROOT), s.key());
         // canonical bytes: reading them gives the segment with canonical names
         assertEquals(TfliteTestGraphs.renamed(sub, "main", "t"), TfliteReader.read(s.bytes()));
     }

@@ -19,6 +19,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import io.pipefarm.model.tflite.TfliteWriter;
+import io.pipefarm.model.zoo.FcNetwork;
 
 class EdgeTpuSimulatorTest {
     private final EdgeTpuSimulator usb = new EdgeTpuSimulator(EdgeTpuSimConfig.usb());
@@ -148,15 +150,15 @@ class EdgeTpuSimulatorTest {
         // Parameter bytes computed by hand: 64->h, 3 x (h->h), each with int32 biases, then h->10.
         for (int h : new int[] {1580, 1620}) {
             long bytes = 64L * h + 3L * h * h + 4L * h * 4 + 10L * h + 40;
-            assertEquals(bytes, usb.estimate(io.pipefarm.model.zoo.FcNetwork.build(64, h, 4, 1)).paramBytes());
+            assertEquals(bytes, usb.estimate(FcNetwork.build(64, h, 4, 1)).paramBytes());
         }
         long fits = 64L * 1580 + 3L * 1580 * 1580 + 4L * 1580 * 4;
         long fourLayers1620 = 64L * 1620 + 3L * 1620 * 1620 + 4L * 1620 * 4;
         assertTrue(fits <= cfg.paramCacheBytes(), "hidden 1580 fits (" + fits / 1048576.0 + " MiB)");
         assertTrue(fourLayers1620 > cfg.paramCacheBytes(), "hidden 1620 spills (" + fourLayers1620 / 1048576.0 + " MiB)");
 
-        Estimate e1580 = usb.estimate(io.pipefarm.model.zoo.FcNetwork.build(64, 1580, 4, 1));
-        Estimate e1620 = usb.estimate(io.pipefarm.model.zoo.FcNetwork.build(64, 1620, 4, 1));
+        Estimate e1580 = usb.estimate(FcNetwork.build(64, 1580, 4, 1));
+        Estimate e1620 = usb.estimate(FcNetwork.build(64, 1620, 4, 1));
         assertTrue(e1580.fitsOnChip());
         assertEquals(0.22, e1580.latencyMillis(), 0.22 * 0.25, "no-spill point");
         assertEquals(1620L * 1620, e1620.streamedParamBytes(), "exactly the last hidden layer's weights spill");
@@ -166,7 +168,7 @@ class EdgeTpuSimulatorTest {
         double[][] points = {{1980, 10.63}, {2020, 21.83}, {2620, 36.03}};
         Estimate prev = null;
         for (double[] p : points) {
-            Estimate e = usb.estimate(io.pipefarm.model.zoo.FcNetwork.build(64, (int) p[0], 4, 1));
+            Estimate e = usb.estimate(FcNetwork.build(64, (int) p[0], 4, 1));
             assertEquals(p[1], e.latencyMillis(), p[1] * 0.25, "hidden " + (int) p[0]);
             if (prev != null) {
                 double slope = (e.latencyMillis() - prev.latencyMillis())
@@ -260,7 +262,7 @@ class EdgeTpuSimulatorTest {
     @Test
     void readsSegmentBlobs() throws Exception {
         Graph g = smallNet();
-        byte[] blob = new io.pipefarm.model.tflite.TfliteWriter().write(g);
+        byte[] blob = new TfliteWriter().write(g);
         Graph read = EdgeTpuSimulator.readSegment(blob);
         Estimate direct = usb.estimate(g);
         Estimate viaBlob = usb.estimate(read);

@@ -21,11 +21,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import java.util.function.ToIntFunction;
 
 /** Ops the IR does not know survive a round trip verbatim. */
 class TfliteOpaqueTest {
 
-    private static byte[] table(java.util.function.ToIntFunction<FlatBufferBuilder> build) {
+    private static byte[] table(ToIntFunction<FlatBufferBuilder> build) {
         FlatBufferBuilder b = new FlatBufferBuilder(64);
         b.finish(build.applyAsInt(b));
         return b.sizedByteArray();

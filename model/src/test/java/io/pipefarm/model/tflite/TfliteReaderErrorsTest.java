@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.google.flatbuffers.FlatBufferBuilder;
 
 class TfliteReaderErrorsTest {
 
@@ -195,7 +196,7 @@ class TfliteReaderErrorsTest {
     void sharedObjectsCannotBlowUpReading() {
         // 3000 tensors whose shapes all point at one vector of 100k dimensions: a 0.4 MB file that a naive
         // reader would decode into 1.2 GB of shapes. Reading must stay linear and fail cleanly instead.
-        com.google.flatbuffers.FlatBufferBuilder b = new com.google.flatbuffers.FlatBufferBuilder(1 << 20);
+        FlatBufferBuilder b = new FlatBufferBuilder(1 << 20);
         b.startTable(Schema.BUFFER_FIELDS);
         int buffer0 = b.endTable();
         b.startVector(4, 1, 4);

@@ -23,6 +23,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.pipefarm.model.graph.DType;
+import io.pipefarm.model.graph.OpOptions;
+import io.pipefarm.model.zoo.ModelZoo;
+import org.junit.jupiter.api.Assertions;
 
 class TfliteRoundTripTest {
 
@@ -57,8 +61,8 @@ class TfliteRoundTripTest {
 
     @Test
     void zooModelsRoundTrip() throws Exception {
-        for (String name : io.pipefarm.model.zoo.ModelZoo.names()) {
-            Graph g = io.pipefarm.model.zoo.ModelZoo.build(name);
+        for (String name : ModelZoo.names()) {
+            Graph g = ModelZoo.build(name);
             byte[] bytes = new TfliteWriter().write(g);
             Graph back = TfliteReader.read(bytes);
             assertEquals(g, back, name);
@@ -132,7 +136,7 @@ class TfliteRoundTripTest {
         assertTrue(q.perChannel());
         assertEquals(3, q.axis());
         Tensor bias = back.tensor(back.op(0).input(2));
-        assertEquals(io.pipefarm.model.graph.DType.INT32, bias.type());
+        assertEquals(DType.INT32, bias.type());
     }
 
     @Test
@@ -167,14 +171,14 @@ class TfliteRoundTripTest {
     void modelsOverTwoGigabytesAreRefusedClearly() {
         byte[] shared = new byte[64 << 20]; // one array shared by 40 constants: 2.5 GB of model, 64 MB of heap
         List<Tensor> ts = new ArrayList<>();
-        ts.add(new Tensor(0, "in", io.pipefarm.model.graph.DType.INT8, new int[] {1, 4}, Quant.perTensor(0.1f, 0), null));
-        ts.add(new Tensor(1, "out", io.pipefarm.model.graph.DType.INT8, new int[] {1, 4}, Quant.perTensor(1f / 128, 0), null));
+        ts.add(new Tensor(0, "in", DType.INT8, new int[] {1, 4}, Quant.perTensor(0.1f, 0), null));
+        ts.add(new Tensor(1, "out", DType.INT8, new int[] {1, 4}, Quant.perTensor(1f / 128, 0), null));
         for (int i = 0; i < 40; i++) {
-            ts.add(new Tensor(2 + i, "w" + i, io.pipefarm.model.graph.DType.INT8, new int[] {shared.length}, Quant.perTensor(0.1f, 0), shared));
+            ts.add(new Tensor(2 + i, "w" + i, DType.INT8, new int[] {shared.length}, Quant.perTensor(0.1f, 0), shared));
         }
-        Op tanh = new Op(0, OpType.TANH, new int[] {0}, new int[] {1}, new io.pipefarm.model.graph.OpOptions.None(), 1);
+        Op tanh = new Op(0, OpType.TANH, new int[] {0}, new int[] {1}, new OpOptions.None(), 1);
         Graph g = new Graph("huge", ts, List.of(tanh), new int[] {0}, new int[] {1});
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new TfliteWriter().write(g));
+        IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class, () -> new TfliteWriter().write(g));
         assertTrue(e.getMessage().contains("2 GB"), e.getMessage());
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.HashSet;
 
 /**
  * Turns a {@link CampaignRequest} into stored segments and queued jobs (DESIGN.md §4 step 2): each
@@ -137,7 +138,7 @@ public final class CampaignPlanner {
                 if (r.count() <= 0) throw StoreException.badInput("random cuts need count >= 1");
                 if (r.stages() < 2 || r.stages() > n) throw StoreException.badInput("random cuts need 2 <= stages <= " + n + " for " + g.name());
                 SplittableRandom rnd = new SplittableRandom(r.seed() ^ g.name().hashCode());
-                Set<String> seen = new java.util.HashSet<>();
+                Set<String> seen = new HashSet<>();
                 for (int s = 0; s < r.count(); s++) {
                     TreeSet<Integer> cs = new TreeSet<>();
                     while (cs.size() < r.stages() - 1) cs.add(1 + rnd.nextInt(n - 1));

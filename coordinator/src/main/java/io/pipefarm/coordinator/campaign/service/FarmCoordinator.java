@@ -42,6 +42,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
+import com.google.protobuf.ByteString;
 
 /**
  * The farm's coordinator (a Cluster Singleton): knows the agents, hands leased jobs to idle
@@ -267,7 +268,7 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
                 .setBlobUrl(settings.blobBaseUrl() + "/" + c.segmentKey()).setBlobSize(c.blobSize())
                 .setSpec(specOfCampaign.apply(c.campaignId())).setLeaseDeadlineEpochMs(deadline)
                 .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind());
-        if (c.blob() != null) job.setBlob(com.google.protobuf.ByteString.copyFrom(c.blob()));
+        if (c.blob() != null) job.setBlob(ByteString.copyFrom(c.blob()));
         replyTo.tell(ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId())
                 .setDeviceId(req.getDeviceId()).setJob(job)).build());
         return true;

@@ -33,6 +33,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.pipefarm.coordinator.store.PredictorStore;
+import java.util.Arrays;
 
 /**
  * Partition searches through the coordinator (DESIGN.md §4 step 6, §8): a request is validated at once
@@ -48,7 +51,7 @@ public final class PartitionService implements AutoCloseable {
 
     private final FarmStore store;
     private final PartitionStore partitions;
-    private final io.pipefarm.coordinator.store.PredictorStore predictorVersions;
+    private final PredictorStore predictorVersions;
     private final CampaignPlanner planner;
     private final CampaignPlanner.ModelResolver models;
     private final CampaignPlanner.SegmentWriter writer;
@@ -215,7 +218,7 @@ public final class PartitionService implements AutoCloseable {
             PartitionDescriptor d = Descriptors.of(id, p.req().model(), g.size(), r, predictorName, keys, createdMs, now);
             partitions.finish(id, Descriptors.json(d), d.toByteArray(), now);
             log.info("partition {} of {} over {} x {} ({}): cuts {}, bottleneck {} ms, {} segments profiled, {} campaigns", id,
-                    g.name(), p.req().tpus(), kind, p.method().id(), java.util.Arrays.toString(r.cuts()),
+                    g.name(), p.req().tpus(), kind, p.method().id(), Arrays.toString(r.cuts()),
                     String.format("%.3f", r.bottleneckNs() / 1e6), r.cost().segmentsProfiled(), measured.campaignsStarted());
         } catch (RuntimeException | Error e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -235,7 +238,7 @@ public final class PartitionService implements AutoCloseable {
         if (p.state() == PartitionState.FAILED) throw StoreException.conflict("partition " + id + " failed: " + p.error());
         try {
             return PartitionDescriptor.parseFrom(p.descriptor());
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "the stored descriptor of partition " + id + " is unreadable", e);
         }
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.HashMap;
 
 /**
  * Training samples from stored profiles: for one device kind, the newest profile of every segment
@@ -60,7 +61,7 @@ public final class ProfileDataset {
     /** {@link #samples} with the profile id and family of each. */
     public List<Row> rows(String kind) {
         List<Row> out = new ArrayList<>();
-        Map<String, Optional<SegmentStore.Segment>> segs = new java.util.HashMap<>();
+        Map<String, Optional<SegmentStore.Segment>> segs = new HashMap<>();
         for (ProfileStore.Profile p : store.profiles().list(ProfileStore.Query.all().kind(kind).latest())) {
             if (!(p.stats().medianNs() > 0)) continue;
             Optional<SegmentStore.Segment> seg = segs.computeIfAbsent(p.segmentKey(), k -> store.segments().info(k));

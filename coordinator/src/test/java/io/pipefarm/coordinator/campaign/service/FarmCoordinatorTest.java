@@ -449,7 +449,7 @@ class FarmCoordinatorTest {
         requestWork("a2", "d0", a2);
         send(JobResult.newBuilder().setJobId(first.getJobId()).setLeaseToken(first.getLeaseToken()).setAttempt(1)
                 .setAgentId("a1").setDeviceId("d0").setDeviceKind(USB).setReplyTo(path(a1))
-                .setError(JobError.newBuilder().setKind(io.pipefarm.proto.farm.ErrorKind.ERROR_KIND_LOAD)
+                .setError(JobError.newBuilder().setKind(ErrorKind.ERROR_KIND_LOAD)
                         .setMessage("delegate failed")).build());
         assertEquals(ResultAck.newBuilder().setJobId(first.getJobId()).setStatus(ResultAck.Status.STATUS_FAILURE_RECORDED)
                 .setMessage("REQUEUED").build(), expectAck(a1));

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 
 /**
  * Test helper: registers small fc models, stores their segments and profiles them through the
@@ -45,7 +46,7 @@ public final class FarmData {
     public static int profile(FarmStore store, List<String> refs, String kind, double scale, long now) {
         int stored = 0;
         List<String> keys = new ArrayList<>();
-        Map<String, Double> lat = new java.util.HashMap<>();
+        Map<String, Double> lat = new HashMap<>();
         for (String ref : refs) {
             ModelFeatures mf = ModelFeatures.of(ModelRef.resolve(ref));
             long id = store.models().byName(ref).map(m -> m.id()).orElseGet(() -> store.models().add(ref, ref, mf.size(), now));

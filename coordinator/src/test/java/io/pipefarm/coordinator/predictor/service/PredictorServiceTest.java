@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.util.LinkedHashSet;
 
 /** The predictor service on an in-memory store with profiles stored through the job path (XGBoost only, small data). */
 class PredictorServiceTest {
@@ -32,7 +33,7 @@ class PredictorServiceTest {
 
     static PredictorService.Settings settings(int retrainAfter, XgbPredictor.Params xgb) {
         PredictorTrainer.Options d = PredictorTrainer.Options.defaults();
-        PredictorTrainer.Options o = new PredictorTrainer.Options(0.25, 0.2, 7, 60, 5, new java.util.LinkedHashSet<>(List.of(XgbPredictor.FAMILY)),
+        PredictorTrainer.Options o = new PredictorTrainer.Options(0.25, 0.2, 7, 60, 5, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY)),
                 xgb, d.transformer());
         return new PredictorService.Settings(Duration.ofHours(1), retrainAfter, o);
     }
