@@ -3,7 +3,6 @@ package io.pipefarm.agent;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.pipefarm.agent.tflite.TensorInfo;
@@ -99,9 +98,13 @@ final class SegmentChain {
                 live.putAll(out);
                 for (int id : seg.outputs()) if (g.isGraphOutput(id)) modelOutputs.put(id, out.get(id));
             } catch (TfliteException e) {
-                throw new AssertionError(label + " (inputs " + describe(g, seg.inputs()) + ", outputs "
-                        + describe(g, seg.outputs()) + ", ops " + g.op(seg.start()).label() + ".." + g.op(seg.end() - 1).label()
-                        + "): " + e.getMessage(), e);
+                throw new AssertionError(
+                        label + " (inputs " + describe(g, seg.inputs()) + ", outputs "
+                                + describe(g, seg.outputs()) + ", ops "
+                                + g.op(seg.start()).label() + ".."
+                                + g.op(seg.end() - 1).label()
+                                + "): " + e.getMessage(),
+                        e);
             }
             dropDead(g, live, seg);
         });
@@ -114,18 +117,25 @@ final class SegmentChain {
     }
 
     /** Sets the interpreter's inputs from {@code values} by the parent ids {@code ids} (interpreter input order). */
-    private static void bind(TfliteInterpreter interp, String label, int[] ids, Graph parent, Map<Integer, byte[]> values) {
+    private static void bind(
+            TfliteInterpreter interp, String label, int[] ids, Graph parent, Map<Integer, byte[]> values) {
         assertEquals(ids.length, interp.inputs().size(), label + ": input count");
         for (int k = 0; k < ids.length; k++) {
             TensorInfo info = interp.inputs().get(k);
             Tensor t = parent.tensor(ids[k]);
             assertEquals(t.byteSize(), info.byteSize(), label + ": byte size of input " + k + " (" + t.name() + ")");
-            assertEquals(Arrays.stream(t.shape()).boxed().toList(), info.shape(), label + ": shape of input " + k + " (" + t.name() + ")");
+            assertEquals(
+                    Arrays.stream(t.shape()).boxed().toList(),
+                    info.shape(),
+                    label + ": shape of input " + k + " (" + t.name() + ")");
             if (t.quant() != null && t.quant().count() == 1) {
-                assertEquals(t.quant().scale(0), info.scale(), 0f, label + ": scale of input " + k + " (" + t.name() + ")");
+                assertEquals(
+                        t.quant().scale(0), info.scale(), 0f, label + ": scale of input " + k + " (" + t.name() + ")");
             }
             byte[] v = values.get(ids[k]);
-            assertNotNull(v, () -> label + ": no value for input tensor " + t.name() + " (not produced by an earlier segment)");
+            assertNotNull(
+                    v,
+                    () -> label + ": no value for input tensor " + t.name() + " (not produced by an earlier segment)");
             interp.setInput(k, v);
         }
     }
@@ -146,8 +156,14 @@ final class SegmentChain {
         for (int id : ids) {
             Tensor t = g.tensor(id);
             if (sb.length() > 1) sb.append(", ");
-            sb.append(id).append(' ').append(t.name()).append(Arrays.toString(t.shape()))
-                    .append(" producer ").append(g.producer(id)).append(" lastUse ").append(g.lastUse(id));
+            sb.append(id)
+                    .append(' ')
+                    .append(t.name())
+                    .append(Arrays.toString(t.shape()))
+                    .append(" producer ")
+                    .append(g.producer(id))
+                    .append(" lastUse ")
+                    .append(g.lastUse(id));
         }
         return sb.append(']').toString();
     }
@@ -203,14 +219,19 @@ final class SegmentChain {
             for (int id : g.outputs()) {
                 byte[] expect = whole.outputs().get(id);
                 byte[] got = chained.get(id);
-                assertNotNull(got, g.name() + ": cuts " + Arrays.toString(cuts) + " never produced output " + g.tensor(id).name());
+                assertNotNull(
+                        got,
+                        g.name() + ": cuts " + Arrays.toString(cuts) + " never produced output "
+                                + g.tensor(id).name());
                 if (!Arrays.equals(expect, got)) {
                     int diff = Arrays.mismatch(expect, got);
-                    fail(g.name() + ": cuts " + Arrays.toString(cuts) + ": output " + g.tensor(id).name()
-                            + " differs from the whole model's at byte " + diff + " of " + expect.length);
+                    fail(g.name() + ": cuts " + Arrays.toString(cuts) + ": output "
+                            + g.tensor(id).name() + " differs from the whole model's at byte " + diff + " of "
+                            + expect.length);
                 }
             }
-            log.info("{}: cuts {} match ({} ms)", g.name(), Arrays.toString(cuts), (System.nanoTime() - t0) / 1_000_000);
+            log.info(
+                    "{}: cuts {} match ({} ms)", g.name(), Arrays.toString(cuts), (System.nanoTime() - t0) / 1_000_000);
         }
         return whole;
     }

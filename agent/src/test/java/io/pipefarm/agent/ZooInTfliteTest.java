@@ -44,9 +44,15 @@ class ZooInTfliteTest {
         Graph g = ModelZoo.build(name);
         long built = System.nanoTime();
         SegmentChain.Whole whole = SegmentChain.checkSegmentationsMatchWhole(g, name.hashCode(), 2);
-        log.info("zoo {}: {} ops, {} MB; TFLite whole model {} ms (first run {} ms, threads={}); test {} s (build {} s)",
-                name, g.size(), String.format("%.1f", whole.bytes() / 1e6), ms(whole.steadyNs()), ms(whole.firstNs()),
-                SegmentChain.THREADS, String.format("%.1f", (System.nanoTime() - t0) / 1e9),
+        log.info(
+                "zoo {}: {} ops, {} MB; TFLite whole model {} ms (first run {} ms, threads={}); test {} s (build {} s)",
+                name,
+                g.size(),
+                String.format("%.1f", whole.bytes() / 1e6),
+                ms(whole.steadyNs()),
+                ms(whole.firstNs()),
+                SegmentChain.THREADS,
+                String.format("%.1f", (System.nanoTime() - t0) / 1e9),
                 String.format("%.1f", (built - t0) / 1e9));
     }
 
@@ -59,11 +65,19 @@ class ZooInTfliteTest {
         for (CellSpec cell : cells) {
             Graph g = ModelZoo.nasbench(cell);
             SegmentChain.Whole whole = SegmentChain.checkSegmentationsMatchWhole(g, NASBENCH_SEED + i, 1);
-            log.info("nasbench #{} {}: {} ops; TFLite whole model {} ms (threads={})", i, cell.hash().substring(0, 8),
-                    g.size(), ms(whole.steadyNs()), SegmentChain.THREADS);
+            log.info(
+                    "nasbench #{} {}: {} ops; TFLite whole model {} ms (threads={})",
+                    i,
+                    cell.hash().substring(0, 8),
+                    g.size(),
+                    ms(whole.steadyNs()),
+                    SegmentChain.THREADS);
             i++;
         }
-        log.info("nasbench: {} networks in {} s", NASBENCH_NETWORKS, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        log.info(
+                "nasbench: {} networks in {} s",
+                NASBENCH_NETWORKS,
+                String.format("%.1f", (System.nanoTime() - t0) / 1e9));
     }
 
     @Test

@@ -22,12 +22,30 @@ public final class CalibrationExperiment {
     private CalibrationExperiment() {}
 
     /** The targets of the calibration and what the simulator gives. */
-    public record Checks(double maxModelErrorPct, boolean modelsWithinTolerance, int lastFitHidden, int firstSpillHidden,
-                         double cliff, double msPerStreamedMiB, double switchMs) {
-        public boolean cliffOk() { return cliff >= MIN_CLIFF; }
-        public boolean slopeOk() { return Math.abs(msPerStreamedMiB - PUBLISHED_MS_PER_MIB) <= 0.25 * PUBLISHED_MS_PER_MIB; }
-        public boolean switchOk() { return Math.abs(switchMs - CalibrationReport.PUBLISHED_SWITCH_MS) <= 0.30 * CalibrationReport.PUBLISHED_SWITCH_MS; }
-        public boolean allOk() { return modelsWithinTolerance && cliffOk() && slopeOk() && switchOk(); }
+    public record Checks(
+            double maxModelErrorPct,
+            boolean modelsWithinTolerance,
+            int lastFitHidden,
+            int firstSpillHidden,
+            double cliff,
+            double msPerStreamedMiB,
+            double switchMs) {
+        public boolean cliffOk() {
+            return cliff >= MIN_CLIFF;
+        }
+
+        public boolean slopeOk() {
+            return Math.abs(msPerStreamedMiB - PUBLISHED_MS_PER_MIB) <= 0.25 * PUBLISHED_MS_PER_MIB;
+        }
+
+        public boolean switchOk() {
+            return Math.abs(switchMs - CalibrationReport.PUBLISHED_SWITCH_MS)
+                    <= 0.30 * CalibrationReport.PUBLISHED_SWITCH_MS;
+        }
+
+        public boolean allOk() {
+            return modelsWithinTolerance && cliffOk() && slopeOk() && switchOk();
+        }
     }
 
     /** The simulator's report and the targets computed from it. */
@@ -47,10 +65,12 @@ public final class CalibrationExperiment {
             if (row.streamedMiB() == 0) lastFit = row;
             else if (firstSpill == null) firstSpill = row;
         }
-        double cliff = lastFit != null && firstSpill != null ? firstSpill.simulatedMs() / lastFit.simulatedMs() : Double.NaN;
+        double cliff =
+                lastFit != null && firstSpill != null ? firstSpill.simulatedMs() / lastFit.simulatedMs() : Double.NaN;
         // least-squares slope of simulated ms over streamed MiB, over the points that stream
         List<double[]> pts = new ArrayList<>();
-        for (CalibrationReport.FcRow row : fc) if (row.streamedMiB() > 0) pts.add(new double[] {row.streamedMiB(), row.simulatedMs()});
+        for (CalibrationReport.FcRow row : fc)
+            if (row.streamedMiB() > 0) pts.add(new double[] {row.streamedMiB(), row.simulatedMs()});
         double slope = Double.NaN;
         if (pts.size() >= 2) {
             double mx = pts.stream().mapToDouble(p -> p[0]).average().orElse(0);
@@ -64,8 +84,16 @@ public final class CalibrationExperiment {
         }
         double switchMs = r.models().stream()
                 .filter(m -> m.model().equals(SWITCH_MODEL) && m.deviceKind().endsWith("usb"))
-                .mapToDouble(CalibrationReport.ModelRow::switchMs).findFirst().orElse(Double.NaN);
-        return new Checks(maxErr, maxErr <= MODEL_TOLERANCE_PCT, lastFit == null ? -1 : lastFit.hidden(),
-                firstSpill == null ? -1 : firstSpill.hidden(), cliff, slope, switchMs);
+                .mapToDouble(CalibrationReport.ModelRow::switchMs)
+                .findFirst()
+                .orElse(Double.NaN);
+        return new Checks(
+                maxErr,
+                maxErr <= MODEL_TOLERANCE_PCT,
+                lastFit == null ? -1 : lastFit.hidden(),
+                firstSpill == null ? -1 : firstSpill.hidden(),
+                cliff,
+                slope,
+                switchMs);
     }
 }

@@ -43,6 +43,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class FarmExperiment {
     /** Invocations per job: 1 warm-up + 4 timed. */
     static final int RUNS_PER_JOB = 5;
+
     static final long SLOW_RUN_MILLIS = 20;
     static final String KIND = "bench-fixed";
     private static final Config QUIET = ConfigFactory.parseString("pekko.loglevel = WARNING");
@@ -58,19 +59,25 @@ public final class FarmExperiment {
      */
     public record Options(int devices, int agents, int depth, int depth20, Path dir) {
         public Options {
-            if (agents < 1 || devices < agents) throw new IllegalArgumentException("need 1 <= agents <= devices, got " + agents + " agents, " + devices + " devices");
+            if (agents < 1 || devices < agents)
+                throw new IllegalArgumentException(
+                        "need 1 <= agents <= devices, got " + agents + " agents, " + devices + " devices");
             if (depth < 1 || depth20 < 1) throw new IllegalArgumentException("model depths must be >= 1");
         }
     }
 
     /** One campaign: its jobs, how many ended done and failed, and its wall time from creation to the last result. */
     public record Phase(long total, long done, long failed, double seconds) {
-        public double jobsPerSecond() { return done / seconds; }
+        public double jobsPerSecond() {
+            return done / seconds;
+        }
     }
 
     /** Both phases; {@code utilisation} = device busy time of phase 2 over devices x its wall time (a fraction). */
     public record Result(int devices, int agents, Phase zeroMs, Phase twentyMs, double utilisation) {
-        public long failed() { return zeroMs.failed() + twentyMs.failed(); }
+        public long failed() {
+            return zeroMs.failed() + twentyMs.failed();
+        }
     }
 
     public static Result run(Options o) throws IOException, InterruptedException {
@@ -80,30 +87,64 @@ public final class FarmExperiment {
         return new Result(o.devices(), o.agents(), p0, p20, busy / (o.devices() * p20.seconds()));
     }
 
-    private static Phase phase(Options o, Path dir, long runMillis, String model) throws IOException, InterruptedException {
+    private static Phase phase(Options o, Path dir, long runMillis, String model)
+            throws IOException, InterruptedException {
         List<AutoCloseable> nodes = new ArrayList<>();
         try {
             int port = freePort();
             Segmenter segmenter = new Segmenter();
-            // the campaign names its model by reference and the bench's kind registers with its agents: no zoo list needed
-            CoordinatorNode c = CoordinatorNode.start(new CoordinatorNode.Settings("127.0.0.1", port, 0, Database.fileUrl(dir.resolve("db")),
-                    List.of(), Duration.ofMinutes(5), QUIET), ModelRef::resolve, (g, i, j) -> segmenter.segment(g, i, j).bytes(), Set.of(), List::of);
+            // the campaign names its model by reference and the bench's kind registers with its agents: no zoo list
+            // needed
+            CoordinatorNode c = CoordinatorNode.start(
+                    new CoordinatorNode.Settings(
+                            "127.0.0.1",
+                            port,
+                            0,
+                            Database.fileUrl(dir.resolve("db")),
+                            List.of(),
+                            Duration.ofMinutes(5),
+                            QUIET),
+                    ModelRef::resolve,
+                    (g, i, j) -> segmenter.segment(g, i, j).bytes(),
+                    Set.of(),
+                    List::of);
             nodes.add(c);
             for (int a = 0; a < o.agents(); a++) {
                 int n = o.devices() / o.agents() + (a < o.devices() % o.agents() ? 1 : 0);
-                nodes.add(AgentNode.start(new AgentNode.Settings("bench-" + a, "127.0.0.1", freePort(), List.of("127.0.0.1:" + port),
-                        dir.resolve("cache-" + a), Duration.ofSeconds(30), QUIET), List.of(new PerRunLatency(KIND, n, Duration.ofMillis(runMillis)))));
+                nodes.add(AgentNode.start(
+                        new AgentNode.Settings(
+                                "bench-" + a,
+                                "127.0.0.1",
+                                freePort(),
+                                List.of("127.0.0.1:" + port),
+                                dir.resolve("cache-" + a),
+                                Duration.ofSeconds(30),
+                                QUIET),
+                        List.of(new PerRunLatency(KIND, n, Duration.ofMillis(runMillis)))));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (c.store().agents().list().stream().filter(x -> x.state().name().equals("UP")).count() < o.agents()) {
+            while (c.store().agents().list().stream()
+                            .filter(x -> x.state().name().equals("UP"))
+                            .count()
+                    < o.agents()) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("bench agents did not register");
                 Thread.sleep(50);
             }
-            String body = ApiJson.compact(new StartCampaignRequest("bench-" + runMillis, List.of(model), List.of(KIND), CampaignCuts.all(),
-                    new ProfileSettings(1, RUNS_PER_JOB - 1, null, null, null, null, null), true, null));
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(c.httpUrl() + "/api/campaigns"))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
-                    HttpResponse.BodyHandlers.ofString());
+            String body = ApiJson.compact(new StartCampaignRequest(
+                    "bench-" + runMillis,
+                    List.of(model),
+                    List.of(KIND),
+                    CampaignCuts.all(),
+                    new ProfileSettings(1, RUNS_PER_JOB - 1, null, null, null, null, null),
+                    true,
+                    null));
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(c.httpUrl() + "/api/campaigns"))
+                                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                                    .header("Content-Type", "application/json")
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             long start = System.nanoTime();
             if (r.statusCode() != 201) throw new IllegalStateException("bench campaign refused: " + r.body());
             long id = ApiJson.read(r.body(), StartCampaignReply.class).campaignId();
@@ -144,8 +185,15 @@ public final class FarmExperiment {
             this.runNs = run.toNanos();
         }
 
-        @Override public String name() { return inner.name(); }
-        @Override public List<DeviceInfo> discover() { return inner.discover(); }
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public List<DeviceInfo> discover() {
+            return inner.discover();
+        }
 
         @Override
         public RunOutcome profile(DeviceInfo d, String key, byte[] seg, ProfileSpec spec) {

@@ -19,10 +19,23 @@ import java.util.function.Consumer;
 public final class ModelExperiment {
     /** The reference cell of the NASBench-101 check, the network named {@code nasbench}. */
     public static final int[][] REFERENCE_MATRIX = {
-        {0, 1, 1, 1, 1, 0, 0}, {0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 1},
-        {0, 0, 0, 0, 0, 1, 0}, {0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0}};
-    public static final List<String> REFERENCE_OPS = List.of(CellSpec.INPUT, CellSpec.CONV3X3, CellSpec.CONV1X1,
-            CellSpec.MAXPOOL3X3, CellSpec.CONV3X3, CellSpec.CONV3X3, CellSpec.OUTPUT);
+        {0, 1, 1, 1, 1, 0, 0},
+        {0, 0, 0, 0, 0, 0, 1},
+        {0, 0, 0, 0, 0, 0, 1},
+        {0, 0, 0, 0, 0, 0, 1},
+        {0, 0, 0, 0, 0, 1, 0},
+        {0, 0, 0, 0, 0, 0, 1},
+        {0, 0, 0, 0, 0, 0, 0}
+    };
+
+    public static final List<String> REFERENCE_OPS = List.of(
+            CellSpec.INPUT,
+            CellSpec.CONV3X3,
+            CellSpec.CONV1X1,
+            CellSpec.MAXPOOL3X3,
+            CellSpec.CONV3X3,
+            CellSpec.CONV3X3,
+            CellSpec.OUTPUT);
 
     private ModelExperiment() {}
 
@@ -44,8 +57,16 @@ public final class ModelExperiment {
     public record ModelRow(String name, int ops, double buildMs, double writeMs, long bytes) {}
 
     /** One network's all-segments figures. */
-    public record SegmentRow(String network, int ops, int segments, double featuresColdMs, double featuresMs,
-                             double writeMs, long totalBytes, long maxBytes, boolean wrote) {}
+    public record SegmentRow(
+            String network,
+            int ops,
+            int segments,
+            double featuresColdMs,
+            double featuresMs,
+            double writeMs,
+            long totalBytes,
+            long maxBytes,
+            boolean wrote) {}
 
     /** Both tables and where they were measured. */
     public record Result(String java, int cpus, long maxHeapMiB, List<ModelRow> models, List<SegmentRow> segments) {
@@ -70,7 +91,8 @@ public final class ModelExperiment {
             segs.add(benchSegments(net, g, o.repeat(), o.writeSegments()));
         }
         Runtime rt = Runtime.getRuntime();
-        return new Result(System.getProperty("java.version"), rt.availableProcessors(), rt.maxMemory() >> 20, rows, segs);
+        return new Result(
+                System.getProperty("java.version"), rt.availableProcessors(), rt.maxMemory() >> 20, rows, segs);
     }
 
     /** The graph of a network name: {@code nasbench} is the reference cell, anything else a model reference. */

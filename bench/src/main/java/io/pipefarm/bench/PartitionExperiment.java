@@ -52,14 +52,18 @@ public final class PartitionExperiment {
     static final int VALIDATION_NETWORKS = 10;
     /** predict is timed as the fastest of 1 + this many runs (JIT and caches warm, as in a coordinator that keeps running). */
     static final int PREDICT_REPEATS = 2;
+
     static final int[] FC_TRAIN_WIDTHS = {1000, 1800, 2300, 3000};
     /** Coral's baseline with a finer --diff_threshold_ns, so that it searches on models faster than a few ms. */
     public static final String PROFILE_FINE = "profile@10us";
+
     static final long FINE_THRESHOLD_NS = 10_000;
     /** The methods run on every instance, in report order. */
-    public static final List<String> VARIANTS = List.of("exact", "predict", "hybrid", "profile", PROFILE_FINE, "even", "greedy", "random");
+    public static final List<String> VARIANTS =
+            List.of("exact", "predict", "hybrid", "profile", PROFILE_FINE, "even", "greedy", "random");
     /** The groups of the report: each group's networks, and all of them. */
     public static final List<String> GROUPS = List.of("nasbench", "zoo", "all");
+
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private final Options options;
@@ -84,13 +88,24 @@ public final class PartitionExperiment {
      * @param compileSeconds modelled edgetpu_compiler time per profiled segment
      * @param fcWidths       hidden widths of the FC networks (64 inputs, 4 hidden layers) of the speedup table
      */
-    public record Options(List<CellSpec> networks, List<Integer> tpus, List<String> zoo, boolean quick, int trainNetworks,
-                          int trainSegments, boolean zooLeaveOneOut, int candidates, Double hybridError, double compileSeconds,
-                          List<Integer> fcWidths) {
+    public record Options(
+            List<CellSpec> networks,
+            List<Integer> tpus,
+            List<String> zoo,
+            boolean quick,
+            int trainNetworks,
+            int trainSegments,
+            boolean zooLeaveOneOut,
+            int candidates,
+            Double hybridError,
+            double compileSeconds,
+            List<Integer> fcWidths) {
         public Options {
             for (int k : tpus) if (k < 1) throw new IllegalArgumentException("pipeline lengths must be >= 1, got " + k);
-            if (trainSegments < 1) throw new IllegalArgumentException("train segments must be >= 1, got " + trainSegments);
-            if (trainNetworks < 0) throw new IllegalArgumentException("train networks must be >= 0, got " + trainNetworks);
+            if (trainSegments < 1)
+                throw new IllegalArgumentException("train segments must be >= 1, got " + trainSegments);
+            if (trainNetworks < 0)
+                throw new IllegalArgumentException("train networks must be >= 0, got " + trainNetworks);
             networks = List.copyOf(networks);
             tpus = List.copyOf(tpus);
             zoo = List.copyOf(zoo);
@@ -99,28 +114,63 @@ public final class PartitionExperiment {
     }
 
     /** One (network, k, method) outcome; {@code cpuNs} = the run's thread CPU time (wall time minus waiting on a shared machine). */
-    public record Row(String group, String model, int ops, int k, String method, double ratio, int profiled, long probes,
-                      double computeNs, double deviceNs, double cpuNs) {
-        public double solveNs() { return computeNs + deviceNs; }
+    public record Row(
+            String group,
+            String model,
+            int ops,
+            int k,
+            String method,
+            double ratio,
+            int profiled,
+            long probes,
+            double computeNs,
+            double deviceNs,
+            double cpuNs) {
+        public double solveNs() {
+            return computeNs + deviceNs;
+        }
     }
 
     /** Held-out accuracy of the predictor over every segment of a group's evaluated networks; mape in percent, acc10 a fraction. */
     public record Accuracy(long segments, double mape, double acc10) {}
 
     /** One method over a group's instances, and its cost relative to Coral's baseline (NaN when the baseline spent nothing). */
-    public record MethodStats(int instances, int within1pct, double geomeanRatio, double worstRatio, long segmentsProfiled, long probes,
-                              double computeNs, double deviceNs, double profiledVsProfile, double profiledVsProbes, double solveVsProfile,
-                              double profiledVsFine, double profiledVsFineProbes, double solveVsFine) {
-        public double computeMsMean() { return computeNs / instances / 1e6; }
-        public double deviceSeconds() { return deviceNs / 1e9; }
+    public record MethodStats(
+            int instances,
+            int within1pct,
+            double geomeanRatio,
+            double worstRatio,
+            long segmentsProfiled,
+            long probes,
+            double computeNs,
+            double deviceNs,
+            double profiledVsProfile,
+            double profiledVsProbes,
+            double solveVsProfile,
+            double profiledVsFine,
+            double profiledVsFineProbes,
+            double solveVsFine) {
+        public double computeMsMean() {
+            return computeNs / instances / 1e6;
+        }
+
+        public double deviceSeconds() {
+            return deviceNs / 1e9;
+        }
     }
 
     /**
      * How long the predict search took, k <= 4: the first network's runs (cold JIT) apart; later runs' median and max,
      * in wall time and in thread CPU time; the slowest later run by CPU time; and the max per group.
      */
-    public record PredictTiming(double firstNetworkMaxMs, double warmMedianMs, double warmMaxMs, double cpuWarmMedianMs,
-                                double cpuWarmMaxMs, String cpuWarmMaxRun, Map<String, Double> computeMsMaxByGroup) {
+    public record PredictTiming(
+            double firstNetworkMaxMs,
+            double warmMedianMs,
+            double warmMaxMs,
+            double cpuWarmMedianMs,
+            double cpuWarmMaxMs,
+            String cpuWarmMaxRun,
+            Map<String, Double> computeMsMaxByGroup) {
         public PredictTiming {
             computeMsMaxByGroup = Collections.unmodifiableMap(new LinkedHashMap<>(computeMsMaxByGroup));
         }
@@ -134,10 +184,22 @@ public final class PartitionExperiment {
     }
 
     /** The whole report. {@code groups}: group -> variant -> stats, for the groups with instances. */
-    public record Result(String deviceKind, String predictor, String predictorTraining, boolean zooLeaveOneOut, String trainerHeldOut,
-                         Map<String, Accuracy> accuracy, PartitionConfig config, double runtimeSeconds, double trainingSeconds,
-                         double fitSeconds, Map<String, Map<String, MethodStats>> groups, PredictTiming predict,
-                         List<Speedup> speedups, Map<String, Double> zooBuildMs, List<Row> rows) {
+    public record Result(
+            String deviceKind,
+            String predictor,
+            String predictorTraining,
+            boolean zooLeaveOneOut,
+            String trainerHeldOut,
+            Map<String, Accuracy> accuracy,
+            PartitionConfig config,
+            double runtimeSeconds,
+            double trainingSeconds,
+            double fitSeconds,
+            Map<String, Map<String, MethodStats>> groups,
+            PredictTiming predict,
+            List<Speedup> speedups,
+            Map<String, Double> zooBuildMs,
+            List<Row> rows) {
         public Result {
             accuracy = Collections.unmodifiableMap(new LinkedHashMap<>(accuracy));
             Map<String, Map<String, MethodStats>> g = new LinkedHashMap<>();
@@ -160,15 +222,22 @@ public final class PartitionExperiment {
     }
 
     /** The trained predictors: one for the NASBench networks, one per zoo model. */
-    private record Predictors(CostModel nasbench, Map<String, CostModel> zoo, String label, double fitSeconds,
-                              String trainerHeldOut, double heldOutMape) {}
+    private record Predictors(
+            CostModel nasbench,
+            Map<String, CostModel> zoo,
+            String label,
+            double fitSeconds,
+            String trainerHeldOut,
+            double heldOutMape) {}
 
     private Result run() {
         long t0 = System.nanoTime();
         for (String z : options.zoo()) ModelZoo.info(z);
         EdgeTpuSimulator sim = new EdgeTpuSimulator(EdgeTpuSimConfig.usb());
         String kind = sim.deviceKind();
-        PartitionConfig cfg = PartitionConfig.forKind(kind).withCompileSeconds(options.compileSeconds()).withHybrid(options.candidates(), 1);
+        PartitionConfig cfg = PartitionConfig.forKind(kind)
+                .withCompileSeconds(options.compileSeconds())
+                .withHybrid(options.candidates(), 1);
         Map<String, Graph> zooGraphs = new LinkedHashMap<>();
         Map<String, SimulatedCosts> zooCosts = new LinkedHashMap<>();
         Map<String, Double> buildMs = new LinkedHashMap<>();
@@ -182,8 +251,12 @@ public final class PartitionExperiment {
         long tTrain = System.nanoTime();
         Predictors predictors = train(sim, zooGraphs, zooCosts);
         double trainSec = (System.nanoTime() - tTrain) / 1e9;
-        cfg = cfg.withHybridError(options.hybridError() != null ? options.hybridError()
-                : Double.isNaN(predictors.heldOutMape()) ? PartitionConfig.DEFAULT_HYBRID_ERROR : PartitionConfig.hybridErrorFromMape(predictors.heldOutMape()));
+        cfg = cfg.withHybridError(
+                options.hybridError() != null
+                        ? options.hybridError()
+                        : Double.isNaN(predictors.heldOutMape())
+                                ? PartitionConfig.DEFAULT_HYBRID_ERROR
+                                : PartitionConfig.hybridErrorFromMape(predictors.heldOutMape()));
 
         List<Row> rows = new ArrayList<>();
         List<Speedup> speedups = new ArrayList<>();
@@ -210,17 +283,35 @@ public final class PartitionExperiment {
             sp[0] = sc.latencyNs(0, g.size());
             for (int q = 0; q < options.tpus().size(); q++) {
                 int k = options.tpus().get(q);
-                if (k > g.size()) { sp[q + 1] = Double.NaN; continue; }
+                if (k > g.size()) {
+                    sp[q + 1] = Double.NaN;
+                    continue;
+                }
                 PartitionResult r = new Partitioner(PartitionModel.of(g), k, cfg, null, sc).run(Method.EXACT);
                 sp[q + 1] = sp[0] / r.bottleneckNs();
             }
             speedups.add(speedup(g.name(), sp));
         }
-        acc.forEach((grp, a) -> { if (a.n > 0) accuracy.put(grp, new Accuracy(a.n, a.mape(), a.acc10())); });
+        acc.forEach((grp, a) -> {
+            if (a.n > 0) accuracy.put(grp, new Accuracy(a.n, a.mape(), a.acc10()));
+        });
         double totalSec = (System.nanoTime() - t0) / 1e9;
-        return new Result(kind, options.quick() ? "quick" : XgbPredictor.FAMILY, predictors.label(), options.zooLeaveOneOut(),
-                predictors.trainerHeldOut(), accuracy, cfg, totalSec, trainSec, predictors.fitSeconds(), aggregate(rows),
-                predictTiming(rows), speedups, buildMs, rows);
+        return new Result(
+                kind,
+                options.quick() ? "quick" : XgbPredictor.FAMILY,
+                predictors.label(),
+                options.zooLeaveOneOut(),
+                predictors.trainerHeldOut(),
+                accuracy,
+                cfg,
+                totalSec,
+                trainSec,
+                predictors.fitSeconds(),
+                aggregate(rows),
+                predictTiming(rows),
+                speedups,
+                buildMs,
+                rows);
     }
 
     private static Speedup speedup(String model, double[] sp) {
@@ -241,7 +332,8 @@ public final class PartitionExperiment {
         // validation networks: neither trained on nor evaluated; the predictor's error measured on them is the
         // hybrid's prior error (as the farm uses its serving predictor's held-out error)
         List<CellSpec> trainSpecs = new ArrayList<>(), valSpecs = new ArrayList<>();
-        for (CellSpec s : NasBenchSampler.sample(options.networks().size() + options.trainNetworks() + VALIDATION_NETWORKS + 50, TRAIN_SEED)) {
+        for (CellSpec s : NasBenchSampler.sample(
+                options.networks().size() + options.trainNetworks() + VALIDATION_NETWORKS + 50, TRAIN_SEED)) {
             if (evalHashes.contains(s.hash())) continue;
             if (trainSpecs.size() < options.trainNetworks()) trainSpecs.add(s);
             else if (valSpecs.size() < VALIDATION_NETWORKS) valSpecs.add(s);
@@ -251,28 +343,34 @@ public final class PartitionExperiment {
         List<Sample> base = new ArrayList<>();
         int t = 0;
         for (CellSpec s : trainSpecs) {
-            progress.accept("profiling " + trainSegments + " segments of NASBench-101 training network " + (++t) + "/" + trainSpecs.size());
+            progress.accept("profiling " + trainSegments + " segments of NASBench-101 training network " + (++t) + "/"
+                    + trainSpecs.size());
             Graph g = ModelZoo.nasbench(s);
-            base.addAll(SimulatorPredictor.samples("nb-train-" + t, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd));
+            base.addAll(
+                    SimulatorPredictor.samples("nb-train-" + t, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd));
         }
         for (int w : FC_TRAIN_WIDTHS) {
             Graph g = ModelZoo.fc(64, w, 4);
-            base.addAll(SimulatorPredictor.samples("fc-train-" + w, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd));
+            base.addAll(
+                    SimulatorPredictor.samples("fc-train-" + w, g, new SimulatedCosts(g, sim, 10), trainSegments, rnd));
         }
         Map<String, List<Sample>> zooSamples = new LinkedHashMap<>();
         for (String z : zooGraphs.keySet()) {
             progress.accept("profiling " + trainSegments + " segments of " + z + " (zoo)");
-            zooSamples.put(z, SimulatorPredictor.samples("zoo-" + z, zooGraphs.get(z), zooCosts.get(z), trainSegments, rnd));
+            zooSamples.put(
+                    z, SimulatorPredictor.samples("zoo-" + z, zooGraphs.get(z), zooCosts.get(z), trainSegments, rnd));
         }
         // The trainer's held-out architectures: the validation networks (never trained on, never evaluated).
         List<Sample> evalHeld = new ArrayList<>();
         Set<String> evalArchs = new TreeSet<>();
         for (int q = 0; q < valSpecs.size(); q++) {
             Graph g = ModelZoo.nasbench(valSpecs.get(q));
-            evalHeld.addAll(SimulatorPredictor.samples("nb-val-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q)));
+            evalHeld.addAll(
+                    SimulatorPredictor.samples("nb-val-" + q, g, new SimulatedCosts(g, sim, 10), 100, new Random(q)));
             evalArchs.add("nb-val-" + q);
         }
-        PredictorTrainer.Options opt = options.quick() ? PredictorTrainer.Options.quick()
+        PredictorTrainer.Options opt = options.quick()
+                ? PredictorTrainer.Options.quick()
                 : PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY));
         double fitSec = 0;
         Map<String, CostModel> zoo = new LinkedHashMap<>();
@@ -287,7 +385,8 @@ public final class PartitionExperiment {
             // no validation network: hold out one FC training net just to satisfy the trainer
             if (evalHeld.isEmpty()) held.add("fc-train-" + FC_TRAIN_WIDTHS[0]);
             data.addAll(evalHeld);
-            progress.accept("training XGBoost on " + all.size() + " segments of " + (trainSpecs.size() + FC_TRAIN_WIDTHS.length + zooGraphs.size()) + " networks");
+            progress.accept("training XGBoost on " + all.size() + " segments of "
+                    + (trainSpecs.size() + FC_TRAIN_WIDTHS.length + zooGraphs.size()) + " networks");
             PredictorTrainer.Result r = trainer.train(kind, data, held);
             fitSec += r.best().trainSeconds();
             LatencyPredictor main = warm(r.best().predictor(), base);
@@ -298,7 +397,13 @@ public final class PartitionExperiment {
                 progress.accept("training XGBoost on NASBench-101 + FC only (for the zoo)");
                 List<Sample> d = new ArrayList<>(base);
                 zooSamples.values().forEach(d::addAll); // all zoo models held out
-                PredictorTrainer.FamilyResult fr = trainer.train(kind, d, new TreeSet<>(zooSamples.keySet().stream().map(z -> "zoo-" + z).toList())).best();
+                PredictorTrainer.FamilyResult fr = trainer.train(
+                                kind,
+                                d,
+                                new TreeSet<>(zooSamples.keySet().stream()
+                                        .map(z -> "zoo-" + z)
+                                        .toList()))
+                        .best();
                 fitSec += fr.trainSeconds();
                 LatencyPredictor p = warm(fr.predictor(), base);
                 for (String z : zooGraphs.keySet()) zoo.put(z, g -> PredictedCosts.of(p, g));
@@ -307,25 +412,40 @@ public final class PartitionExperiment {
                 for (String z : zooGraphs.keySet()) {
                     progress.accept("training XGBoost without " + z + " (leave-one-out)");
                     List<Sample> loo = new ArrayList<>(base);
-                    zooSamples.forEach((zz, l) -> { if (!zz.equals(z)) loo.addAll(l); });
+                    zooSamples.forEach((zz, l) -> {
+                        if (!zz.equals(z)) loo.addAll(l);
+                    });
                     loo.addAll(zooSamples.get(z)); // held out: the trainer never fits on it
-                    PredictorTrainer.FamilyResult fr = trainer.train(kind, loo, Set.of("zoo-" + z)).best();
+                    PredictorTrainer.FamilyResult fr =
+                            trainer.train(kind, loo, Set.of("zoo-" + z)).best();
                     fitSec += fr.trainSeconds();
                     LatencyPredictor p = warm(fr.predictor(), base);
                     zoo.put(z, g -> PredictedCosts.of(p, g));
                 }
             }
         }
-        String label = "xgboost (" + XgbPredictor.class.getName() + (options.quick() ? ", quick preset" : "") + "), " + trainSegments
-                + " random segments per training net of " + trainSpecs.size() + " NASBench-101 + " + FC_TRAIN_WIDTHS.length + " FC nets"
-                + (zooGraphs.isEmpty() ? "" : options.zooLeaveOneOut() ? " (+ the other zoo models for a zoo model: retrained per zoo model)"
-                : " (+ all zoo models for NASBench; the zoo is evaluated with one model of NASBench + FC only: --no-zoo-loo)");
+        String label = "xgboost (" + XgbPredictor.class.getName() + (options.quick() ? ", quick preset" : "") + "), "
+                + trainSegments
+                + " random segments per training net of " + trainSpecs.size() + " NASBench-101 + "
+                + FC_TRAIN_WIDTHS.length + " FC nets"
+                + (zooGraphs.isEmpty()
+                        ? ""
+                        : options.zooLeaveOneOut()
+                                ? " (+ the other zoo models for a zoo model: retrained per zoo model)"
+                                : " (+ all zoo models for NASBench; the zoo is evaluated with one model of NASBench + FC only: --no-zoo-loo)");
         return new Predictors(nasbench, zoo, label, fitSec, heldOut, heldOutMape);
     }
 
     /** Runs every method on one network for each k; fills the speedup row when given. */
-    private void evaluate(String group, Graph g, SimulatedCosts measured, CostModel p, PartitionConfig cfg,
-                          List<Row> rows, double[] speedup, Map<String, AccuracySum> accuracy) {
+    private void evaluate(
+            String group,
+            Graph g,
+            SimulatedCosts measured,
+            CostModel p,
+            PartitionConfig cfg,
+            List<Row> rows,
+            double[] speedup,
+            Map<String, AccuracySum> accuracy) {
         PartitionModel pm = PartitionModel.of(g);
         if (speedup != null) speedup[0] = measured.latencyNs(0, g.size());
         for (int q = 0; q < options.tpus().size(); q++) {
@@ -339,37 +459,55 @@ public final class PartitionExperiment {
                 PartitionResult r;
                 long cpu0 = CPU.getCurrentThreadCpuTime();
                 if (v.equals(PROFILE_FINE)) {
-                    r = new Partitioner(pm, k, cfg.withDiffThresholdNs(FINE_THRESHOLD_NS), pred, measured).run(Method.PROFILE);
+                    r = new Partitioner(pm, k, cfg.withDiffThresholdNs(FINE_THRESHOLD_NS), pred, measured)
+                            .run(Method.PROFILE);
                 } else {
                     Method m = Method.parse(v);
                     // a fresh lazy predictor per run, so that predicting every segment counts in the run's compute time
-                    r = m == Method.EXACT ? exact : m.needsPrediction()
-                            ? new Partitioner(pm, k, cfg, p.lazyForModel(g), measured).run(m) : part.run(m);
+                    r = m == Method.EXACT
+                            ? exact
+                            : m.needsPrediction()
+                                    ? new Partitioner(pm, k, cfg, p.lazyForModel(g), measured).run(m)
+                                    : part.run(m);
                 }
                 double cpu = CPU.getCurrentThreadCpuTime() - cpu0;
                 if (v.equals("predict")) {
-                    // a search's time in steady state: the fastest of this run and PREDICT_REPEATS more, each from a fresh
+                    // a search's time in steady state: the fastest of this run and PREDICT_REPEATS more, each from a
+                    // fresh
                     // predictor source (nothing carried over); the answer is the same every time (deterministic)
                     for (int rep = 0; rep < PREDICT_REPEATS; rep++) {
                         long c0 = CPU.getCurrentThreadCpuTime();
-                        PartitionResult again = new Partitioner(pm, k, cfg, p.lazyForModel(g), measured).run(Method.PREDICT);
+                        PartitionResult again =
+                                new Partitioner(pm, k, cfg, p.lazyForModel(g), measured).run(Method.PREDICT);
                         cpu = Math.min(cpu, CPU.getCurrentThreadCpuTime() - c0);
                         if (again.cost().computeNs() < r.cost().computeNs()) r = again;
                     }
                 }
-                rows.add(new Row(group, g.name(), g.size(), k, v, r.bottleneckNs() / exact.bottleneckNs(),
-                        r.cost().segmentsProfiled(), r.cost().probes(), r.cost().computeNs(), r.cost().deviceTimeNs(), cpu));
+                rows.add(new Row(
+                        group,
+                        g.name(),
+                        g.size(),
+                        k,
+                        v,
+                        r.bottleneckNs() / exact.bottleneckNs(),
+                        r.cost().segmentsProfiled(),
+                        r.cost().probes(),
+                        r.cost().computeNs(),
+                        r.cost().deviceTimeNs(),
+                        cpu));
             }
         }
-        // held-out accuracy over every segment (all are measured anyway: exact needs them); after the runs, so the first predict run stays cold
+        // held-out accuracy over every segment (all are measured anyway: exact needs them); after the runs, so the
+        // first predict run stays cold
         int n = g.size();
         double[][] t = p.lazyForModel(g).allLatenciesNs(n);
         AccuracySum ga = accuracy.get(group), all = accuracy.get("all");
-        for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) {
-            double m = measured.latencyNs(i, j);
-            ga.add(t[i][j], m);
-            all.add(t[i][j], m);
-        }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j <= n; j++) {
+                double m = measured.latencyNs(i, j);
+                ga.add(t[i][j], m);
+                all.add(t[i][j], m);
+            }
     }
 
     /** Per group and variant, the stats of its rows relative to Coral's baseline; groups without an exact run are left out. */
@@ -378,7 +516,9 @@ public final class PartitionExperiment {
         for (String grp : GROUPS) {
             Map<String, Agg> m = new LinkedHashMap<>();
             for (String v : VARIANTS) m.put(v, new Agg());
-            for (Row r : rows) if (grp.equals("all") || r.group().equals(grp)) m.get(r.method()).add(r);
+            for (Row r : rows)
+                if (grp.equals("all") || r.group().equals(grp))
+                    m.get(r.method()).add(r);
             if (m.get("exact").n == 0) continue;
             Agg prof = m.get("profile"), fine = m.get(PROFILE_FINE);
             Map<String, MethodStats> s = new LinkedHashMap<>();
@@ -448,8 +588,13 @@ public final class PartitionExperiment {
             if (ape <= 0.10) within10++;
         }
 
-        double mape() { return n == 0 ? Double.NaN : 100 * apeSum / n; }
-        double acc10() { return n == 0 ? Double.NaN : (double) within10 / n; }
+        double mape() {
+            return n == 0 ? Double.NaN : 100 * apeSum / n;
+        }
+
+        double acc10() {
+            return n == 0 ? Double.NaN : (double) within10 / n;
+        }
     }
 
     /** Aggregates of one method over instances. */
@@ -471,7 +616,15 @@ public final class PartitionExperiment {
 
         MethodStats stats(Agg prof, Agg fine) {
             double ps = prof.computeNs + prof.deviceNs, fs = fine.computeNs + fine.deviceNs;
-            return new MethodStats(n, within1, n == 0 ? Double.NaN : Math.exp(logSum / n), worst, profiled, probes, computeNs, deviceNs,
+            return new MethodStats(
+                    n,
+                    within1,
+                    n == 0 ? Double.NaN : Math.exp(logSum / n),
+                    worst,
+                    profiled,
+                    probes,
+                    computeNs,
+                    deviceNs,
                     prof.profiled == 0 ? Double.NaN : (double) profiled / prof.profiled,
                     prof.probes == 0 ? Double.NaN : (double) profiled / prof.probes,
                     ps == 0 ? Double.NaN : (computeNs + deviceNs) / ps,

@@ -62,12 +62,26 @@ public final class PredictorExperiment {
      * @param plotDir              write predicted-vs-measured SVG scatter plots here, or null
      * @param artifactDir          write the served predictor artifact of each kind here, or null
      */
-    public record Options(List<CellSpec> heldOutSpecs, int trainNets, int holdoutNets, int segmentsPerNet, List<String> zoo,
-                          List<String> simKinds, CpuOptions cpu, Path cpuSaveFeatures, List<String> families, Integer transformerMaxSeconds,
-                          int runs, long seed, Path plotDir, Path artifactDir) {
+    public record Options(
+            List<CellSpec> heldOutSpecs,
+            int trainNets,
+            int holdoutNets,
+            int segmentsPerNet,
+            List<String> zoo,
+            List<String> simKinds,
+            CpuOptions cpu,
+            Path cpuSaveFeatures,
+            List<String> families,
+            Integer transformerMaxSeconds,
+            int runs,
+            long seed,
+            Path plotDir,
+            Path artifactDir) {
         public Options {
-            if (segmentsPerNet < 1 || runs < 1 || trainNets < 2) throw new IllegalArgumentException("segments per net and runs must be >= 1, train nets >= 2");
-            if (transformerMaxSeconds != null && transformerMaxSeconds < 1) throw new IllegalArgumentException("the Transformer's time cap must be >= 1 s");
+            if (segmentsPerNet < 1 || runs < 1 || trainNets < 2)
+                throw new IllegalArgumentException("segments per net and runs must be >= 1, train nets >= 2");
+            if (transformerMaxSeconds != null && transformerMaxSeconds < 1)
+                throw new IllegalArgumentException("the Transformer's time cap must be >= 1 s");
             heldOutSpecs = heldOutSpecs == null ? null : List.copyOf(heldOutSpecs);
             zoo = List.copyOf(zoo);
             simKinds = List.copyOf(simKinds);
@@ -77,23 +91,52 @@ public final class PredictorExperiment {
     }
 
     /** One family on one kind: training time, and (unless it failed) held-out metrics and prediction cost. */
-    public record FamilyResult(String family, double trainSeconds, String error, double acc10, double mape, double spearman,
-                               double rmseNs, double predictUsPerSegment) {
-        public boolean ok() { return error == null; }
+    public record FamilyResult(
+            String family,
+            double trainSeconds,
+            String error,
+            double acc10,
+            double mape,
+            double spearman,
+            double rmseNs,
+            double predictUsPerSegment) {
+        public boolean ok() {
+            return error == null;
+        }
     }
 
     /** How the CPU kind's labels were made. */
-    public record CpuInfo(String tfliteVersion, double profileSeconds, int minRunsPerSegment, int passes, List<Double> passSeconds,
-                          Path labelsLoadedFrom, int skippedSegments, String clock, Noise noise, Noise noiseSinglePass,
-                          Noise noiseOtherClock, Noise noiseBackToBack) {
+    public record CpuInfo(
+            String tfliteVersion,
+            double profileSeconds,
+            int minRunsPerSegment,
+            int passes,
+            List<Double> passSeconds,
+            Path labelsLoadedFrom,
+            int skippedSegments,
+            String clock,
+            Noise noise,
+            Noise noiseSinglePass,
+            Noise noiseOtherClock,
+            Noise noiseBackToBack) {
         public CpuInfo {
             passSeconds = List.copyOf(passSeconds);
         }
     }
 
     /** One device kind: the served (best) family's held-out metrics, the data sizes, and every family. */
-    public record KindResult(String kind, String served, double acc10, double mape, double spearman, double rmseNs, int heldoutSegments,
-                             int trainSegments, int heldoutArchitectures, CpuInfo cpu, List<FamilyResult> families) {
+    public record KindResult(
+            String kind,
+            String served,
+            double acc10,
+            double mape,
+            double spearman,
+            double rmseNs,
+            int heldoutSegments,
+            int trainSegments,
+            int heldoutArchitectures,
+            CpuInfo cpu,
+            List<FamilyResult> families) {
         public KindResult {
             families = List.copyOf(families);
         }
@@ -103,9 +146,18 @@ public final class PredictorExperiment {
      * Every kind, and across kinds: the longest single training and the sum; the slowest family's and the slowest
      * served family's prediction cost; the simulated kinds' profiling time and data sizes.
      */
-    public record Result(List<KindResult> kinds, double trainSeconds, double trainSecondsTotal, double predictUsPerSegment,
-                         double predictUsPerSegmentServed, double profileSeconds, int trainSegmentsPerKind, int heldoutSegmentsPerKind,
-                         int trainArchitectures, int heldoutArchitectures, int threads) {
+    public record Result(
+            List<KindResult> kinds,
+            double trainSeconds,
+            double trainSecondsTotal,
+            double predictUsPerSegment,
+            double predictUsPerSegmentServed,
+            double profileSeconds,
+            int trainSegmentsPerKind,
+            int heldoutSegmentsPerKind,
+            int trainArchitectures,
+            int heldoutArchitectures,
+            int threads) {
         public Result {
             kinds = List.copyOf(kinds);
         }
@@ -113,12 +165,15 @@ public final class PredictorExperiment {
 
     /** A network of the experiment. */
     record Net(String arch, Graph graph, ModelFeatures features, boolean heldOut) {
-        static Net of(String arch, Graph g, boolean heldOut) { return new Net(arch, g, ModelFeatures.of(g), heldOut); }
+        static Net of(String arch, Graph g, boolean heldOut) {
+            return new Net(arch, g, ModelFeatures.of(g), heldOut);
+        }
     }
 
     /** Runs the experiment; {@code progress} hears what it is doing. */
     public static Result run(Options o, Consumer<String> progress) throws IOException {
-        List<CellSpec> held = o.heldOutSpecs() != null ? o.heldOutSpecs() : NasBenchSampler.sample(o.holdoutNets(), o.seed() + 1000);
+        List<CellSpec> held =
+                o.heldOutSpecs() != null ? o.heldOutSpecs() : NasBenchSampler.sample(o.holdoutNets(), o.seed() + 1000);
         Set<String> heldKeys = new HashSet<>();
         for (CellSpec s : held) heldKeys.add(CellSpecJson.toJson(s.pruned()));
         List<CellSpec> train = new ArrayList<>();
@@ -127,7 +182,8 @@ public final class PredictorExperiment {
         }
         List<Net> nets = new ArrayList<>();
         long t0 = System.nanoTime();
-        for (int k = 0; k < train.size(); k++) nets.add(Net.of("nb-train-" + k, ModelZoo.nasbench(train.get(k)), false));
+        for (int k = 0; k < train.size(); k++)
+            nets.add(Net.of("nb-train-" + k, ModelZoo.nasbench(train.get(k)), false));
         for (int k = 0; k < held.size(); k++) nets.add(Net.of("nb-held-" + k, ModelZoo.nasbench(held.get(k)), true));
         for (String z : o.zoo()) nets.add(Net.of(z, ModelZoo.build(z), false));
 
@@ -149,8 +205,17 @@ public final class PredictorExperiment {
         PredictorTrainer.Options opt = PredictorTrainer.Options.defaults().families(o.families());
         if (o.transformerMaxSeconds() != null) {
             TransformerPredictor.Params tp = opt.transformer();
-            opt = opt.transformer(new TransformerPredictor.Params(tp.dModel(), tp.layers(), tp.heads(), tp.epochs(), tp.batch(), tp.lr(),
-                    tp.patience(), tp.seed(), o.transformerMaxSeconds(), tp.threads()));
+            opt = opt.transformer(new TransformerPredictor.Params(
+                    tp.dModel(),
+                    tp.layers(),
+                    tp.heads(),
+                    tp.epochs(),
+                    tp.batch(),
+                    tp.lr(),
+                    tp.patience(),
+                    tp.seed(),
+                    o.transformerMaxSeconds(),
+                    tp.threads()));
         }
         List<KindResult> kinds = new ArrayList<>();
         double trainSeconds = 0, trainSecondsTotal = 0, predictUs = 0, predictUsServed = 0;
@@ -164,21 +229,35 @@ public final class PredictorExperiment {
                     trainSeconds = Math.max(trainSeconds, fr.trainSeconds());
                     trainSecondsTotal += fr.trainSeconds();
                     if (!fr.ok()) {
-                        families.add(new FamilyResult(fr.family(), fr.trainSeconds(), fr.error(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN));
+                        families.add(new FamilyResult(
+                                fr.family(),
+                                fr.trainSeconds(),
+                                fr.error(),
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN));
                         continue;
                     }
                     Metrics m = fr.heldOut();
                     double us = predictMicros(fr.predictor(), data.get(kind));
                     predictUs = Math.max(predictUs, us);
                     if (fr == r.best()) predictUsServed = Math.max(predictUsServed, us);
-                    families.add(new FamilyResult(fr.family(), fr.trainSeconds(), null, m.acc10(), m.mape(), m.spearman(), m.rmseNs(), us));
+                    families.add(new FamilyResult(
+                            fr.family(), fr.trainSeconds(), null, m.acc10(), m.mape(), m.spearman(), m.rmseNs(), us));
                     if (o.plotDir() != null) {
                         Files.createDirectories(o.plotDir());
-                        Files.writeString(o.plotDir().resolve(kind + "-" + fr.family() + ".svg"),
-                                ScatterSvg.render(kind + " " + fr.family() + " (held-out architectures): " + m, r.measured(), fr.predicted()));
+                        Files.writeString(
+                                o.plotDir().resolve(kind + "-" + fr.family() + ".svg"),
+                                ScatterSvg.render(
+                                        kind + " " + fr.family() + " (held-out architectures): " + m,
+                                        r.measured(),
+                                        fr.predicted()));
                     }
                 }
-                int trainN = ((Number) r.data().get("trainSegments")).intValue() + ((Number) r.data().get("validationSegments")).intValue();
+                int trainN = ((Number) r.data().get("trainSegments")).intValue()
+                        + ((Number) r.data().get("validationSegments")).intValue();
                 if (!kind.equals(CPU_KIND)) {
                     trainSegments = trainN;
                     heldSegments = r.heldOut().size();
@@ -186,16 +265,39 @@ public final class PredictorExperiment {
                 if (o.artifactDir() != null) {
                     Files.createDirectories(o.artifactDir());
                     Map<String, Object> d = new LinkedHashMap<>(r.data());
-                    Files.write(o.artifactDir().resolve(kind + ".predictor.zip"), PredictorArtifact.write(r.best().predictor(), r.best().heldOut().toMap(), d));
+                    Files.write(
+                            o.artifactDir().resolve(kind + ".predictor.zip"),
+                            PredictorArtifact.write(
+                                    r.best().predictor(), r.best().heldOut().toMap(), d));
                 }
                 Metrics bm = r.best().heldOut();
                 CpuInfo ci = kind.equals(CPU_KIND) ? cpuInfo(o.cpu(), cpu) : null;
-                kinds.add(new KindResult(kind, r.best().family(), bm.acc10(), bm.mape(), bm.spearman(), bm.rmseNs(), bm.n(), trainN,
-                        heldByKind.get(kind).size(), ci, families));
+                kinds.add(new KindResult(
+                        kind,
+                        r.best().family(),
+                        bm.acc10(),
+                        bm.mape(),
+                        bm.spearman(),
+                        bm.rmseNs(),
+                        bm.n(),
+                        trainN,
+                        heldByKind.get(kind).size(),
+                        ci,
+                        families));
             }
         }
-        return new Result(kinds, trainSeconds, trainSecondsTotal, predictUs, predictUsServed, profileSeconds, trainSegments, heldSegments,
-                nets.size() - heldArchs.size(), heldArchs.size(), opt.xgb().threads());
+        return new Result(
+                kinds,
+                trainSeconds,
+                trainSecondsTotal,
+                predictUs,
+                predictUsServed,
+                profileSeconds,
+                trainSegments,
+                heldSegments,
+                nets.size() - heldArchs.size(),
+                heldArchs.size(),
+                opt.xgb().threads());
     }
 
     /** Random segments of every network on every simulated kind, each labelled by the median of {@link Options#runs()} simulated runs. */
@@ -252,14 +354,30 @@ public final class PredictorExperiment {
     }
 
     private static CpuInfo cpuInfo(CpuOptions c, CpuLabels.Outcome o) {
-        return new CpuInfo(o.tfliteVersion(), o.profileSeconds(), c.runs(), c.passes(), o.passSeconds(), c.loadLabels(), o.skipped(),
-                c.clock(), o.noise(), o.singlePass(), o.otherClock(), o.backToBack());
+        return new CpuInfo(
+                o.tfliteVersion(),
+                o.profileSeconds(),
+                c.runs(),
+                c.passes(),
+                o.passSeconds(),
+                c.loadLabels(),
+                o.skipped(),
+                c.clock(),
+                o.noise(),
+                o.singlePass(),
+                o.otherClock(),
+                o.backToBack());
     }
 
     private static void saveFeatures(Path file, CpuLabels.Outcome cpu) throws IOException {
-        StringBuilder b = new StringBuilder("arch\theld\tlabel\t" + String.join("\t", SegmentFeatures.AGGREGATE_NAMES) + "\n");
+        StringBuilder b =
+                new StringBuilder("arch\theld\tlabel\t" + String.join("\t", SegmentFeatures.AGGREGATE_NAMES) + "\n");
         for (Sample x : cpu.samples()) {
-            b.append(x.architecture()).append('\t').append(cpu.heldOutArchitectures().contains(x.architecture()) ? 1 : 0).append('\t').append(x.latencyNs());
+            b.append(x.architecture())
+                    .append('\t')
+                    .append(cpu.heldOutArchitectures().contains(x.architecture()) ? 1 : 0)
+                    .append('\t')
+                    .append(x.latencyNs());
             for (double v : x.features().aggregates()) b.append('\t').append(v);
             b.append('\n');
         }
@@ -269,7 +387,8 @@ public final class PredictorExperiment {
     /** Microseconds per segment predicting batches of 1,000 (after a warm-up batch). */
     static double predictMicros(LatencyPredictor p, List<Sample> samples) {
         List<SegmentFeatures> batch = new ArrayList<>();
-        for (int i = 0; i < Math.min(1000, samples.size()); i++) batch.add(samples.get(i).features());
+        for (int i = 0; i < Math.min(1000, samples.size()); i++)
+            batch.add(samples.get(i).features());
         p.predictNanos(batch);
         int reps = 5;
         long t0 = System.nanoTime();

@@ -44,7 +44,8 @@ class CpuLabelsTest {
 
     @Test
     void labelsComeFromTheAgentsRunnerInInterleavedPassesAndReload(@TempDir Path dir) throws Exception {
-        List<PredictorExperiment.Net> nets = List.of(PredictorExperiment.Net.of("a", ModelZoo.fc(8, 8, 2), false),
+        List<PredictorExperiment.Net> nets = List.of(
+                PredictorExperiment.Net.of("a", ModelZoo.fc(8, 8, 2), false),
                 PredictorExperiment.Net.of("b", ModelZoo.fc(8, 16, 1), true));
         Path labels = dir.resolve("labels.tsv");
         CpuLabels.CpuOptions o = new CpuLabels.CpuOptions(2, 1, 4, List.of(), 1, false, 2, 2, labels, null);
@@ -62,8 +63,11 @@ class CpuLabelsTest {
 
         // the saved per-pass medians give the same labels without profiling
         assertTrue(Files.size(labels) > 0);
-        CpuLabels.Outcome again = CpuLabels.profile(nets, new CpuLabels.CpuOptions(2, 1, 4, List.of(), 1, false, 2, 2, null, labels), 5, s -> { });
-        for (int k = 0; k < out.samples().size(); k++) assertEquals(out.samples().get(k).latencyNs(), again.samples().get(k).latencyNs(), 0.0);
+        CpuLabels.Outcome again = CpuLabels.profile(
+                nets, new CpuLabels.CpuOptions(2, 1, 4, List.of(), 1, false, 2, 2, null, labels), 5, s -> {});
+        for (int k = 0; k < out.samples().size(); k++)
+            assertEquals(
+                    out.samples().get(k).latencyNs(), again.samples().get(k).latencyNs(), 0.0);
         assertEquals(0, again.backToBack().segments(), "loaded labels have no back-to-back measurement");
     }
 }

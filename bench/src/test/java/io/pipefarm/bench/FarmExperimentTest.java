@@ -12,7 +12,8 @@ class FarmExperimentTest {
 
     @Test
     void everyJobOfBothCampaignsGoesTheWholeWay(@TempDir Path dir) throws Exception {
-        // fc:16,16,2 is FC, TANH, FC, TANH, FC: 5 ops, 15 segments, of which the two lone TANHs are the same bytes (one key,
+        // fc:16,16,2 is FC, TANH, FC, TANH, FC: 5 ops, 15 segments, of which the two lone TANHs are the same bytes (one
+        // key,
         // one job): 14 jobs; fc:16,16,1 is FC, TANH, FC: 6 segments, all different
         FarmExperiment.Result r = FarmExperiment.run(new FarmExperiment.Options(3, 2, 2, 1, dir));
         assertEquals(14, r.zeroMs().total());

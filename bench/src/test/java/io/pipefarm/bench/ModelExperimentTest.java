@@ -15,7 +15,8 @@ class ModelExperimentTest {
     @Test
     void countsEverySegmentOfATinyNetworkAndWritesThem() {
         List<String> heard = new ArrayList<>();
-        ModelExperiment.Result r = ModelExperiment.run(new ModelExperiment.Options(List.of("squeezenet"), List.of("fc:8,8,2"), 2, true), heard::add);
+        ModelExperiment.Result r = ModelExperiment.run(
+                new ModelExperiment.Options(List.of("squeezenet"), List.of("fc:8,8,2"), 2, true), heard::add);
         assertEquals(1, r.models().size());
         ModelExperiment.ModelRow m = r.models().get(0);
         assertEquals("squeezenet", m.name());
@@ -33,7 +34,8 @@ class ModelExperimentTest {
 
     @Test
     void theReferenceCellAndNoWriting() {
-        ModelExperiment.Result r = ModelExperiment.run(new ModelExperiment.Options(List.of(), List.of("nasbench"), 1, false), s -> { });
+        ModelExperiment.Result r =
+                ModelExperiment.run(new ModelExperiment.Options(List.of(), List.of("nasbench"), 1, false), s -> {});
         ModelExperiment.SegmentRow s = r.segments().get(0);
         int n = ModelExperiment.network("nasbench").size();
         assertEquals(n, s.ops());
@@ -45,8 +47,12 @@ class ModelExperimentTest {
 
     @Test
     void unknownNamesFailBeforeAnyWork() {
-        assertThrows(IllegalArgumentException.class, () -> ModelExperiment.run(
-                new ModelExperiment.Options(List.of("no_such_model"), List.of(), 1, false), s -> { throw new AssertionError("worked: " + s); }));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelExperiment.run(
+                        new ModelExperiment.Options(List.of("no_such_model"), List.of(), 1, false), s -> {
+                            throw new AssertionError("worked: " + s);
+                        }));
         assertThrows(IllegalArgumentException.class, () -> new ModelExperiment.Options(List.of(), List.of(), 0, false));
     }
 }

@@ -15,9 +15,9 @@ class PartitionExperimentTest {
     @Test
     void everyMethodOnTwoTinyNetworksIsAtLeastTheExactOptimum() {
         List<CellSpec> nets = NasBenchSampler.sample(2, 101);
-        PartitionExperiment.Options o = new PartitionExperiment.Options(nets, List.of(2, 3), List.of(), true, 2, 40, true, 4, null, 2.0,
-                List.of(1580));
-        PartitionExperiment.Result r = PartitionExperiment.run(o, s -> { });
+        PartitionExperiment.Options o = new PartitionExperiment.Options(
+                nets, List.of(2, 3), List.of(), true, 2, 40, true, 4, null, 2.0, List.of(1580));
+        PartitionExperiment.Result r = PartitionExperiment.run(o, s -> {});
 
         assertEquals(2 * 2 * PartitionExperiment.VARIANTS.size(), r.rows().size());
         for (PartitionExperiment.Row row : r.rows()) {
@@ -57,7 +57,8 @@ class PartitionExperimentTest {
         List<PartitionExperiment.Row> rows = List.of(
                 new PartitionExperiment.Row("nasbench", "a", 5, 2, "exact", 1.0, 15, 15, 1e6, 30e9, 1e6),
                 new PartitionExperiment.Row("nasbench", "a", 5, 2, "profile", 1.2, 4, 6, 1e6, 8e9, 1e6),
-                new PartitionExperiment.Row("nasbench", "a", 5, 2, PartitionExperiment.PROFILE_FINE, 1.0, 8, 10, 1e6, 16e9, 1e6),
+                new PartitionExperiment.Row(
+                        "nasbench", "a", 5, 2, PartitionExperiment.PROFILE_FINE, 1.0, 8, 10, 1e6, 16e9, 1e6),
                 new PartitionExperiment.Row("nasbench", "a", 5, 2, "hybrid", 1.005, 2, 2, 1e6, 4e9, 1e6));
         var g = PartitionExperiment.aggregate(rows).get("nasbench");
         assertEquals(0.5, g.get("hybrid").profiledVsProfile(), 1e-12);

@@ -11,9 +11,22 @@ class PredictorExperimentTest {
 
     @Test
     void trainsOnSimulatedNetworksAndMeasuresHeldOutArchitectures() throws Exception {
-        PredictorExperiment.Options o = new PredictorExperiment.Options(null, 6, 2, 30, List.of(), List.of("sim-edgetpu-usb"), null, null,
-                List.of("xgboost"), null, 3, 42, null, null);
-        PredictorExperiment.Result r = PredictorExperiment.run(o, s -> { });
+        PredictorExperiment.Options o = new PredictorExperiment.Options(
+                null,
+                6,
+                2,
+                30,
+                List.of(),
+                List.of("sim-edgetpu-usb"),
+                null,
+                null,
+                List.of("xgboost"),
+                null,
+                3,
+                42,
+                null,
+                null);
+        PredictorExperiment.Result r = PredictorExperiment.run(o, s -> {});
         assertEquals(1, r.kinds().size());
         PredictorExperiment.KindResult k = r.kinds().get(0);
         assertEquals("sim-edgetpu-usb", k.kind());
@@ -34,10 +47,29 @@ class PredictorExperimentTest {
 
     @Test
     void badOptionsFailBeforeAnyWork() {
-        assertThrows(IllegalArgumentException.class, () -> new PredictorExperiment.Options(null, 1, 2, 30, List.of(), List.of(), null, null,
-                List.of("xgboost"), null, 3, 42, null, null));
-        assertThrows(IllegalArgumentException.class, () -> new PredictorExperiment.Options(null, 6, 2, 30, List.of(), List.of("sim-nothing"), null,
-                null, List.of("xgboost"), null, 3, 42, null, null));
-        assertThrows(IllegalArgumentException.class, () -> new CpuLabels.CpuOptions(2, 1, 4, List.of(), CpuLabels.MAX_RUNS + 1, false, 1, 0, null, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new PredictorExperiment.Options(
+                        null, 1, 2, 30, List.of(), List.of(), null, null, List.of("xgboost"), null, 3, 42, null, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new PredictorExperiment.Options(
+                        null,
+                        6,
+                        2,
+                        30,
+                        List.of(),
+                        List.of("sim-nothing"),
+                        null,
+                        null,
+                        List.of("xgboost"),
+                        null,
+                        3,
+                        42,
+                        null,
+                        null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CpuLabels.CpuOptions(2, 1, 4, List.of(), CpuLabels.MAX_RUNS + 1, false, 1, 0, null, null));
     }
 }

@@ -38,8 +38,18 @@ class ApiContractTest {
             pekko.loglevel = WARNING
             pekko.coordinated-shutdown.phases.cluster-leave.timeout = 5s
             """);
-    static final Set<String> STATUS = Set.of("id", "name", "state", "total", "counts", "done_rate_per_s", "eta_s",
-            "skipped_profiled", "skipped_in_flight", "created_epoch_ms", "finished_epoch_ms");
+    static final Set<String> STATUS = Set.of(
+            "id",
+            "name",
+            "state",
+            "total",
+            "counts",
+            "done_rate_per_s",
+            "eta_s",
+            "skipped_profiled",
+            "skipped_in_flight",
+            "created_epoch_ms",
+            "finished_epoch_ms");
 
     final HttpClient http = HttpClient.newHttpClient();
     CoordinatorNode open;
@@ -53,10 +63,21 @@ class ApiContractTest {
 
     @BeforeAll
     void start() throws IOException {
-        open = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", freePort(), 0,
-                Database.memUrl("api-contract-" + System.nanoTime()), List.of(), Duration.ofSeconds(10), TEST));
-        guarded = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", freePort(), 0,
-                Database.memUrl("api-contract-token-" + System.nanoTime()), List.of(), Duration.ofSeconds(10),
+        open = FarmWiring.startCoordinator(new CoordinatorNode.Settings(
+                "127.0.0.1",
+                freePort(),
+                0,
+                Database.memUrl("api-contract-" + System.nanoTime()),
+                List.of(),
+                Duration.ofSeconds(10),
+                TEST));
+        guarded = FarmWiring.startCoordinator(new CoordinatorNode.Settings(
+                "127.0.0.1",
+                freePort(),
+                0,
+                Database.memUrl("api-contract-token-" + System.nanoTime()),
+                List.of(),
+                Duration.ofSeconds(10),
                 ConfigFactory.parseString("pipefarm.http.token = s3cret").withFallback(TEST)));
     }
 
@@ -66,9 +87,12 @@ class ApiContractTest {
         if (guarded != null) guarded.close();
     }
 
-    HttpResponse<String> send(CoordinatorNode c, String method, String path, String body, String token) throws Exception {
+    HttpResponse<String> send(CoordinatorNode c, String method, String path, String body, String token)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(c.httpUrl() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
         if (token != null) b.header("Authorization", "Bearer " + token);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -76,7 +100,9 @@ class ApiContractTest {
 
     JsonNode ok(int status, HttpResponse<String> r) throws IOException {
         assertEquals(status, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        assertTrue(
+                r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+                r.headers().toString());
         return ApiJson.mapper().readTree(r.body());
     }
 
@@ -100,14 +126,19 @@ class ApiContractTest {
 
     @Test
     void campaignRoutesAnswerTheDocumentedFieldsAndTheCliPrintsTheSame() throws Exception {
-        assertEquals(ApiJson.mapper().readTree("{\"status\": \"ok\"}"), ok(200, send(open, "GET", "/api/health", null, null)));
+        assertEquals(
+                ApiJson.mapper().readTree("{\"status\": \"ok\"}"),
+                ok(200, send(open, "GET", "/api/health", null, null)));
         JsonNode created = ok(201, send(open, "POST", "/api/campaigns", """
                 {"name": "contract", "models": ["fc:64,32,2"], "kinds": ["sim-edgetpu-usb"],
                  "cuts": {"mode": "given", "cuts": [1]}, "spec": {"warmup_runs": 0, "timed_runs": 3}}""", null));
-        assertFields(Set.of("campaign_id", "jobs_enqueued", "skipped_profiled", "skipped_in_flight", "status"), created);
+        assertFields(
+                Set.of("campaign_id", "jobs_enqueued", "skipped_profiled", "skipped_in_flight", "status"), created);
         assertEquals(2, created.get("jobs_enqueued").asLong(), created.toString());
         assertFields(STATUS, created.get("status"));
-        assertFields(Set.of("queued", "leased", "done", "failed", "cancelled"), created.get("status").get("counts"));
+        assertFields(
+                Set.of("queued", "leased", "done", "failed", "cancelled"),
+                created.get("status").get("counts"));
         long id = created.get("campaign_id").asLong();
 
         JsonNode status = ok(200, send(open, "GET", "/api/campaigns/" + id, null, null));
@@ -120,7 +151,8 @@ class ApiContractTest {
         JsonNode all = ok(200, send(open, "GET", "/api/campaigns", null, null));
         assertTrue(all.isArray() && all.size() == 1, all.toString());
         assertFields(STATUS, all.get(0));
-        for (JsonNode m : ok(200, send(open, "GET", "/api/models", null, null))) assertFields(Set.of("name", "description"), m);
+        for (JsonNode m : ok(200, send(open, "GET", "/api/models", null, null)))
+            assertFields(Set.of("name", "description"), m);
         assertEquals(0, ok(200, send(open, "GET", "/api/agents", null, null)).size());
         assertEquals(0, ok(200, send(open, "GET", "/api/profiles", null, null)).size());
 
@@ -133,7 +165,15 @@ class ApiContractTest {
     @Test
     void everyErrorIsOneShapeWithItsStatus() throws Exception {
         assertError(send(open, "POST", "/api/campaigns", "{\"models\": [", null), 400, "bad_input");
-        assertError(send(open, "POST", "/api/campaigns", "{\"models\": [\"fc:64,32,2\"], \"kinds\": [\"tpu-from-mars\"]}", null), 400, "bad_input");
+        assertError(
+                send(
+                        open,
+                        "POST",
+                        "/api/campaigns",
+                        "{\"models\": [\"fc:64,32,2\"], \"kinds\": [\"tpu-from-mars\"]}",
+                        null),
+                400,
+                "bad_input");
         assertError(send(open, "POST", "/api/partitions", "[1, 2]", null), 400, "bad_input");
         assertError(send(open, "GET", "/api/profiles?limit=many", null, null), 400, "bad_input");
         assertError(send(open, "GET", "/api/campaigns/4242", null, null), 404, "not_found");
@@ -153,21 +193,28 @@ class ApiContractTest {
         int before = ok(200, send(open, "GET", "/api/campaigns", null, null)).size();
         // an unknown field, a fraction for a cut, a count as a string, a boolean for a number, trailing garbage
         for (String bad : new String[] {
-                base + "\"cutz\": {\"mode\": \"all\"}}",
-                base + "\"cuts\": {\"mode\": \"given\", \"cuts\": [1.5]}}",
-                base + "\"cuts\": {\"mode\": \"random\", \"count\": \"3\", \"stages\": 2}}",
-                base + "\"max_attempts\": true}",
-                base + "\"cuts\": {\"mode\": \"all\"}} {}"}) {
+            base + "\"cutz\": {\"mode\": \"all\"}}",
+            base + "\"cuts\": {\"mode\": \"given\", \"cuts\": [1.5]}}",
+            base + "\"cuts\": {\"mode\": \"random\", \"count\": \"3\", \"stages\": 2}}",
+            base + "\"max_attempts\": true}",
+            base + "\"cuts\": {\"mode\": \"all\"}} {}"
+        }) {
             assertError(send(open, "POST", "/api/campaigns", bad, null), 400, "bad_input");
         }
-        assertEquals(before, ok(200, send(open, "GET", "/api/campaigns", null, null)).size(), "nothing was created");
-        assertEquals(201, send(open, "POST", "/api/campaigns", base + "\"cuts\": {\"mode\": \"given\", \"cuts\": [1]}}", null).statusCode());
+        assertEquals(
+                before, ok(200, send(open, "GET", "/api/campaigns", null, null)).size(), "nothing was created");
+        assertEquals(
+                201,
+                send(open, "POST", "/api/campaigns", base + "\"cuts\": {\"mode\": \"given\", \"cuts\": [1]}}", null)
+                        .statusCode());
 
         assertEquals(200, send(guarded, "GET", "/api/health", null, null).statusCode());
         assertError(send(guarded, "GET", "/api/campaigns", null, null), 401, "unauthorized");
         assertError(send(guarded, "GET", "/api/campaigns", null, "wrong"), 401, "unauthorized");
         assertError(send(guarded, "GET", "/blobs/00", null, null), 401, "unauthorized");
-        assertEquals(0, ok(200, send(guarded, "GET", "/api/campaigns", null, "s3cret")).size());
+        assertEquals(
+                0,
+                ok(200, send(guarded, "GET", "/api/campaigns", null, "s3cret")).size());
         assertError(send(guarded, "GET", "/api/campaigns/4242", null, "s3cret"), 404, "not_found");
     }
 }

@@ -9,6 +9,7 @@ import io.pipefarm.cli.ui.Json;
 import io.pipefarm.model.graph.DType;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.graph.Op;
+import io.pipefarm.model.graph.OpCost;
 import io.pipefarm.model.graph.OpOptions;
 import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Quant;
@@ -19,11 +20,10 @@ import io.pipefarm.model.tflite.TfliteWriter;
 import io.pipefarm.model.zoo.ModelZoo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.pipefarm.model.graph.OpCost;
-import java.util.Arrays;
 
 class ModelsCommandTest {
     @TempDir
@@ -69,14 +69,19 @@ class ModelsCommandTest {
             assertEquals(bytes.length, s.path("bytes").asLong());
             assertEquals(Segmenter.sha256(bytes), s.path("key").asText());
             // the same key as the farm computes from the IR
-            assertEquals(segmenter.key(g, ranges[i][0], ranges[i][1]), s.path("key").asText());
+            assertEquals(
+                    segmenter.key(g, ranges[i][0], ranges[i][1]), s.path("key").asText());
             Graph sg = TfliteReader.read(f);
             assertEquals(ranges[i][1] - ranges[i][0], sg.size());
             assertEquals(1, s.path("inputs").size());
-            assertEquals(g.tensor(g.segmentIo(ranges[i][0], ranges[i][1]).inputs()[0]).name(), s.path("inputs").get(0).asText());
+            assertEquals(
+                    g.tensor(g.segmentIo(ranges[i][0], ranges[i][1]).inputs()[0])
+                            .name(),
+                    s.path("inputs").get(0).asText());
         }
         // the exported segment re-inspects fine
-        CliRun again = CliRun.of("models", "inspect", out.resolve("fc_segment_1_of_3.tflite").toString());
+        CliRun again = CliRun.of(
+                "models", "inspect", out.resolve("fc_segment_1_of_3.tflite").toString());
         assertEquals(0, again.code(), again::toString);
     }
 
@@ -85,14 +90,22 @@ class ModelsCommandTest {
         String cell = "{\"matrix\": [[0,1,1],[0,0,1],[0,0,0]], \"ops\": [\"input\", \"conv3x3-bn-relu\", \"output\"]}";
         Path a = dir.resolve("a.tflite");
         Path b = dir.resolve("b.tflite");
-        assertEquals(0, CliRun.of("models", "export", "--nasbench-spec", cell, "--out", a.toString()).code());
+        assertEquals(
+                0,
+                CliRun.of("models", "export", "--nasbench-spec", cell, "--out", a.toString())
+                        .code());
         CliRun r = CliRun.of("models", "export", "--nasbench-spec", "[" + cell + "]", "--out", b.toString(), "--json");
         assertEquals(0, r.code(), r::toString);
         assertTrue(Json.MAPPER.readTree(r.out()).path("model").asText().startsWith("nasbench_"));
         assertEquals(Segmenter.sha256(Files.readAllBytes(a)), Segmenter.sha256(Files.readAllBytes(b)));
 
-        CliRun bad = CliRun.of("models", "export", "--nasbench-spec", "{\"matrix\": [[0,1],[0,0]], \"ops\": [\"input\", \"oops\"]}",
-                "--out", dir.resolve("c.tflite").toString());
+        CliRun bad = CliRun.of(
+                "models",
+                "export",
+                "--nasbench-spec",
+                "{\"matrix\": [[0,1],[0,0]], \"ops\": [\"input\", \"oops\"]}",
+                "--out",
+                dir.resolve("c.tflite").toString());
         assertEquals(2, bad.code(), bad::toString);
         assertTrue(bad.err().startsWith("pipefarm: --nasbench-spec "), bad::toString);
         assertFalse(Files.exists(dir.resolve("c.tflite")));
@@ -100,15 +113,28 @@ class ModelsCommandTest {
 
     @Test
     void exportNeedsExactlyOneModel() {
-        CliRun none = CliRun.of("models", "export", "--out", dir.resolve("x.tflite").toString());
+        CliRun none =
+                CliRun.of("models", "export", "--out", dir.resolve("x.tflite").toString());
         assertEquals(2, none.code());
         assertTrue(none.err().startsWith("pipefarm: give exactly one model"), none::toString);
-        CliRun unknown = CliRun.of("models", "export", "resnet9000", "--out", dir.resolve("x.tflite").toString());
+        CliRun unknown = CliRun.of(
+                "models",
+                "export",
+                "resnet9000",
+                "--out",
+                dir.resolve("x.tflite").toString());
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("unknown zoo model \"resnet9000\""), unknown::toString);
-        CliRun fc = CliRun.of("models", "export", "--fc", "64,abc,4", "--out", dir.resolve("x.tflite").toString());
+        CliRun fc = CliRun.of(
+                "models",
+                "export",
+                "--fc",
+                "64,abc,4",
+                "--out",
+                dir.resolve("x.tflite").toString());
         assertEquals(2, fc.code());
-        assertEquals("pipefarm: --fc WIDTH must be an integer, got 'abc'", fc.err().strip());
+        assertEquals(
+                "pipefarm: --fc WIDTH must be an integer, got 'abc'", fc.err().strip());
     }
 
     @Test
@@ -130,7 +156,14 @@ class ModelsCommandTest {
         byte[] all = Files.readAllBytes(good);
         Path cut = dir.resolve("cut.tflite");
         Files.write(cut, Arrays.copyOf(all, all.length / 3));
-        r = CliRun.of("models", "segment", cut.toString(), "--cuts", "1", "--out", dir.resolve("o").toString());
+        r = CliRun.of(
+                "models",
+                "segment",
+                cut.toString(),
+                "--cuts",
+                "1",
+                "--out",
+                dir.resolve("o").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("pipefarm: " + cut + ": "), r::toString);
         assertFalse(r.err().contains("Exception"), r::toString);
@@ -147,7 +180,10 @@ class ModelsCommandTest {
         Path out = dir.resolve("o");
         CliRun r = CliRun.of("models", "segment", good.toString(), "--cuts", "3,9", "--out", out.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("pipefarm: cut 9 is out of range: ") && r.err().contains("cuts must be 1..4"), r::toString);
+        assertTrue(
+                r.err().startsWith("pipefarm: cut 9 is out of range: ")
+                        && r.err().contains("cuts must be 1..4"),
+                r::toString);
         assertFalse(Files.exists(out), "nothing written for bad cuts");
         r = CliRun.of("models", "segment", good.toString(), "--cuts", "3,2", "--out", out.toString());
         assertEquals(2, r.code());
@@ -157,7 +193,9 @@ class ModelsCommandTest {
         assertTrue(r.err().contains("repeated"), r::toString);
         r = CliRun.of("models", "segment", good.toString(), "--cuts", "two", "--out", out.toString());
         assertEquals(2, r.code());
-        assertEquals("pipefarm: --cuts: 'two' is not an integer (expected a list like 12,40)", r.err().strip());
+        assertEquals(
+                "pipefarm: --cuts: 'two' is not an integer (expected a list like 12,40)",
+                r.err().strip());
         r = CliRun.of("models", "segment", good.toString(), "--out", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("Missing required option: '--cuts"), r::toString);
@@ -172,8 +210,20 @@ class ModelsCommandTest {
                 new Tensor(2, "cast", DType.INT8, new int[] {1, 4, 4, 8}, q, null),
                 new Tensor(3, "y", DType.INT8, new int[] {1, 4, 4, 8}, q, null));
         List<Op> ops = List.of(
-                new Op(0, OpType.OPAQUE, new int[] {0}, new int[] {1}, new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, new byte[] {1, 2}), 1),
-                new Op(1, OpType.OPAQUE, new int[] {1}, new int[] {2}, new OpOptions.Opaque(53, null, 2, 0, null, null), 2),
+                new Op(
+                        0,
+                        OpType.OPAQUE,
+                        new int[] {0},
+                        new int[] {1},
+                        new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, new byte[] {1, 2}),
+                        1),
+                new Op(
+                        1,
+                        OpType.OPAQUE,
+                        new int[] {1},
+                        new int[] {2},
+                        new OpOptions.Opaque(53, null, 2, 0, null, null),
+                        2),
                 new Op(2, OpType.LOGISTIC, new int[] {2}, new int[] {3}, new OpOptions.None(), 1));
         Path f = dir.resolve("opaque.tflite");
         Files.write(f, new TfliteWriter().write(new Graph("opaque", ts, ops, new int[] {0}, new int[] {3})));
@@ -202,8 +252,15 @@ class ModelsCommandTest {
 
     @Test
     void helpAndUsage() {
-        for (String[] cmd : new String[][] {{"--help"}, {"models", "export", "--help"}, {"campaign", "start", "--help"},
-                {"bench", "model", "--help"}, {"profiles", "--help"}, {"agents", "--help"}, {"bench", "farm", "--help"}}) {
+        for (String[] cmd : new String[][] {
+            {"--help"},
+            {"models", "export", "--help"},
+            {"campaign", "start", "--help"},
+            {"bench", "model", "--help"},
+            {"profiles", "--help"},
+            {"agents", "--help"},
+            {"bench", "farm", "--help"}
+        }) {
             CliRun r = CliRun.of(cmd);
             assertEquals(0, r.code(), r::toString);
             assertTrue(r.out().contains("Usage:"), r::toString);

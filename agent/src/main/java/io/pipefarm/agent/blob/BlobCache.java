@@ -41,7 +41,8 @@ public final class BlobCache {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create blob cache directory " + dir, e);
         }
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** Thrown when a blob cannot be had: unreachable server, unknown key, or a hash mismatch. */
@@ -54,7 +55,9 @@ public final class BlobCache {
         }
 
         /** True when bytes arrived but did not match their key. */
-        public boolean badContent() { return badContent; }
+        public boolean badContent() {
+            return badContent;
+        }
     }
 
     /** The verified bytes of blob {@code key}, from the cache or from {@code url}. */
@@ -73,7 +76,8 @@ public final class BlobCache {
         byte[] bytes = fetch(key, url);
         String got = sha256(bytes);
         if (!got.equals(key)) {
-            throw new BlobException("blob " + key + " from " + url + " has SHA-256 " + got + " (" + bytes.length + " bytes)", true);
+            throw new BlobException(
+                    "blob " + key + " from " + url + " has SHA-256 " + got + " (" + bytes.length + " bytes)", true);
         }
         try {
             Files.createDirectories(file.getParent());
@@ -109,18 +113,23 @@ public final class BlobCache {
             }
         }
         String why = last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
-        throw new BlobException("cannot fetch blob " + key + " from " + url + " after " + FETCH_ATTEMPTS + " tries: " + why, false);
+        throw new BlobException(
+                "cannot fetch blob " + key + " from " + url + " after " + FETCH_ATTEMPTS + " tries: " + why, false);
     }
 
     private byte[] fetchOnce(String url) throws IOException, InterruptedException, BlobException {
-        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET();
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(60))
+                .GET();
         if (!token.isEmpty()) rb.header("Authorization", "Bearer " + token);
         HttpResponse<InputStream> resp = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = resp.body()) {
             byte[] body = in.readAllBytes();
             if (resp.statusCode() != 200) {
-                throw new BlobException("GET " + url + " answered " + resp.statusCode() + ": "
-                        + new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8), false);
+                throw new BlobException(
+                        "GET " + url + " answered " + resp.statusCode() + ": "
+                                + new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8),
+                        false);
             }
             return body;
         }
@@ -129,7 +138,9 @@ public final class BlobCache {
     /** {@code bytes} if their SHA-256 is {@code key} (a blob that came inline with its job). */
     public static byte[] verified(String key, byte[] bytes) throws BlobException {
         String got = sha256(bytes);
-        if (!got.equals(key)) throw new BlobException("inline blob for " + key + " has SHA-256 " + got + " (" + bytes.length + " bytes)", true);
+        if (!got.equals(key))
+            throw new BlobException(
+                    "inline blob for " + key + " has SHA-256 " + got + " (" + bytes.length + " bytes)", true);
         return bytes;
     }
 

@@ -1,7 +1,5 @@
 package io.pipefarm.agent.device;
 
-import io.pipefarm.agent.runner.RunnerClient;
-import io.pipefarm.agent.runner.RunnerConfig;
 import io.pipefarm.agent.edgetpu.CompilerReport;
 import io.pipefarm.agent.edgetpu.EdgeTpuCompiler;
 import io.pipefarm.agent.edgetpu.EdgeTpuCompilerException;
@@ -11,6 +9,8 @@ import io.pipefarm.agent.edgetpu.EdgeTpuLibrary;
 import io.pipefarm.agent.edgetpu.EdgeTpuOptions;
 import io.pipefarm.agent.edgetpu.EdgeTpuProbe;
 import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
+import io.pipefarm.agent.runner.RunnerClient;
+import io.pipefarm.agent.runner.RunnerConfig;
 import io.pipefarm.model.tflite.TfliteFormatException;
 import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.ProfileSpec;
@@ -59,8 +59,12 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
      * @param delegateOptions options of every delegate, e.g. {@code Performance=Max} (empty: libedgetpu's defaults)
      * @param compiler        when present, uncompiled segments are compiled on the agent with it
      */
-    public record Settings(Supplier<EdgeTpuProbe> probe, Function<String, RunnerConfig> runnerConfigs,
-                           Duration jobTimeout, Map<String, String> delegateOptions, Optional<EdgeTpuCompiler> compiler) {
+    public record Settings(
+            Supplier<EdgeTpuProbe> probe,
+            Function<String, RunnerConfig> runnerConfigs,
+            Duration jobTimeout,
+            Map<String, String> delegateOptions,
+            Optional<EdgeTpuCompiler> compiler) {
         public Settings {
             Objects.requireNonNull(probe, "probe");
             Objects.requireNonNull(runnerConfigs, "runnerConfigs");
@@ -70,8 +74,12 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
         }
 
         public static Settings defaults() {
-            return new Settings(EdgeTpuRuntime::probeInChild, EdgeTpuRuntime::defaultRunnerConfig, DEFAULT_JOB_TIMEOUT,
-                    Map.of(), Optional.empty());
+            return new Settings(
+                    EdgeTpuRuntime::probeInChild,
+                    EdgeTpuRuntime::defaultRunnerConfig,
+                    DEFAULT_JOB_TIMEOUT,
+                    Map.of(),
+                    Optional.empty());
         }
 
         public Settings withProbe(Supplier<EdgeTpuProbe> p) {
@@ -95,6 +103,7 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
 
     private final Settings settings;
     private final Map<String, Device> devices = new LinkedHashMap<>();
+
     private record Compiled(byte[] bytes, String compilerVersion) {}
 
     private final Map<String, Compiled> compiled = new LinkedHashMap<>(16, 0.75f, true) {
@@ -176,9 +185,13 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
             props.put("path", tpu.path());
             props.put("link", tpu.type() == EdgeTpuDevice.Type.USB ? "usb3" : "pcie-gen2-x1");
             props.put("library", probe.library());
-            if (!settings.delegateOptions().isEmpty()) props.put("options", EdgeTpuOptions.format(settings.delegateOptions()));
+            if (!settings.delegateOptions().isEmpty())
+                props.put("options", EdgeTpuOptions.format(settings.delegateOptions()));
             DeviceInfo info = new DeviceInfo(id, tpu.kind(), NAME, versions, props);
-            devices.put(id, new Device(info, tpu, new RunnerClient(settings.runnerConfigs().apply(id))));
+            devices.put(
+                    id,
+                    new Device(
+                            info, tpu, new RunnerClient(settings.runnerConfigs().apply(id))));
             out.add(info);
         }
         status = "libedgetpu " + EdgeTpuLibrary.shortVersion(lib) + " (" + probe.library() + "), TFLite " + tflite
@@ -203,7 +216,8 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
             d = device == null ? null : devices.get(device.id());
         }
         if (d == null) {
-            return new RunOutcome.Failed(ErrorKind.ERROR_KIND_UNAVAILABLE,
+            return new RunOutcome.Failed(
+                    ErrorKind.ERROR_KIND_UNAVAILABLE,
                     "edgetpu has no device " + (device == null ? "null" : device.id()) + " (discover() first)");
         }
         if (segment == null || segment.length == 0) {
@@ -211,21 +225,26 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
         }
         int threads = spec == null || spec.getThreads() <= 0 ? 1 : spec.getThreads();
         String bad = TfliteCpuRuntime.checkSpec(spec, threads);
-        if (bad != null) return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, bad + " (device " + d.info().id() + ")");
+        if (bad != null)
+            return new RunOutcome.Failed(
+                    ErrorKind.ERROR_KIND_BAD_INPUT, bad + " (device " + d.info().id() + ")");
 
         Map<String, String> extraVersions = new LinkedHashMap<>();
         byte[] model = segment;
         RunOutcome.Failed notCompiled = checkCompiled(segmentKey, segment);
         if (notCompiled != null) {
-            if (notCompiled.kind() != ErrorKind.ERROR_KIND_COMPILE || settings.compiler().isEmpty()) return notCompiled;
+            if (notCompiled.kind() != ErrorKind.ERROR_KIND_COMPILE
+                    || settings.compiler().isEmpty()) return notCompiled;
             try {
                 model = compileOnAgent(segmentKey, segment, extraVersions);
             } catch (EdgeTpuCompilerException e) {
-                return new RunOutcome.Failed(ErrorKind.ERROR_KIND_COMPILE, "segment " + segmentKey + ": " + e.getMessage());
+                return new RunOutcome.Failed(
+                        ErrorKind.ERROR_KIND_COMPILE, "segment " + segmentKey + ": " + e.getMessage());
             }
         }
-        RunRequest req = TfliteCpuRuntime.request(d.runner().nextRequestId(), segmentKey, model, spec, threads,
-                        settings.jobTimeout()).toBuilder()
+        RunRequest req = TfliteCpuRuntime.request(
+                        d.runner().nextRequestId(), segmentKey, model, spec, threads, settings.jobTimeout())
+                .toBuilder()
                 .setRuntime(EdgeTpuDelegates.runtimeName(d.tpu(), settings.delegateOptions()))
                 .build();
         RunReply reply;
@@ -233,7 +252,9 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
             reply = d.runner().run(req);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new RunOutcome.Failed(ErrorKind.ERROR_KIND_UNAVAILABLE, "interrupted while profiling on " + d.info().id());
+            return new RunOutcome.Failed(
+                    ErrorKind.ERROR_KIND_UNAVAILABLE,
+                    "interrupted while profiling on " + d.info().id());
         }
         RunOutcome o = TfliteCpuRuntime.outcome(reply, d.info());
         if (o instanceof RunOutcome.Measured m) {
@@ -243,7 +264,8 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
             return new RunOutcome.Measured(m.samplesNs(), v, m.threadCpuNs());
         }
         if (o instanceof RunOutcome.Failed f) {
-            return new RunOutcome.Failed(f.kind(), d.info().id() + " (" + d.tpu().spec() + "): " + f.message());
+            return new RunOutcome.Failed(
+                    f.kind(), d.info().id() + " (" + d.tpu().spec() + "): " + f.message());
         }
         return o;
     }
@@ -257,8 +279,9 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
             if (EdgeTpuSegments.inspect(segment).compiled()) return null;
         } catch (TfliteFormatException e) {
             if (e.kind() != TfliteFormatException.Kind.UNSUPPORTED) {
-                return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, "segment " + segmentKey
-                        + " is not a valid TFLite model: " + e.getMessage());
+                return new RunOutcome.Failed(
+                        ErrorKind.ERROR_KIND_BAD_INPUT,
+                        "segment " + segmentKey + " is not a valid TFLite model: " + e.getMessage());
             }
             if (EdgeTpuSegments.isCompiled(segment)) return null; // the delegate decides
         }
@@ -268,7 +291,8 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
     /** The COMPILE message of an uncompiled segment, naming where the compiler is or how to get it. */
     public static String notCompiledMessage(String segmentKey) {
         return "segment " + segmentKey + " is not compiled for the Edge TPU (no " + EdgeTpuSegments.CUSTOM_OP
-                + "); run " + EdgeTpuCompiler.BINARY + " --out_dir DIR SEGMENT.tflite and profile the *_edgetpu.tflite output ("
+                + "); run " + EdgeTpuCompiler.BINARY
+                + " --out_dir DIR SEGMENT.tflite and profile the *_edgetpu.tflite output ("
                 + EdgeTpuCompiler.describeLocation() + ")";
     }
 
@@ -286,11 +310,18 @@ public final class EdgeTpuRuntime implements DeviceRuntime {
         CompilerReport rep = r.report();
         byte[] bytes = r.compiled();
         if (!EdgeTpuSegments.isCompiled(bytes)) {
-            throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.FAILED, EdgeTpuCompiler.BINARY
-                    + " mapped no op to the Edge TPU (" + rep.opsOnCpu() + " of " + rep.totalOps() + " ops stay on the CPU)");
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.FAILED,
+                    EdgeTpuCompiler.BINARY + " mapped no op to the Edge TPU (" + rep.opsOnCpu() + " of "
+                            + rep.totalOps() + " ops stay on the CPU)");
         }
-        log.info("edgetpu: compiled segment {}: {} of {} ops on the Edge TPU, {} B cached, {} B streamed",
-                segmentKey, rep.opsOnEdgeTpu(), rep.totalOps(), rep.onChipCachedBytes(), rep.offChipStreamedBytes());
+        log.info(
+                "edgetpu: compiled segment {}: {} of {} ops on the Edge TPU, {} B cached, {} B streamed",
+                segmentKey,
+                rep.opsOnEdgeTpu(),
+                rep.totalOps(),
+                rep.onChipCachedBytes(),
+                rep.offChipStreamedBytes());
         if (!rep.compilerVersion().isEmpty()) versions.put(COMPILER_VERSION_KEY, rep.compilerVersion());
         synchronized (compiled) {
             compiled.put(segmentKey, new Compiled(bytes, rep.compilerVersion()));

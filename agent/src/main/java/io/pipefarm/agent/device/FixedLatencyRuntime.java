@@ -34,21 +34,29 @@ public final class FixedLatencyRuntime implements DeviceRuntime {
         this.latencyNs = latency.toNanos();
         List<DeviceInfo> list = new ArrayList<>(devices);
         for (int i = 0; i < devices; i++) {
-            list.add(new DeviceInfo("fixed" + i, kind, NAME, Map.of(NAME, "1"),
-                    Map.of("latency_ns", Long.toString(latencyNs))));
+            list.add(new DeviceInfo(
+                    "fixed" + i, kind, NAME, Map.of(NAME, "1"), Map.of("latency_ns", Long.toString(latencyNs))));
         }
         this.devices = List.copyOf(list);
     }
 
     @Override
-    public String name() { return NAME; }
+    public String name() {
+        return NAME;
+    }
 
-    public String kind() { return kind; }
+    public String kind() {
+        return kind;
+    }
 
-    public Duration latency() { return Duration.ofNanos(latencyNs); }
+    public Duration latency() {
+        return Duration.ofNanos(latencyNs);
+    }
 
     /** Jobs profiled so far (successful ones). */
-    public long jobs() { return jobs.get(); }
+    public long jobs() {
+        return jobs.get();
+    }
 
     @Override
     public List<DeviceInfo> discover() {

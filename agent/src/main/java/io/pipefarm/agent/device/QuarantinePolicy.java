@@ -52,15 +52,19 @@ public final class QuarantinePolicy {
 
     public QuarantinePolicy(int threshold, Duration initialBackoff, Duration maxBackoff, Clock clock) {
         if (threshold < 1) throw new IllegalArgumentException("quarantine threshold must be >= 1, got " + threshold);
-        if (initialBackoff.isNegative() || initialBackoff.isZero()) throw new IllegalArgumentException("initial back-off must be > 0");
-        if (maxBackoff.compareTo(initialBackoff) < 0) throw new IllegalArgumentException("max back-off must be >= initial back-off");
+        if (initialBackoff.isNegative() || initialBackoff.isZero())
+            throw new IllegalArgumentException("initial back-off must be > 0");
+        if (maxBackoff.compareTo(initialBackoff) < 0)
+            throw new IllegalArgumentException("max back-off must be >= initial back-off");
         this.threshold = threshold;
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public int threshold() { return threshold; }
+    public int threshold() {
+        return threshold;
+    }
 
     /** The back-off of the n-th quarantine (n >= 1): initial * 2^(n-1), capped. */
     public Duration backoff(int n) {

@@ -60,7 +60,8 @@ public final class QuarantiningRuntime implements DeviceRuntime {
     }
 
     static String message(QuarantinePolicy.Quarantine q) {
-        return "device " + q.deviceId() + " quarantined until " + q.until() + " (back-off " + q.backoff().toSeconds()
+        return "device " + q.deviceId() + " quarantined until " + q.until() + " (back-off "
+                + q.backoff().toSeconds()
                 + " s) after " + q.failures() + " failure" + (q.failures() == 1 ? "" : "s") + " in a row: last error "
                 + q.lastError();
     }

@@ -14,17 +14,27 @@ public sealed interface RunOutcome {
         public Measured {
             if (samplesNs.length == 0) throw new IllegalArgumentException("a measurement needs at least one sample");
             if (threadCpuNs.length != 0 && threadCpuNs.length != samplesNs.length) {
-                throw new IllegalArgumentException(threadCpuNs.length + " thread CPU times for " + samplesNs.length + " samples");
+                throw new IllegalArgumentException(
+                        threadCpuNs.length + " thread CPU times for " + samplesNs.length + " samples");
             }
             samplesNs = samplesNs.clone();
             versions = Map.copyOf(versions);
             threadCpuNs = threadCpuNs.clone();
         }
+
         public Measured(long[] samplesNs, Map<String, String> versions) {
             this(samplesNs, versions, new long[0]);
         }
-        @Override public long[] samplesNs() { return samplesNs.clone(); }
-        @Override public long[] threadCpuNs() { return threadCpuNs.clone(); }
+
+        @Override
+        public long[] samplesNs() {
+            return samplesNs.clone();
+        }
+
+        @Override
+        public long[] threadCpuNs() {
+            return threadCpuNs.clone();
+        }
     }
 
     record Failed(ErrorKind kind, String message) implements RunOutcome {}

@@ -1,6 +1,7 @@
 package io.pipefarm.agent.device;
 
 import com.google.protobuf.ByteString;
+import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
 import io.pipefarm.agent.runner.RunnerClient;
 import io.pipefarm.agent.runner.RunnerConfig;
 import io.pipefarm.agent.runner.SegmentExecutor;
@@ -27,7 +28,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
 
 /**
  * The TFLite CPU runtime (DESIGN.md §6): one device per configured interpreter thread count, each
@@ -69,7 +69,12 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
 
     /** One device per thread count, default runner settings. */
     public TfliteCpuRuntime(List<Integer> threadCounts) {
-        this(threadCounts, id -> RunnerConfig.builder().name(id).defaultJobTimeout(DEFAULT_JOB_TIMEOUT).build(),
+        this(
+                threadCounts,
+                id -> RunnerConfig.builder()
+                        .name(id)
+                        .defaultJobTimeout(DEFAULT_JOB_TIMEOUT)
+                        .build(),
                 DEFAULT_JOB_TIMEOUT);
     }
 
@@ -78,11 +83,13 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
      * @param runnerConfigs the runner settings of a device, by device id
      * @param jobTimeout    hard limit of a job without a time budget (with one, the limit grows with it)
      */
-    public TfliteCpuRuntime(List<Integer> threadCounts, Function<String, RunnerConfig> runnerConfigs, Duration jobTimeout) {
+    public TfliteCpuRuntime(
+            List<Integer> threadCounts, Function<String, RunnerConfig> runnerConfigs, Duration jobTimeout) {
         Objects.requireNonNull(threadCounts, "threadCounts");
         if (threadCounts.isEmpty()) throw new IllegalArgumentException("tflite-cpu needs at least one thread count");
         for (Integer t : threadCounts) {
-            if (t == null || t < 1) throw new IllegalArgumentException("thread counts must be >= 1, got " + threadCounts);
+            if (t == null || t < 1)
+                throw new IllegalArgumentException("thread counts must be >= 1, got " + threadCounts);
         }
         this.threadCounts = List.copyOf(threadCounts);
         this.runnerConfigs = Objects.requireNonNull(runnerConfigs, "runnerConfigs");
@@ -114,7 +121,8 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         }
         if (hello.isEmpty() || hello.get().getRuntimeVersion().isEmpty()) {
             probe.close();
-            log.warn("tflite-cpu: no devices, the TFLite runtime is unavailable: {}",
+            log.warn(
+                    "tflite-cpu: no devices, the TFLite runtime is unavailable: {}",
                     hello.map(h -> h.getRuntimeError().isEmpty() ? "(no reason given)" : h.getRuntimeError())
                             .orElse("the runner child did not start"));
             discovered = List.of();
@@ -128,12 +136,16 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
             int threads = threadCounts.get(k);
             Map<String, String> p = new LinkedHashMap<>(props);
             p.put("threads", Integer.toString(threads));
-            DeviceInfo info = new DeviceInfo(id, DeviceKind.hostCpu(threads).name(), NAME, Map.of(VERSION_KEY, version), p);
+            DeviceInfo info =
+                    new DeviceInfo(id, DeviceKind.hostCpu(threads).name(), NAME, Map.of(VERSION_KEY, version), p);
             RunnerClient runner = k == 0 ? probe : new RunnerClient(runnerConfigs.apply(id));
             devices.put(id, new Device(info, threads, runner));
             out.add(info);
         }
-        log.info("tflite-cpu: TFLite {} from {}; devices {}", version, hello.get().getNativeLibrary(),
+        log.info(
+                "tflite-cpu: TFLite {} from {}; devices {}",
+                version,
+                hello.get().getNativeLibrary(),
                 out.stream().map(d -> d.id() + "=" + d.kind()).toList());
         discovered = List.copyOf(out);
         return discovered;
@@ -147,7 +159,8 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
             if (closed) return new RunOutcome.Failed(ErrorKind.ERROR_KIND_UNAVAILABLE, "tflite-cpu runtime is closed");
         }
         if (d == null) {
-            return new RunOutcome.Failed(ErrorKind.ERROR_KIND_UNAVAILABLE,
+            return new RunOutcome.Failed(
+                    ErrorKind.ERROR_KIND_UNAVAILABLE,
                     "tflite-cpu has no device " + (device == null ? "null" : device.id()) + " (discover() first)");
         }
         if (segment == null || segment.length == 0) {
@@ -157,7 +170,10 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         var tpu = EdgeTpuSegments.cpuRejection(segmentKey, segment);
         if (tpu.isPresent()) return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, tpu.get());
         String bad = checkSpec(spec, d.threads());
-        if (bad != null) return new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, bad + " (device " + d.info().id() + ", " + d.info().kind() + ")");
+        if (bad != null)
+            return new RunOutcome.Failed(
+                    ErrorKind.ERROR_KIND_BAD_INPUT,
+                    bad + " (device " + d.info().id() + ", " + d.info().kind() + ")");
 
         RunRequest req = request(d.runner().nextRequestId(), segmentKey, segment, spec, d.threads(), jobTimeout);
         RunReply reply;
@@ -165,7 +181,9 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
             reply = d.runner().run(req);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new RunOutcome.Failed(ErrorKind.ERROR_KIND_UNAVAILABLE, "interrupted while profiling on " + d.info().id());
+            return new RunOutcome.Failed(
+                    ErrorKind.ERROR_KIND_UNAVAILABLE,
+                    "interrupted while profiling on " + d.info().id());
         }
         return outcome(reply, d.info());
     }
@@ -182,7 +200,8 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         if (spec.getThreads() < 0) return "threads must be >= 0, got " + spec.getThreads();
         if (spec.getMinTimedNs() < 0) return "min_timed_ns must be >= 0, got " + spec.getMinTimedNs();
         if (spec.getThreads() != 0 && spec.getThreads() != deviceThreads) {
-            return "the spec asks for " + spec.getThreads() + " interpreter threads but this device runs " + deviceThreads;
+            return "the spec asks for " + spec.getThreads() + " interpreter threads but this device runs "
+                    + deviceThreads;
         }
         return null;
     }
@@ -191,11 +210,12 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
      * The runner request of a job: the segment bytes, every input seeded from the segment key, the
      * spec's sampling rules; the time budget bounds the timed phase (soft) and sets the hard limit.
      */
-    static RunRequest request(long requestId, String segmentKey, byte[] segment, ProfileSpec spec, int threads,
-                              Duration jobTimeout) {
+    static RunRequest request(
+            long requestId, String segmentKey, byte[] segment, ProfileSpec spec, int threads, Duration jobTimeout) {
         int timed = spec.getTimedRuns();
         if (timed == 0 && spec.getTargetRelError() == 0) timed = 1; // a profile needs a sample
-        RunRequest.Builder b = RunRequest.newBuilder().setRequestId(requestId)
+        RunRequest.Builder b = RunRequest.newBuilder()
+                .setRequestId(requestId)
                 .setRuntime(NAME)
                 .setModelBytes(ByteString.copyFrom(segment))
                 .setRandomSeed(inputSeed(segmentKey))
@@ -240,10 +260,14 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
             if (kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
                 kind = ErrorKind.ERROR_KIND_RUN;
             }
-            StringBuilder msg = new StringBuilder(err.getMessage().isEmpty() ? err.getKind().name() : err.getMessage());
-            if (err.getSignal() != 0) msg.append(" (signal ").append(err.getSignal()).append(')');
-            else if (err.getExitCode() != 0) msg.append(" (exit code ").append(err.getExitCode()).append(')');
-            if (!err.getStderrTail().isBlank()) msg.append("; runner stderr:\n").append(err.getStderrTail().strip());
+            StringBuilder msg =
+                    new StringBuilder(err.getMessage().isEmpty() ? err.getKind().name() : err.getMessage());
+            if (err.getSignal() != 0)
+                msg.append(" (signal ").append(err.getSignal()).append(')');
+            else if (err.getExitCode() != 0)
+                msg.append(" (exit code ").append(err.getExitCode()).append(')');
+            if (!err.getStderrTail().isBlank())
+                msg.append("; runner stderr:\n").append(err.getStderrTail().strip());
             return new RunOutcome.Failed(kind, msg.toString());
         }
         if (reply.getTimingsNsCount() == 0) {
@@ -254,7 +278,8 @@ public final class TfliteCpuRuntime implements DeviceRuntime {
         long[] cpu = new long[reply.getThreadCpuNsCount() == samples.length ? samples.length : 0];
         for (int i = 0; i < cpu.length; i++) cpu[i] = reply.getThreadCpuNs(i);
         String version = reply.getRuntimeVersion().isEmpty()
-                ? device.versions().getOrDefault(VERSION_KEY, "") : reply.getRuntimeVersion();
+                ? device.versions().getOrDefault(VERSION_KEY, "")
+                : reply.getRuntimeVersion();
         Map<String, String> recorded = new LinkedHashMap<>(conditions());
         if (!version.isEmpty()) recorded.put(VERSION_KEY, version);
         return new RunOutcome.Measured(samples, recorded, cpu);

@@ -34,10 +34,19 @@ import java.util.regex.Pattern;
  *                     TPU, or all ops when there are no rows either
  * @param opsOnCpu     likewise for the CPU (0 when the compiler says nothing)
  */
-public record CompilerReport(String compilerVersion, String inputModel, String outputModel,
-                             long onChipCachedBytes, long onChipRemainingBytes, long offChipStreamedBytes,
-                             int edgeTpuSubgraphs, int totalOps, int opsOnEdgeTpu, int opsOnCpu,
-                             String operationLog, List<OpRow> ops) {
+public record CompilerReport(
+        String compilerVersion,
+        String inputModel,
+        String outputModel,
+        long onChipCachedBytes,
+        long onChipRemainingBytes,
+        long offChipStreamedBytes,
+        int edgeTpuSubgraphs,
+        int totalOps,
+        int opsOnEdgeTpu,
+        int opsOnCpu,
+        String operationLog,
+        List<OpRow> ops) {
 
     public static final String MAPPED = "Mapped to Edge TPU";
 
@@ -61,7 +70,6 @@ public record CompilerReport(String compilerVersion, String inputModel, String o
     public boolean fitsOnChip() {
         return offChipStreamedBytes == 0;
     }
-
 
     /**
      * Parses a report from the compiler's stdout and (optionally) its operation log; the table is
@@ -96,24 +104,34 @@ public record CompilerReport(String compilerVersion, String inputModel, String o
         String remaining = kv.get("on-chip memory remaining for caching model parameters");
         String offChip = kv.get("off-chip memory used for streaming uncached model parameters");
         if (onChip == null || offChip == null) {
-            throw new IllegalArgumentException("not an edgetpu_compiler report: no \"On-chip memory used for caching model "
-                    + "parameters\" / \"Off-chip memory used for streaming uncached model parameters\" lines");
+            throw new IllegalArgumentException(
+                    "not an edgetpu_compiler report: no \"On-chip memory used for caching model "
+                            + "parameters\" / \"Off-chip memory used for streaming uncached model parameters\" lines");
         }
         List<OpRow> rows = rows(text);
         if (rows.isEmpty() && log != null) rows = rows(log);
         int total = integer(kv, "total number of operations", -1);
-        int mappedRows = rows.stream().filter(OpRow::mapped).mapToInt(OpRow::count).sum();
+        int mappedRows =
+                rows.stream().filter(OpRow::mapped).mapToInt(OpRow::count).sum();
         int rowTotal = rows.stream().mapToInt(OpRow::count).sum();
         if (total < 0) total = rowTotal;
         int onTpu = integer(kv, "number of operations that will run on edge tpu", -1);
         int onCpu = integer(kv, "number of operations that will run on cpu", -1);
         if (onTpu < 0) onTpu = rows.isEmpty() ? total - Math.max(onCpu, 0) : mappedRows;
         if (onCpu < 0) onCpu = rows.isEmpty() ? Math.max(0, total - onTpu) : rowTotal - mappedRows;
-        return new CompilerReport(version == null ? "" : version,
-                kv.getOrDefault("input model", ""), kv.getOrDefault("output model", ""),
-                bytes(onChip), remaining == null ? -1 : bytes(remaining), bytes(offChip),
-                integer(kv, "number of edge tpu subgraphs", 0), total, onTpu, onCpu,
-                kv.getOrDefault("operation log", ""), rows);
+        return new CompilerReport(
+                version == null ? "" : version,
+                kv.getOrDefault("input model", ""),
+                kv.getOrDefault("output model", ""),
+                bytes(onChip),
+                remaining == null ? -1 : bytes(remaining),
+                bytes(offChip),
+                integer(kv, "number of edge tpu subgraphs", 0),
+                total,
+                onTpu,
+                onCpu,
+                kv.getOrDefault("operation log", ""),
+                rows);
     }
 
     /** The operation table rows after an {@code Operator  Count  Status} header. */
@@ -140,14 +158,25 @@ public record CompilerReport(String compilerVersion, String inputModel, String o
     /** {@code "6.02MiB"} -> bytes (binary units; KB/MB/GB read as their binary twins, as the compiler means them). */
     public static long bytes(String size) {
         Matcher m = SIZE.matcher(size.strip());
-        if (!m.matches()) throw new IllegalArgumentException("not a size: '" + size + "' (expected e.g. 1.25MiB, 512.00KiB, 0.00B)");
+        if (!m.matches())
+            throw new IllegalArgumentException("not a size: '" + size + "' (expected e.g. 1.25MiB, 512.00KiB, 0.00B)");
         double v = Double.parseDouble(m.group(1));
         long unit;
         switch (m.group(2)) {
-            case "B": unit = 1; break;
-            case "KiB": case "KB": unit = 1L << 10; break;
-            case "MiB": case "MB": unit = 1L << 20; break;
-            default: unit = 1L << 30; break;
+            case "B":
+                unit = 1;
+                break;
+            case "KiB":
+            case "KB":
+                unit = 1L << 10;
+                break;
+            case "MiB":
+            case "MB":
+                unit = 1L << 20;
+                break;
+            default:
+                unit = 1L << 30;
+                break;
         }
         return Math.round(v * unit);
     }

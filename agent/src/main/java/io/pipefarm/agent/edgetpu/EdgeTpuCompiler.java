@@ -45,7 +45,11 @@ public final class EdgeTpuCompiler {
         public Result {
             compiled = compiled.clone();
         }
-        @Override public byte[] compiled() { return compiled.clone(); }
+
+        @Override
+        public byte[] compiled() {
+            return compiled.clone();
+        }
     }
 
     public EdgeTpuCompiler(Path executable, Duration timeout, List<String> extraArgs) {
@@ -99,8 +103,8 @@ public final class EdgeTpuCompiler {
     static String missingMessage() {
         String configured = configured();
         if (configured != null) {
-            return BINARY + " configured as " + configured + " (" + PROPERTY + " / " + ENV + ") is not an executable file; "
-                    + INSTALL_HINT;
+            return BINARY + " configured as " + configured + " (" + PROPERTY + " / " + ENV
+                    + ") is not an executable file; " + INSTALL_HINT;
         }
         return BINARY + " not found on PATH; " + INSTALL_HINT;
     }
@@ -108,8 +112,10 @@ public final class EdgeTpuCompiler {
     /** {@code edgetpu_compiler --version}, e.g. {@code "Edge TPU Compiler version 16.0.384591198"}. */
     public String version() throws EdgeTpuCompilerException {
         Run r = run(List.of(executable.toString(), "--version"), Duration.ofSeconds(30));
-        if (r.exit != 0) throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.FAILED,
-                BINARY + " --version failed (exit code " + r.exit + "): " + tail(r.output, 5));
+        if (r.exit != 0)
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.FAILED,
+                    BINARY + " --version failed (exit code " + r.exit + "): " + tail(r.output, 5));
         return r.output.strip();
     }
 
@@ -122,7 +128,8 @@ public final class EdgeTpuCompiler {
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
-            throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.FAILED, "cannot create " + outDir + ": " + e, e);
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.FAILED, "cannot create " + outDir + ": " + e, e);
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(executable.toString());
@@ -136,9 +143,14 @@ public final class EdgeTpuCompiler {
         Path output = outDir.resolve(stem + "_edgetpu.tflite");
         Path log = outDir.resolve(stem + "_edgetpu.log");
         if (r.exit != 0 || !Files.isRegularFile(output)) {
-            throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.FAILED, BINARY + " could not compile "
-                    + segment.getFileName() + (r.exit != 0 ? " (exit code " + r.exit + ")" : " (no " + output.getFileName() + " written)")
-                    + ": " + tail(r.output, 8));
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.FAILED,
+                    BINARY + " could not compile "
+                            + segment.getFileName()
+                            + (r.exit != 0
+                                    ? " (exit code " + r.exit + ")"
+                                    : " (no " + output.getFileName() + " written)")
+                            + ": " + tail(r.output, 8));
         }
         CompilerReport report;
         try {
@@ -146,8 +158,10 @@ public final class EdgeTpuCompiler {
             report = CompilerReport.parse(r.output, logText);
             return new Result(Files.readAllBytes(output), output, report, r.output);
         } catch (IllegalArgumentException | IOException e) {
-            throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.FAILED, BINARY + " compiled "
-                    + segment.getFileName() + " but its report cannot be read: " + e.getMessage(), e);
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.FAILED,
+                    BINARY + " compiled " + segment.getFileName() + " but its report cannot be read: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -161,8 +175,8 @@ public final class EdgeTpuCompiler {
             Files.write(in, segment);
             return compile(in, dir.resolve("out"));
         } catch (IOException e) {
-            throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.FAILED, "cannot stage the segment for "
-                    + BINARY + ": " + e, e);
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.FAILED, "cannot stage the segment for " + BINARY + ": " + e, e);
         } finally {
             if (dir != null) deleteTree(dir);
         }
@@ -173,19 +187,26 @@ public final class EdgeTpuCompiler {
     private static Run run(List<String> cmd, Duration timeout) throws EdgeTpuCompilerException {
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
         } catch (IOException e) {
-            throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.MISSING, "cannot run " + cmd.get(0)
-                    + ": " + e.getMessage() + "; " + INSTALL_HINT, e);
+            throw new EdgeTpuCompilerException(
+                    EdgeTpuCompilerException.Kind.MISSING,
+                    "cannot run " + cmd.get(0) + ": " + e.getMessage() + "; " + INSTALL_HINT,
+                    e);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread drain = new Thread(() -> {
-            try (InputStream in = p.getInputStream()) {
-                in.transferTo(out);
-            } catch (IOException ignored) {
-                // process gone
-            }
-        }, "edgetpu-compiler-output");
+        Thread drain = new Thread(
+                () -> {
+                    try (InputStream in = p.getInputStream()) {
+                        in.transferTo(out);
+                    } catch (IOException ignored) {
+                        // process gone
+                    }
+                },
+                "edgetpu-compiler-output");
         drain.setDaemon(true);
         drain.start();
         try {
@@ -196,7 +217,8 @@ public final class EdgeTpuCompiler {
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new EdgeTpuCompilerException(EdgeTpuCompilerException.Kind.TIMEOUT,
+                throw new EdgeTpuCompilerException(
+                        EdgeTpuCompilerException.Kind.TIMEOUT,
                         BINARY + " did not finish within " + timeout.toSeconds() + " s");
             }
             drain.join(5000);
@@ -212,7 +234,8 @@ public final class EdgeTpuCompiler {
 
     private static String tail(String s, int lines) {
         List<String> all = s.lines().filter(l -> !l.isBlank()).toList();
-        String t = String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size())).strip();
+        String t = String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size()))
+                .strip();
         return t.isEmpty() ? "(no output)" : t;
     }
 

@@ -4,7 +4,11 @@ package io.pipefarm.agent.edgetpu;
 public final class EdgeTpuCompilerException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    public enum Kind { MISSING, FAILED, TIMEOUT }
+    public enum Kind {
+        MISSING,
+        FAILED,
+        TIMEOUT
+    }
 
     private final Kind kind;
 

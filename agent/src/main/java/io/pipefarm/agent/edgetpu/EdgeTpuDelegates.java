@@ -45,7 +45,8 @@ public final class EdgeTpuDelegates {
 
     /** Parses a runtime name. @throws IllegalArgumentException when malformed */
     public static Target parse(String runtime) {
-        if (!isEdgeTpuRuntime(runtime)) throw new IllegalArgumentException("not an Edge TPU runtime: '" + runtime + "'");
+        if (!isEdgeTpuRuntime(runtime))
+            throw new IllegalArgumentException("not an Edge TPU runtime: '" + runtime + "'");
         if (runtime.equals(RUNTIME)) return new Target(new EdgeTpuDevice(EdgeTpuDevice.Type.USB, ""), Map.of());
         String rest = runtime.substring(RUNTIME.length() + 1);
         Map<String, String> options = new LinkedHashMap<>();

@@ -27,25 +27,36 @@ public record EdgeTpuDevice(Type type, String path) {
         }
 
         /** The C enum value. */
-        public int code() { return code; }
+        public int code() {
+            return code;
+        }
 
         /** {@code usb} or {@code pci}. */
-        public String label() { return label; }
+        public String label() {
+            return label;
+        }
 
-        public Link link() { return link; }
+        public Link link() {
+            return link;
+        }
 
         public static Type fromCode(int code) {
             for (Type t : values()) if (t.code == code) return t;
-            throw new IllegalArgumentException("unknown edgetpu_device_type " + code + " (expected 0 = PCI or 1 = USB)");
+            throw new IllegalArgumentException(
+                    "unknown edgetpu_device_type " + code + " (expected 0 = PCI or 1 = USB)");
         }
 
         /** {@code usb} / {@code pci} (also {@code pcie}, any case). */
         public static Type parse(String s) {
             String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
             switch (k) {
-                case "usb": return USB;
-                case "pci": case "pcie": return PCI;
-                default: throw new IllegalArgumentException("unknown Edge TPU type '" + s + "' (expected usb or pci)");
+                case "usb":
+                    return USB;
+                case "pci":
+                case "pcie":
+                    return PCI;
+                default:
+                    throw new IllegalArgumentException("unknown Edge TPU type '" + s + "' (expected usb or pci)");
             }
         }
     }
@@ -81,7 +92,9 @@ public record EdgeTpuDevice(Type type, String path) {
     /** Parses {@link #spec()}. */
     public static EdgeTpuDevice parseSpec(String spec) {
         int c = spec == null ? -1 : spec.indexOf(':');
-        if (c < 0) throw new IllegalArgumentException("Edge TPU device spec must be TYPE:PATH (e.g. usb:/sys/bus/usb/devices/2-1), got '" + spec + "'");
+        if (c < 0)
+            throw new IllegalArgumentException(
+                    "Edge TPU device spec must be TYPE:PATH (e.g. usb:/sys/bus/usb/devices/2-1), got '" + spec + "'");
         return new EdgeTpuDevice(Type.parse(spec.substring(0, c)), spec.substring(c + 1));
     }
 

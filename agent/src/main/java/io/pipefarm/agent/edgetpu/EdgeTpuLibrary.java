@@ -92,15 +92,18 @@ public final class EdgeTpuLibrary {
 
     private static EdgeTpuLibrary loadFrom(String path, String source) {
         if (Native.POINTER_SIZE != 8 || Native.SIZE_T_SIZE != 8) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE,
                     "the libedgetpu binding supports 64-bit platforms only (pointer size " + Native.POINTER_SIZE + ")");
         }
         String name = SONAME;
         if (path != null) {
             Path p = Paths.get(path).toAbsolutePath();
             if (!Files.isReadable(p)) {
-                throw new TfliteException(TfliteException.Kind.UNAVAILABLE, "libedgetpu configured by " + source
-                        + " does not exist or is not readable: " + p + "; " + INSTALL_HINT);
+                throw new TfliteException(
+                        TfliteException.Kind.UNAVAILABLE,
+                        "libedgetpu configured by " + source + " does not exist or is not readable: " + p + "; "
+                                + INSTALL_HINT);
             }
             name = p.toString();
         }
@@ -108,17 +111,26 @@ public final class EdgeTpuLibrary {
         try {
             lib = Native.load(name, EdgeTpuNative.class);
         } catch (UnsatisfiedLinkError e) {
-            String why = String.valueOf(e.getMessage()).lines().map(String::trim).filter(l -> !l.isEmpty())
-                    .limit(2).reduce((a, b) -> a + " " + b).orElse("");
+            String why = String.valueOf(e.getMessage())
+                    .lines()
+                    .map(String::trim)
+                    .filter(l -> !l.isEmpty())
+                    .limit(2)
+                    .reduce((a, b) -> a + " " + b)
+                    .orElse("");
             String what = path == null ? SONAME + " not found by the dynamic linker" : "cannot load " + name;
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
-                    "Edge TPU runtime unavailable: " + what + " (" + why + "); " + INSTALL_HINT, e);
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE,
+                    "Edge TPU runtime unavailable: " + what + " (" + why + "); " + INSTALL_HINT,
+                    e);
         }
         try {
             return new EdgeTpuLibrary(lib, path == null ? SONAME : name, source);
         } catch (UnsatisfiedLinkError e) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
-                    name + " does not export the Edge TPU C API (edgetpu_version missing: " + e.getMessage() + ")", e);
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE,
+                    name + " does not export the Edge TPU C API (edgetpu_version missing: " + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -168,12 +180,14 @@ public final class EdgeTpuLibrary {
     /** Reads {@code count} {@code struct edgetpu_device} from native memory (does not free it). */
     public static List<EdgeTpuDevice> readDevices(Pointer array, long count) {
         if (count < 0 || count > 1024) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE, "edgetpu_list_devices reported " + count + " devices");
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE, "edgetpu_list_devices reported " + count + " devices");
         }
         List<EdgeTpuDevice> out = new ArrayList<>();
         if (count == 0) return out;
         if (array == null) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE,
                     "edgetpu_list_devices reported " + count + " devices but returned no array");
         }
         EdgeTpuNative.DeviceStruct first = new EdgeTpuNative.DeviceStruct(array);
@@ -199,10 +213,12 @@ public final class EdgeTpuLibrary {
             String name = device.path().isEmpty() ? null : device.path();
             Pointer d = lib.edgetpu_create_delegate(device.type().code(), name, o.pointer(), o.count());
             if (d == null) {
-                throw new TfliteException(TfliteException.Kind.UNAVAILABLE, "edgetpu_create_delegate returned NULL for "
-                        + device.spec() + " with options " + options
-                        + " (device unplugged, held by another process, or no permission: for USB check the udev rules "
-                        + "of libedgetpu1-std, for PCIe the gasket/apex driver and /dev/apex_* permissions)");
+                throw new TfliteException(
+                        TfliteException.Kind.UNAVAILABLE,
+                        "edgetpu_create_delegate returned NULL for "
+                                + device.spec() + " with options " + options
+                                + " (device unplugged, held by another process, or no permission: for USB check the udev rules "
+                                + "of libedgetpu1-std, for PCIe the gasket/apex driver and /dev/apex_* permissions)");
             }
             return d;
         }

@@ -36,8 +36,10 @@ public final class EdgeTpuOptions implements AutoCloseable {
         array = (EdgeTpuNative.OptionStruct[]) new EdgeTpuNative.OptionStruct().toArray(this.options.size());
         int i = 0;
         for (Map.Entry<String, String> e : this.options.entrySet()) {
-            if (e.getKey() == null || e.getKey().isEmpty()) throw new IllegalArgumentException("an Edge TPU option needs a name");
-            if (e.getValue() == null) throw new IllegalArgumentException("Edge TPU option " + e.getKey() + " has no value");
+            if (e.getKey() == null || e.getKey().isEmpty())
+                throw new IllegalArgumentException("an Edge TPU option needs a name");
+            if (e.getValue() == null)
+                throw new IllegalArgumentException("Edge TPU option " + e.getKey() + " has no value");
             array[i].name = cString(e.getKey());
             array[i].value = cString(e.getValue());
             array[i].write();
@@ -77,7 +79,8 @@ public final class EdgeTpuOptions implements AutoCloseable {
         EdgeTpuNative.OptionStruct[] all = (EdgeTpuNative.OptionStruct[]) first.toArray((int) count);
         for (EdgeTpuNative.OptionStruct o : all) {
             o.read();
-            out.put(o.name == null ? null : o.name.getString(0, StandardCharsets.UTF_8.name()),
+            out.put(
+                    o.name == null ? null : o.name.getString(0, StandardCharsets.UTF_8.name()),
                     o.value == null ? null : o.value.getString(0, StandardCharsets.UTF_8.name()));
         }
         return out;
@@ -105,7 +108,9 @@ public final class EdgeTpuOptions implements AutoCloseable {
         Map<String, String> out = new LinkedHashMap<>(options);
         String perf = out.get("Performance");
         if (perf != null) {
-            String norm = PERFORMANCE_VALUES.stream().filter(v -> v.equalsIgnoreCase(perf.trim())).findFirst()
+            String norm = PERFORMANCE_VALUES.stream()
+                    .filter(v -> v.equalsIgnoreCase(perf.trim()))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("Edge TPU option Performance must be one of "
                             + PERFORMANCE_VALUES + ", got '" + perf + "'"));
             out.put("Performance", norm);
@@ -117,8 +122,11 @@ public final class EdgeTpuOptions implements AutoCloseable {
     public static String format(Map<String, String> options) {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, String> e : options.entrySet()) {
-            if (e.getKey().contains(",") || e.getKey().contains("=") || e.getValue().contains(",")) {
-                throw new IllegalArgumentException("Edge TPU option " + e.getKey() + "=" + e.getValue() + " contains ',' or '='");
+            if (e.getKey().contains(",")
+                    || e.getKey().contains("=")
+                    || e.getValue().contains(",")) {
+                throw new IllegalArgumentException(
+                        "Edge TPU option " + e.getKey() + "=" + e.getValue() + " contains ',' or '='");
             }
             if (sb.length() > 0) sb.append(',');
             sb.append(e.getKey()).append('=').append(e.getValue());

@@ -29,8 +29,12 @@ import java.util.concurrent.TimeUnit;
  * never loads libedgetpu itself. The child writes one length-delimited {@link EdgeTpuProbeReport}
  * (proto/probe.proto) to its stdout, the framing the runner child uses.
  */
-public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTpuDevice> devices,
-                           Optional<String> tfliteVersion, Optional<String> error) {
+public record EdgeTpuProbe(
+        Optional<String> version,
+        String library,
+        List<EdgeTpuDevice> devices,
+        Optional<String> tfliteVersion,
+        Optional<String> error) {
 
     public EdgeTpuProbe {
         devices = List.copyOf(devices);
@@ -91,7 +95,9 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
         cmd.add(EdgeTpuProbe.class.getName());
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
         } catch (IOException e) {
             return unavailable("cannot start the Edge TPU probe process " + cmd.get(0) + ": " + e.getMessage());
         }
@@ -128,13 +134,15 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
     }
 
     private static Thread drain(InputStream in, ByteArrayOutputStream to) {
-        Thread t = new Thread(() -> {
-            try (in) {
-                in.transferTo(to);
-            } catch (IOException ignored) {
-                // process gone
-            }
-        }, "edgetpu-probe-drain");
+        Thread t = new Thread(
+                () -> {
+                    try (in) {
+                        in.transferTo(to);
+                    } catch (IOException ignored) {
+                        // process gone
+                    }
+                },
+                "edgetpu-probe-drain");
         t.setDaemon(true);
         t.start();
         return t;
@@ -142,7 +150,8 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
 
     private static String tail(String s, int lines) {
         List<String> all = s.lines().filter(l -> !l.isBlank()).toList();
-        return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size())).strip();
+        return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size()))
+                .strip();
     }
 
     /** Reads the child's output: one length-delimited report (see the class comment). */
@@ -169,7 +178,8 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
         }
         return new EdgeTpuProbe(
                 r.hasLibedgetpuVersion() ? Optional.of(r.getLibedgetpuVersion()) : Optional.empty(),
-                r.getLibrary(), devices,
+                r.getLibrary(),
+                devices,
                 r.hasTfliteVersion() ? Optional.of(r.getTfliteVersion()) : Optional.empty(),
                 r.hasError() ? Optional.of(r.getError()) : Optional.empty());
     }
@@ -181,8 +191,12 @@ public record EdgeTpuProbe(Optional<String> version, String library, List<EdgeTp
         p.tfliteVersion().ifPresent(r::setTfliteVersion);
         p.error().ifPresent(r::setError);
         for (EdgeTpuDevice d : p.devices()) {
-            r.addDevices(EdgeTpuProbeDevice.newBuilder().setPath(d.path())
-                    .setBus(d.type() == EdgeTpuDevice.Type.USB ? EdgeTpuBus.EDGE_TPU_BUS_USB : EdgeTpuBus.EDGE_TPU_BUS_PCI));
+            r.addDevices(EdgeTpuProbeDevice.newBuilder()
+                    .setPath(d.path())
+                    .setBus(
+                            d.type() == EdgeTpuDevice.Type.USB
+                                    ? EdgeTpuBus.EDGE_TPU_BUS_USB
+                                    : EdgeTpuBus.EDGE_TPU_BUS_PCI));
         }
         r.build().writeDelimitedTo(out);
         out.flush();

@@ -18,8 +18,15 @@ public final class ProfileStatistics {
         double sq = 0;
         for (long v : s) sq += (v - mean) * (v - mean);
         double stdev = n > 1 ? Math.sqrt(sq / (n - 1)) : 0.0;
-        return ProfileStats.newBuilder().setN(n).setMeanNs(mean).setMedianNs(quantile(s, 0.5))
-                .setP90Ns(quantile(s, 0.9)).setP99Ns(quantile(s, 0.99)).setStdevNs(stdev).setMinNs(s[0]).build();
+        return ProfileStats.newBuilder()
+                .setN(n)
+                .setMeanNs(mean)
+                .setMedianNs(quantile(s, 0.5))
+                .setP90Ns(quantile(s, 0.9))
+                .setP99Ns(quantile(s, 0.99))
+                .setStdevNs(stdev)
+                .setMinNs(s[0])
+                .build();
     }
 
     /** Linear-interpolated quantile of sorted values. */

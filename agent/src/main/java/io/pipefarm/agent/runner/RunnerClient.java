@@ -53,7 +53,10 @@ public final class RunnerClient implements AutoCloseable {
                 starts++;
                 current = RunnerProcess.start(config);
             } catch (RunnerProcess.StartException e) {
-                return RunReply.newBuilder().setRequestId(req.getRequestId()).setError(e.error()).build();
+                return RunReply.newBuilder()
+                        .setRequestId(req.getRequestId())
+                        .setError(e.error())
+                        .build();
             }
         }
         Duration timeout = req.getTimeoutMs() > 0 ? Duration.ofMillis(req.getTimeoutMs()) : config.defaultJobTimeout();
@@ -101,7 +104,9 @@ public final class RunnerClient implements AutoCloseable {
     }
 
     private static RunReply error(RunRequest req, ErrorKind kind, String message) {
-        return RunReply.newBuilder().setRequestId(req.getRequestId())
-                .setError(RunError.newBuilder().setKind(kind).setMessage(message)).build();
+        return RunReply.newBuilder()
+                .setRequestId(req.getRequestId())
+                .setError(RunError.newBuilder().setKind(kind).setMessage(message))
+                .build();
     }
 }

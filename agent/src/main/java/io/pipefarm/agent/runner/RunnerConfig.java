@@ -39,13 +39,33 @@ public final class RunnerConfig {
     }
 
     /** Label used in logs (e.g. the device id). */
-    public String name() { return name; }
-    public String javaCommand() { return javaCommand; }
-    public String classpath() { return classpath; }
-    public List<String> jvmArgs() { return jvmArgs; }
-    public Duration startTimeout() { return startTimeout; }
-    public Duration defaultJobTimeout() { return defaultJobTimeout; }
-    public int stderrTailLines() { return stderrTailLines; }
+    public String name() {
+        return name;
+    }
+
+    public String javaCommand() {
+        return javaCommand;
+    }
+
+    public String classpath() {
+        return classpath;
+    }
+
+    public List<String> jvmArgs() {
+        return jvmArgs;
+    }
+
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    public Duration defaultJobTimeout() {
+        return defaultJobTimeout;
+    }
+
+    public int stderrTailLines() {
+        return stderrTailLines;
+    }
 
     /** The full child command line. */
     public List<String> command() {
@@ -66,28 +86,62 @@ public final class RunnerConfig {
 
     public static final class Builder {
         private String name = "runner";
-        private String javaCommand = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        private String javaCommand =
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         private String classpath = System.getProperty("java.class.path");
         private final List<String> jvmArgs = new ArrayList<>(List.of(
                 // JVM messages (warnings, crash summaries) must never reach the protocol stream
-                "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr",
-                "-XX:+UseSerialGC", "-Xss4m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-XX:+DisplayVMOutputToStderr",
+                "-Xlog:disable",
+                "-Xlog:all=warning:stderr",
+                "-XX:+UseSerialGC",
+                "-Xss4m",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
                 "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "pipefarm-runner-hs_err_pid%p.log"),
                 "-Djava.awt.headless=true"));
         private Duration startTimeout = Duration.ofSeconds(60);
         private Duration defaultJobTimeout = Duration.ofSeconds(120);
         private int stderrTailLines = 40;
 
-        public Builder name(String name) { this.name = Objects.requireNonNull(name); return this; }
-        public Builder javaCommand(String java) { this.javaCommand = Objects.requireNonNull(java); return this; }
-        public Builder classpath(String cp) { this.classpath = Objects.requireNonNull(cp); return this; }
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name);
+            return this;
+        }
+
+        public Builder javaCommand(String java) {
+            this.javaCommand = Objects.requireNonNull(java);
+            return this;
+        }
+
+        public Builder classpath(String cp) {
+            this.classpath = Objects.requireNonNull(cp);
+            return this;
+        }
         /** Adds a JVM argument, e.g. {@code -Xmx1g} or {@code -Dpipefarm.runner.testHooks=true}. */
-        public Builder addJvmArg(String arg) { this.jvmArgs.add(Objects.requireNonNull(arg)); return this; }
-        public Builder startTimeout(Duration d) { this.startTimeout = Objects.requireNonNull(d); return this; }
-        public Builder defaultJobTimeout(Duration d) { this.defaultJobTimeout = Objects.requireNonNull(d); return this; }
-        public Builder stderrTailLines(int n) { this.stderrTailLines = Math.max(1, n); return this; }
+        public Builder addJvmArg(String arg) {
+            this.jvmArgs.add(Objects.requireNonNull(arg));
+            return this;
+        }
+
+        public Builder startTimeout(Duration d) {
+            this.startTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder defaultJobTimeout(Duration d) {
+            this.defaultJobTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder stderrTailLines(int n) {
+            this.stderrTailLines = Math.max(1, n);
+            return this;
+        }
         /** Enables the child's test hooks (tests only). */
-        public Builder enableTestHooks() { return addJvmArg("-D" + RunnerMain.TEST_HOOKS_PROPERTY + "=true"); }
+        public Builder enableTestHooks() {
+            return addJvmArg("-D" + RunnerMain.TEST_HOOKS_PROPERTY + "=true");
+        }
 
         public RunnerConfig build() {
             return new RunnerConfig(this);

@@ -1,8 +1,8 @@
 package io.pipefarm.agent.runner;
 
-import io.pipefarm.agent.tflite.LibC;
 import com.sun.jna.Pointer;
 import io.pipefarm.agent.edgetpu.EdgeTpuDelegates;
+import io.pipefarm.agent.tflite.LibC;
 import io.pipefarm.agent.tflite.TfliteException;
 import io.pipefarm.agent.tflite.TfliteRuntime;
 import io.pipefarm.proto.farm.ErrorKind;
@@ -44,7 +44,8 @@ public final class RunnerMain {
         boolean hooks = Boolean.getBoolean(TEST_HOOKS_PROPERTY);
         long pid = ProcessHandle.current().pid();
         int exit = 0;
-        try (OutputStream out = protocolOut; InputStream in = new BufferedInputStream(System.in, 1 << 16)) {
+        try (OutputStream out = protocolOut;
+                InputStream in = new BufferedInputStream(System.in, 1 << 16)) {
             RunnerHello.Builder hello = RunnerHello.newBuilder().setPid(pid);
             try {
                 hello.setRuntimeVersion(TfliteRuntime.load());
@@ -63,8 +64,11 @@ public final class RunnerMain {
                 RunReply reply;
                 if (req.getTestHook() != TestHook.TEST_HOOK_NONE && req.getTestHook() != TestHook.UNRECOGNIZED) {
                     if (!hooks) {
-                        reply = SegmentExecutor.fail(RunReply.newBuilder().setRequestId(req.getRequestId())
-                                        .setRunnerPid(pid), ErrorKind.ERROR_KIND_BAD_INPUT,
+                        reply = SegmentExecutor.fail(
+                                RunReply.newBuilder()
+                                        .setRequestId(req.getRequestId())
+                                        .setRunnerPid(pid),
+                                ErrorKind.ERROR_KIND_BAD_INPUT,
                                 "test hooks are disabled (set -D" + TEST_HOOKS_PROPERTY + "=true on the runner)");
                         send(out, RunnerEvent.newBuilder().setReply(reply).build());
                         continue;

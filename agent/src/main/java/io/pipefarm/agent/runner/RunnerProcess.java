@@ -78,11 +78,17 @@ public final class RunnerProcess implements AutoCloseable {
     public static RunnerProcess start(RunnerConfig config) throws StartException {
         Process p;
         try {
-            p = new ProcessBuilder(config.command()).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(config.command())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                    .redirectError(ProcessBuilder.Redirect.PIPE)
+                    .start();
         } catch (IOException e) {
-            throw new StartException(RunError.newBuilder().setKind(ErrorKind.ERROR_KIND_UNAVAILABLE)
-                    .setMessage("cannot start runner process " + config.command().get(0) + ": " + e.getMessage()).build());
+            throw new StartException(RunError.newBuilder()
+                    .setKind(ErrorKind.ERROR_KIND_UNAVAILABLE)
+                    .setMessage(
+                            "cannot start runner process " + config.command().get(0) + ": " + e.getMessage())
+                    .build());
         }
         RunnerProcess rp = new RunnerProcess(config, p);
         try {
@@ -92,17 +98,21 @@ public final class RunnerProcess implements AutoCloseable {
                 log.debug("runner {} started, pid {}, TFLite {}", config.name(), p.pid(), rp.hello.getRuntimeVersion());
                 return rp;
             }
-            String why = ev == null ? "no hello within " + config.startTimeout().toMillis() + " ms"
+            String why = ev == null
+                    ? "no hello within " + config.startTimeout().toMillis() + " ms"
                     : ev == EOF ? "it exited before saying hello" : "unexpected first message " + ev;
             rp.kill();
             RunError.Builder err = rp.exitDetails(RunError.newBuilder().setKind(ErrorKind.ERROR_KIND_UNAVAILABLE));
             throw new StartException(err.setMessage("runner " + config.name() + " failed to start: " + why
-                    + describeExit(err) + tailSuffix(err)).build());
+                            + describeExit(err) + tailSuffix(err))
+                    .build());
         } catch (InterruptedException e) {
             rp.kill();
             Thread.currentThread().interrupt();
-            throw new StartException(RunError.newBuilder().setKind(ErrorKind.ERROR_KIND_UNAVAILABLE)
-                    .setMessage("interrupted while starting runner").build());
+            throw new StartException(RunError.newBuilder()
+                    .setKind(ErrorKind.ERROR_KIND_UNAVAILABLE)
+                    .setMessage("interrupted while starting runner")
+                    .build());
         }
     }
 
@@ -126,7 +136,8 @@ public final class RunnerProcess implements AutoCloseable {
      * is no longer usable.
      */
     public synchronized RunReply call(RunRequest req, Duration timeout) throws InterruptedException {
-        RunReply.Builder reply = RunReply.newBuilder().setRequestId(req.getRequestId()).setRunnerPid(pid());
+        RunReply.Builder reply =
+                RunReply.newBuilder().setRequestId(req.getRequestId()).setRunnerPid(pid());
         if (broken || !process.isAlive()) {
             return crashed(reply, "runner was not running when the request was sent");
         }
@@ -144,8 +155,9 @@ public final class RunnerProcess implements AutoCloseable {
                 broken = true;
                 kill();
                 RunError.Builder err = exitDetails(RunError.newBuilder().setKind(ErrorKind.ERROR_KIND_TIMEOUT));
-                return reply.setError(err.setMessage("no reply within " + timeout.toMillis()
-                        + " ms; runner pid " + pid() + " was killed")).build();
+                return reply.setError(err.setMessage(
+                                "no reply within " + timeout.toMillis() + " ms; runner pid " + pid() + " was killed"))
+                        .build();
             }
             if (ev == EOF) {
                 return crashed(reply, "runner died while running the request");
@@ -184,7 +196,8 @@ public final class RunnerProcess implements AutoCloseable {
 
     private static String describeExit(RunError.Builder err) {
         if (err.getSignal() != 0) {
-            return " (killed by signal " + err.getSignal() + signalName(err.getSignal()) + ", exit value " + err.getExitCode() + ")";
+            return " (killed by signal " + err.getSignal() + signalName(err.getSignal()) + ", exit value "
+                    + err.getExitCode() + ")";
         }
         return err.getExitCode() != 0 || !err.getStderrTail().isEmpty() ? " (exit code " + err.getExitCode() + ")" : "";
     }
@@ -199,8 +212,11 @@ public final class RunnerProcess implements AutoCloseable {
             boolean takeNext = false;
             for (String line : lines) {
                 String l = line.strip();
-                boolean keep = takeNext || l.matches("#\\s+SIG\\w+.*") || l.startsWith("# Problematic frame:")
-                        || l.startsWith("# /") || l.contains("error report file");
+                boolean keep = takeNext
+                        || l.matches("#\\s+SIG\\w+.*")
+                        || l.startsWith("# Problematic frame:")
+                        || l.startsWith("# /")
+                        || l.contains("error report file");
                 takeNext = l.startsWith("# Problematic frame:");
                 if (keep) sb.append(l).append(" | ");
             }
@@ -217,14 +233,22 @@ public final class RunnerProcess implements AutoCloseable {
 
     static String signalName(int sig) {
         switch (sig) {
-            case 4: return " SIGILL";
-            case 6: return " SIGABRT";
-            case 7: return " SIGBUS";
-            case 8: return " SIGFPE";
-            case 9: return " SIGKILL";
-            case 11: return " SIGSEGV";
-            case 15: return " SIGTERM";
-            default: return "";
+            case 4:
+                return " SIGILL";
+            case 6:
+                return " SIGABRT";
+            case 7:
+                return " SIGBUS";
+            case 8:
+                return " SIGFPE";
+            case 9:
+                return " SIGKILL";
+            case 11:
+                return " SIGSEGV";
+            case 15:
+                return " SIGTERM";
+            default:
+                return "";
         }
     }
 
@@ -251,7 +275,10 @@ public final class RunnerProcess implements AutoCloseable {
         broken = true;
         if (process.isAlive()) {
             try {
-                RunnerCommand.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build().writeDelimitedTo(stdin);
+                RunnerCommand.newBuilder()
+                        .setShutdown(Shutdown.getDefaultInstance())
+                        .build()
+                        .writeDelimitedTo(stdin);
                 stdin.close();
                 if (!process.waitFor(1, TimeUnit.SECONDS)) kill();
             } catch (IOException e) {

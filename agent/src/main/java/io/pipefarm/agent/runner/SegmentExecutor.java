@@ -30,17 +30,22 @@ public final class SegmentExecutor {
      * {@code edgetpu[:TYPE:PATH[?options]]} ({@link EdgeTpuDelegates}).
      */
     public static final String RUNTIME_TFLITE_CPU = "tflite-cpu";
+
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private SegmentExecutor() {}
 
     public static RunReply execute(RunRequest req) {
-        RunReply.Builder reply = RunReply.newBuilder().setRequestId(req.getRequestId())
+        RunReply.Builder reply = RunReply.newBuilder()
+                .setRequestId(req.getRequestId())
                 .setRunnerPid(ProcessHandle.current().pid());
         String runtime = req.getRuntime();
         boolean edgetpu = EdgeTpuDelegates.isEdgeTpuRuntime(runtime);
         if (!runtime.isEmpty() && !runtime.equals(RUNTIME_TFLITE_CPU) && !edgetpu) {
-            return fail(reply, ErrorKind.ERROR_KIND_UNAVAILABLE, "runtime '" + runtime + "' is not available in this runner");
+            return fail(
+                    reply,
+                    ErrorKind.ERROR_KIND_UNAVAILABLE,
+                    "runtime '" + runtime + "' is not available in this runner");
         }
         byte[] model;
         switch (req.getModelCase()) {
@@ -51,7 +56,10 @@ public final class SegmentExecutor {
                 try {
                     model = Files.readAllBytes(Paths.get(req.getModelPath()));
                 } catch (IOException | RuntimeException e) {
-                    return fail(reply, ErrorKind.ERROR_KIND_LOAD, "cannot read model file " + req.getModelPath() + ": " + e);
+                    return fail(
+                            reply,
+                            ErrorKind.ERROR_KIND_LOAD,
+                            "cannot read model file " + req.getModelPath() + ": " + e);
                 }
                 break;
             default:
@@ -61,15 +69,19 @@ public final class SegmentExecutor {
             reply.setRuntimeVersion(TfliteRuntime.load());
             long t0 = System.nanoTime();
             TfliteInterpreter.Options options = new TfliteInterpreter.Options().threads(req.getThreads());
-            if (edgetpu) options.addDelegate(EdgeTpuDelegates.delegateFor(runtime)); // one per device, kept by the child
+            if (edgetpu)
+                options.addDelegate(EdgeTpuDelegates.delegateFor(runtime)); // one per device, kept by the child
             try (TfliteInterpreter interp = TfliteInterpreter.create(model, options)) {
                 reply.setLoadNs(System.nanoTime() - t0);
                 List<TensorInfo> inputs = interp.inputs();
                 inputs.forEach(t -> reply.addInputTensors(toProto(t)));
                 interp.outputs().forEach(t -> reply.addOutputTensors(toProto(t)));
                 if (req.getInputsCount() != 0 && req.getInputsCount() != inputs.size()) {
-                    return fail(reply, ErrorKind.ERROR_KIND_BAD_INPUT, "the model has " + inputs.size()
-                            + " input(s) but the request gives " + req.getInputsCount());
+                    return fail(
+                            reply,
+                            ErrorKind.ERROR_KIND_BAD_INPUT,
+                            "the model has " + inputs.size() + " input(s) but the request gives "
+                                    + req.getInputsCount());
                 }
                 for (int i = 0; i < inputs.size(); i++) {
                     interp.setInput(i, inputBytes(req, i, inputs.get(i)));
@@ -134,7 +146,8 @@ public final class SegmentExecutor {
             seed = req.getRandomSeed() + i;
         } else {
             InputData d = req.getInputs(i);
-            if (d.getSourceCase() == InputData.SourceCase.DATA) return d.getData().toByteArray();
+            if (d.getSourceCase() == InputData.SourceCase.DATA)
+                return d.getData().toByteArray();
             seed = d.getSourceCase() == InputData.SourceCase.RANDOM_SEED ? d.getRandomSeed() : req.getRandomSeed() + i;
         }
         byte[] b = new byte[(int) size];
@@ -145,22 +158,35 @@ public final class SegmentExecutor {
 
     static io.pipefarm.proto.runner.TensorInfo toProto(TensorInfo t) {
         return io.pipefarm.proto.runner.TensorInfo.newBuilder()
-                .setName(t.name()).setType(t.type().name()).addAllShape(t.shape())
-                .setByteSize(t.byteSize()).setScale(t.scale()).setZeroPoint(t.zeroPoint()).build();
+                .setName(t.name())
+                .setType(t.type().name())
+                .addAllShape(t.shape())
+                .setByteSize(t.byteSize())
+                .setScale(t.scale())
+                .setZeroPoint(t.zeroPoint())
+                .build();
     }
 
     static ErrorKind kind(TfliteException.Kind k) {
         switch (k) {
-            case UNAVAILABLE: return ErrorKind.ERROR_KIND_UNAVAILABLE;
-            case LOAD: return ErrorKind.ERROR_KIND_LOAD;
-            case RUN: return ErrorKind.ERROR_KIND_RUN;
-            case BAD_INPUT: return ErrorKind.ERROR_KIND_BAD_INPUT;
-            default: return ErrorKind.ERROR_KIND_RUN;
+            case UNAVAILABLE:
+                return ErrorKind.ERROR_KIND_UNAVAILABLE;
+            case LOAD:
+                return ErrorKind.ERROR_KIND_LOAD;
+            case RUN:
+                return ErrorKind.ERROR_KIND_RUN;
+            case BAD_INPUT:
+                return ErrorKind.ERROR_KIND_BAD_INPUT;
+            default:
+                return ErrorKind.ERROR_KIND_RUN;
         }
     }
 
     static RunReply fail(RunReply.Builder reply, ErrorKind kind, String message) {
-        return reply.clearTimingsNs().clearThreadCpuNs().clearOutputs()
-                .setError(RunError.newBuilder().setKind(kind).setMessage(message == null ? "" : message)).build();
+        return reply.clearTimingsNs()
+                .clearThreadCpuNs()
+                .clearOutputs()
+                .setError(RunError.newBuilder().setKind(kind).setMessage(message == null ? "" : message))
+                .build();
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -20,7 +21,6 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Subscribe;
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * Root actor of an agent node: a proxy to the coordinator singleton, the {@link FarmAgent}, and a
@@ -35,19 +35,25 @@ public final class AgentGuardian {
 
     private record Membership(ClusterEvent.MemberEvent event) implements Command {}
 
-    private enum Check implements Command { INSTANCE }
+    private enum Check implements Command {
+        INSTANCE
+    }
 
     private AgentGuardian() {}
 
-    public static Behavior<Command> create(String agentId, List<DeviceRuntime> runtimes, BlobCache blobs,
-                                           Executor blocking, Duration rejoinAfter) {
+    public static Behavior<Command> create(
+            String agentId, List<DeviceRuntime> runtimes, BlobCache blobs, Executor blocking, Duration rejoinAfter) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            ActorRef<ToCoordinator> coordinator = ClusterSingleton.get(ctx.getSystem()).init(
-                    SingletonActor.of(Behaviors.<ToCoordinator>ignore(), "coordinator")
-                            .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole("coordinator")));
+            ActorRef<ToCoordinator> coordinator = ClusterSingleton.get(ctx.getSystem())
+                    .init(SingletonActor.of(Behaviors.<ToCoordinator>ignore(), "coordinator")
+                            .withSettings(ClusterSingletonSettings.create(ctx.getSystem())
+                                    .withRole("coordinator")));
             ctx.spawn(FarmAgent.create(agentId, runtimes, blobs, coordinator, blocking), "agent");
-            ActorRef<ClusterEvent.MemberEvent> adapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class, Membership::new);
-            Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(adapter, ClusterEvent.MemberEvent.class));
+            ActorRef<ClusterEvent.MemberEvent> adapter =
+                    ctx.messageAdapter(ClusterEvent.MemberEvent.class, Membership::new);
+            Cluster.get(ctx.getSystem())
+                    .subscriptions()
+                    .tell(Subscribe.create(adapter, ClusterEvent.MemberEvent.class));
             timers.startTimerWithFixedDelay(Check.INSTANCE, Duration.ofSeconds(1));
             Set<Address> coordinators = new HashSet<>();
             long[] lastSeenCoordinator = {System.nanoTime()};
@@ -55,7 +61,8 @@ public final class AgentGuardian {
                     .onMessage(Membership.class, m -> {
                         Member member = m.event().member();
                         if (member.hasRole("coordinator")) {
-                            if (m.event() instanceof ClusterEvent.MemberUp || m.event() instanceof ClusterEvent.MemberJoined) {
+                            if (m.event() instanceof ClusterEvent.MemberUp
+                                    || m.event() instanceof ClusterEvent.MemberJoined) {
                                 coordinators.add(member.address());
                             } else if (m.event() instanceof ClusterEvent.MemberRemoved
                                     || m.event() instanceof ClusterEvent.MemberExited
@@ -71,8 +78,10 @@ public final class AgentGuardian {
                         if (!coordinators.isEmpty() || cluster.selfMember().status() != MemberStatus.up()) {
                             lastSeenCoordinator[0] = System.nanoTime();
                         } else if (System.nanoTime() - lastSeenCoordinator[0] > rejoinAfter.toNanos()) {
-                            ctx.getLog().warn("no coordinator in the cluster for {} s: restarting this agent node to rejoin the seed nodes",
-                                    rejoinAfter.toSeconds());
+                            ctx.getLog()
+                                    .warn(
+                                            "no coordinator in the cluster for {} s: restarting this agent node to rejoin the seed nodes",
+                                            rejoinAfter.toSeconds());
                             return Behaviors.stopped();
                         }
                         return Behaviors.same();

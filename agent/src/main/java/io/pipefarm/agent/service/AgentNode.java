@@ -24,16 +24,25 @@ public final class AgentNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentNode.class);
 
     /** Where to listen and whom to join. {@code seeds} are "host:port" of coordinator nodes. */
-    public record Settings(String agentId, String host, int port, List<String> seeds, Path cacheDir,
-                           Duration rejoinAfter, Config overrides) {
+    public record Settings(
+            String agentId,
+            String host,
+            int port,
+            List<String> seeds,
+            Path cacheDir,
+            Duration rejoinAfter,
+            Config overrides) {
         public Settings {
-            if (seeds.isEmpty()) throw new IllegalArgumentException("an agent needs at least one seed node (--seed HOST:PORT)");
+            if (seeds.isEmpty())
+                throw new IllegalArgumentException("an agent needs at least one seed node (--seed HOST:PORT)");
             for (String s : seeds) {
                 if (!s.matches("[^:]+:\\d+")) throw new IllegalArgumentException("seed '" + s + "' is not HOST:PORT");
             }
         }
 
-        public Settings withOverrides(Config more) { return new Settings(agentId, host, port, seeds, cacheDir, rejoinAfter, more.withFallback(overrides)); }
+        public Settings withOverrides(Config more) {
+            return new Settings(agentId, host, port, seeds, cacheDir, rejoinAfter, more.withFallback(overrides));
+        }
     }
 
     private final Settings settings;
@@ -63,22 +72,30 @@ public final class AgentNode implements AutoCloseable {
         return new AgentNode(settings, runtimes);
     }
 
-    public ActorSystem<AgentGuardian.Command> system() { return system; }
+    public ActorSystem<AgentGuardian.Command> system() {
+        return system;
+    }
 
-    public String agentId() { return settings.agentId(); }
+    public String agentId() {
+        return settings.agentId();
+    }
 
     private ActorSystem<AgentGuardian.Command> startSystem() {
-        return ActorSystem.create(AgentGuardian.create(settings.agentId(), runtimes, blobs, blocking, settings.rejoinAfter()),
-                "pipefarm", config(settings));
+        return ActorSystem.create(
+                AgentGuardian.create(settings.agentId(), runtimes, blobs, blocking, settings.rejoinAfter()),
+                "pipefarm",
+                config(settings));
     }
 
     static Config config(Settings s) {
-        String seeds = s.seeds().stream().map(h -> "\"pekko://pipefarm@" + h + "\"").collect(Collectors.joining(","));
-        return s.overrides().withFallback(ConfigFactory.parseString(
-                "pekko.remote.artery.canonical.hostname = \"" + s.host() + "\"\n"
-                        + "pekko.remote.artery.canonical.port = " + s.port() + "\n"
-                        + "pekko.cluster.roles = [agent]\n"
-                        + "pekko.cluster.seed-nodes = [" + seeds + "]\n"))
+        String seeds =
+                s.seeds().stream().map(h -> "\"pekko://pipefarm@" + h + "\"").collect(Collectors.joining(","));
+        return s.overrides()
+                .withFallback(
+                        ConfigFactory.parseString("pekko.remote.artery.canonical.hostname = \"" + s.host() + "\"\n"
+                                + "pekko.remote.artery.canonical.port = " + s.port() + "\n"
+                                + "pekko.cluster.roles = [agent]\n"
+                                + "pekko.cluster.seed-nodes = [" + seeds + "]\n"))
                 .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
                 .withFallback(ConfigFactory.load())
                 .resolve();
@@ -95,7 +112,10 @@ public final class AgentNode implements AutoCloseable {
                 // terminated with an error: restart below all the same
             }
             if (closed) return;
-            log.warn("agent {} left the cluster; starting a new node to rejoin {}", settings.agentId(), settings.seeds());
+            log.warn(
+                    "agent {} left the cluster; starting a new node to rejoin {}",
+                    settings.agentId(),
+                    settings.seeds());
             try {
                 Thread.sleep(1000);
                 system = startSystem();

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
@@ -28,7 +29,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * Keeps one device busy: pulls a job when idle, fetches its segment, has the device's runtime
@@ -44,13 +44,19 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     public record FromCoordinator(ToAgent msg) implements Command {}
 
     /** Ask for work now (after a (re-)registration or a WorkAvailable hint). */
-    public enum Kick implements Command { INSTANCE }
+    public enum Kick implements Command {
+        INSTANCE
+    }
 
     private record Ran(Job job, RunOutcome outcome, long startedMs, long finishedMs) implements Command {}
 
-    private enum RequestAgain implements Command { INSTANCE }
+    private enum RequestAgain implements Command {
+        INSTANCE
+    }
 
-    private enum ResendResults implements Command { INSTANCE }
+    private enum ResendResults implements Command {
+        INSTANCE
+    }
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RESEND_INTERVAL = Duration.ofSeconds(3);
@@ -65,19 +71,32 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private final String replyTo;
     /** Results sent but not yet acknowledged, by job id. */
     private final Map<Long, JobResult> unacked = new LinkedHashMap<>();
+
     private boolean busy;
     private boolean waitingForWork;
     /** A leased job waiting for the current one to finish. */
     private Job next;
 
-    public static Behavior<Command> create(String agentId, DeviceInfo device, DeviceRuntime runtime, BlobCache blobs,
-                                           ActorRef<ToCoordinator> coordinator, Executor blocking) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new DeviceWorker(ctx, timers, agentId, device, runtime, blobs, coordinator, blocking)));
+    public static Behavior<Command> create(
+            String agentId,
+            DeviceInfo device,
+            DeviceRuntime runtime,
+            BlobCache blobs,
+            ActorRef<ToCoordinator> coordinator,
+            Executor blocking) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(
+                timers -> new DeviceWorker(ctx, timers, agentId, device, runtime, blobs, coordinator, blocking)));
     }
 
-    private DeviceWorker(ActorContext<Command> ctx, TimerScheduler<Command> timers, String agentId, DeviceInfo device,
-                         DeviceRuntime runtime, BlobCache blobs, ActorRef<ToCoordinator> coordinator, Executor blocking) {
+    private DeviceWorker(
+            ActorContext<Command> ctx,
+            TimerScheduler<Command> timers,
+            String agentId,
+            DeviceInfo device,
+            DeviceRuntime runtime,
+            BlobCache blobs,
+            ActorRef<ToCoordinator> coordinator,
+            Executor blocking) {
         super(ctx);
         this.timers = timers;
         this.agentId = agentId;
@@ -109,8 +128,13 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private Behavior<Command> requestWorkIfIdle() {
         if (!waitingForWork && next == null) {
             waitingForWork = true;
-            coordinator.tell(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder()
-                    .setAgentId(agentId).setDeviceId(device.id()).setDeviceKind(device.kind()).setReplyTo(replyTo)).build());
+            coordinator.tell(ToCoordinator.newBuilder()
+                    .setRequestWork(RequestWork.newBuilder()
+                            .setAgentId(agentId)
+                            .setDeviceId(device.id())
+                            .setDeviceKind(device.kind())
+                            .setReplyTo(replyTo))
+                    .build());
             // If the coordinator moves while our request is parked there, ask again.
             timers.startSingleTimer(RequestAgain.INSTANCE, RequestAgain.INSTANCE, REQUEST_TIMEOUT);
         }
@@ -154,8 +178,11 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private void start(Job job) {
         busy = true;
         CompletableFuture.supplyAsync(() -> runJob(job), blocking)
-                .exceptionally(t -> new Ran(job, new RunOutcome.Failed(ErrorKind.ERROR_KIND_CRASH,
-                        "agent error while running job: " + t), System.currentTimeMillis(), System.currentTimeMillis()))
+                .exceptionally(t -> new Ran(
+                        job,
+                        new RunOutcome.Failed(ErrorKind.ERROR_KIND_CRASH, "agent error while running job: " + t),
+                        System.currentTimeMillis(),
+                        System.currentTimeMillis()))
                 .thenAccept(ran -> getContext().getSelf().tell(ran));
         requestWorkIfIdle();
     }
@@ -165,11 +192,13 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
         long started = System.currentTimeMillis();
         RunOutcome outcome;
         try {
-            byte[] bytes = job.getBlob().isEmpty() ? blobs.get(job.getSegmentKey(), job.getBlobUrl())
+            byte[] bytes = job.getBlob().isEmpty()
+                    ? blobs.get(job.getSegmentKey(), job.getBlobUrl())
                     : BlobCache.verified(job.getSegmentKey(), job.getBlob().toByteArray());
             outcome = runtime.profile(device, job.getSegmentKey(), bytes, job.getSpec());
         } catch (BlobCache.BlobException e) {
-            outcome = new RunOutcome.Failed(e.badContent() ? ErrorKind.ERROR_KIND_BAD_INPUT : ErrorKind.ERROR_KIND_UNAVAILABLE, e.getMessage());
+            outcome = new RunOutcome.Failed(
+                    e.badContent() ? ErrorKind.ERROR_KIND_BAD_INPUT : ErrorKind.ERROR_KIND_UNAVAILABLE, e.getMessage());
         } catch (RuntimeException e) {
             outcome = new RunOutcome.Failed(ErrorKind.ERROR_KIND_RUN, "runtime " + runtime.name() + " failed: " + e);
         }
@@ -179,9 +208,16 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private Behavior<Command> onRan(Ran ran) {
         busy = false;
         Job job = ran.job();
-        JobResult.Builder r = JobResult.newBuilder().setJobId(job.getJobId()).setLeaseToken(job.getLeaseToken())
-                .setAttempt(job.getAttempt()).setAgentId(agentId).setDeviceId(device.id()).setDeviceKind(device.kind())
-                .setStartedAtEpochMs(ran.startedMs()).setFinishedAtEpochMs(ran.finishedMs()).setReplyTo(replyTo);
+        JobResult.Builder r = JobResult.newBuilder()
+                .setJobId(job.getJobId())
+                .setLeaseToken(job.getLeaseToken())
+                .setAttempt(job.getAttempt())
+                .setAgentId(agentId)
+                .setDeviceId(device.id())
+                .setDeviceKind(device.kind())
+                .setStartedAtEpochMs(ran.startedMs())
+                .setFinishedAtEpochMs(ran.finishedMs())
+                .setReplyTo(replyTo);
         if (ran.outcome() instanceof RunOutcome.Measured m) {
             long[] samples = m.samplesNs();
             r.setStats(ProfileStatistics.of(samples)).putAllVersions(m.versions());
@@ -210,7 +246,8 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     }
 
     private Behavior<Command> resend() {
-        for (JobResult r : unacked.values()) coordinator.tell(ToCoordinator.newBuilder().setResult(r).build());
+        for (JobResult r : unacked.values())
+            coordinator.tell(ToCoordinator.newBuilder().setResult(r).build());
         return this;
     }
 }

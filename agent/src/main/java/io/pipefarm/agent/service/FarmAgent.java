@@ -10,9 +10,11 @@ import io.pipefarm.proto.farm.AgentRegistered;
 import io.pipefarm.proto.farm.RegisterAgent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
@@ -23,8 +25,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.typed.Cluster;
-import java.util.HashMap;
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 
 /**
  * The agent of one device host: registers its devices with the coordinator (again whenever the
@@ -38,9 +38,13 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
 
     public record FromCoordinator(ToAgent msg) implements Command {}
 
-    private enum Register implements Command { INSTANCE }
+    private enum Register implements Command {
+        INSTANCE
+    }
 
-    private enum Heartbeat implements Command { INSTANCE }
+    private enum Heartbeat implements Command {
+        INSTANCE
+    }
 
     private static final Duration REGISTER_RETRY = Duration.ofSeconds(3);
 
@@ -57,13 +61,24 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
     private Duration heartbeatInterval = Duration.ofSeconds(5);
     private boolean registered;
 
-    public static Behavior<Command> create(String agentId, List<DeviceRuntime> runtimes, BlobCache blobs,
-                                           ActorRef<ToCoordinator> coordinator, Executor blocking) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new FarmAgent(ctx, t, agentId, runtimes, blobs, coordinator, blocking)));
+    public static Behavior<Command> create(
+            String agentId,
+            List<DeviceRuntime> runtimes,
+            BlobCache blobs,
+            ActorRef<ToCoordinator> coordinator,
+            Executor blocking) {
+        return Behaviors.setup(ctx ->
+                Behaviors.withTimers(t -> new FarmAgent(ctx, t, agentId, runtimes, blobs, coordinator, blocking)));
     }
 
-    private FarmAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, String agentId, List<DeviceRuntime> runtimes,
-                      BlobCache blobs, ActorRef<ToCoordinator> coordinator, Executor blocking) {
+    private FarmAgent(
+            ActorContext<Command> ctx,
+            TimerScheduler<Command> timers,
+            String agentId,
+            List<DeviceRuntime> runtimes,
+            BlobCache blobs,
+            ActorRef<ToCoordinator> coordinator,
+            Executor blocking) {
         super(ctx);
         this.timers = timers;
         this.agentId = agentId;
@@ -83,8 +98,12 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
                 ctx.getLog().warn("runtime {} could not discover devices: {}", rt.name(), e.toString());
             }
         }
-        ctx.getLog().info("agent {} has {} device(s): {}", agentId, devices.size(),
-                devices.stream().map(d -> d.id() + "=" + d.kind()).toList());
+        ctx.getLog()
+                .info(
+                        "agent {} has {} device(s): {}",
+                        agentId,
+                        devices.size(),
+                        devices.stream().map(d -> d.id() + "=" + d.kind()).toList());
         ctx.getSelf().tell(Register.INSTANCE);
     }
 
@@ -98,9 +117,14 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
     }
 
     private Behavior<Command> register() {
-        String address = Cluster.get(getContext().getSystem()).selfMember().address().toString();
-        RegisterAgent.Builder r = RegisterAgent.newBuilder().setAgentId(agentId).setAddress(address).setReplyTo(replyTo)
-                .putVersions("pipefarm", "0.1.0").putVersions("java", System.getProperty("java.version"))
+        String address =
+                Cluster.get(getContext().getSystem()).selfMember().address().toString();
+        RegisterAgent.Builder r = RegisterAgent.newBuilder()
+                .setAgentId(agentId)
+                .setAddress(address)
+                .setReplyTo(replyTo)
+                .putVersions("pipefarm", "0.1.0")
+                .putVersions("java", System.getProperty("java.version"))
                 .setSentAtEpochMs(System.currentTimeMillis());
         for (DeviceInfo d : devices) r.addDevices(d.toProto());
         coordinator.tell(ToCoordinator.newBuilder().setRegister(r).build());
@@ -109,8 +133,10 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
     }
 
     private Behavior<Command> heartbeat() {
-        coordinator.tell(ToCoordinator.newBuilder().setHeartbeat(AgentHeartbeat.newBuilder().setAgentId(agentId)
-                .setSentAtEpochMs(System.currentTimeMillis())).build());
+        coordinator.tell(ToCoordinator.newBuilder()
+                .setHeartbeat(
+                        AgentHeartbeat.newBuilder().setAgentId(agentId).setSentAtEpochMs(System.currentTimeMillis()))
+                .build());
         return this;
     }
 
@@ -136,8 +162,8 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
         timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, heartbeatInterval);
         if (workers.isEmpty()) {
             for (DeviceInfo d : devices) {
-                Behavior<DeviceWorker.Command> worker = Behaviors.supervise(
-                        DeviceWorker.create(agentId, d, runtimeByDevice.get(d.id()), blobs, coordinator, blocking))
+                Behavior<DeviceWorker.Command> worker = Behaviors.supervise(DeviceWorker.create(
+                                agentId, d, runtimeByDevice.get(d.id()), blobs, coordinator, blocking))
                         .onFailure(SupervisorStrategy.restart());
                 workers.add(getContext().spawn(worker, "device-" + d.id().replaceAll("[^A-Za-z0-9_-]", "_")));
             }

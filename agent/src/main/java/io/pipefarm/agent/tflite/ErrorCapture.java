@@ -20,7 +20,8 @@ final class ErrorCapture implements TfliteNative.ErrorReporterCallback {
             // A va_list may be consumed only once: format into a fixed buffer, truncate if longer.
             byte[] buf = new byte[MAX_MESSAGE];
             int n = LibC.vsnprintf(buf, buf.length, format == null ? "" : format, vaList);
-            String msg = n < 0 ? String.valueOf(format)
+            String msg = n < 0
+                    ? String.valueOf(format)
                     : new String(buf, 0, Math.min(n, buf.length - 1), StandardCharsets.UTF_8);
             synchronized (text) {
                 if (text.length() < MAX_KEPT) {

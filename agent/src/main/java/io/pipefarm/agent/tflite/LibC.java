@@ -2,8 +2,8 @@ package io.pipefarm.agent.tflite;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
-import com.sun.jna.Pointer;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 
 /**
  * The few libc functions the agent calls directly (direct-mapped through JNA).

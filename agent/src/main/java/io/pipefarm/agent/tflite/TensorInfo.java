@@ -13,8 +13,8 @@ import java.util.List;
  * @param scale     per-tensor quantization scale (0 if not quantized)
  * @param zeroPoint per-tensor quantization zero point
  */
-public record TensorInfo(int index, String name, TensorType type, List<Integer> shape, long byteSize,
-                         float scale, int zeroPoint) {
+public record TensorInfo(
+        int index, String name, TensorType type, List<Integer> shape, long byteSize, float scale, int zeroPoint) {
     public TensorInfo {
         shape = List.copyOf(shape);
         name = name == null ? "" : name;

@@ -50,8 +50,12 @@ public final class TfliteInterpreter implements AutoCloseable {
     private final List<TensorInfo> inputs;
     private final List<TensorInfo> outputs;
 
-    private TfliteInterpreter(TfliteModel model, boolean ownsModel, ErrorCapture errors,
-                              TfLiteInterpreterOptions options, TfLiteInterpreter handle) {
+    private TfliteInterpreter(
+            TfliteModel model,
+            boolean ownsModel,
+            ErrorCapture errors,
+            TfLiteInterpreterOptions options,
+            TfLiteInterpreter handle) {
         this.owner = Thread.currentThread();
         this.model = model;
         this.ownsModel = ownsModel;
@@ -108,12 +112,14 @@ public final class TfliteInterpreter implements AutoCloseable {
             if (handle == null || handle.getPointer() == null) {
                 String base = "cannot create TFLite interpreter (unsupported op or bad model?)";
                 String fromModel = model.errors().drain();
-                throw new TfliteException(TfliteException.Kind.LOAD,
+                throw new TfliteException(
+                        TfliteException.Kind.LOAD,
                         errors.describe(fromModel.isEmpty() ? base : base + ": " + fromModel));
             }
             int status = TfliteNative.TfLiteInterpreterAllocateTensors(handle);
             if (status != TfliteNative.STATUS_OK) {
-                throw new TfliteException(TfliteException.Kind.LOAD,
+                throw new TfliteException(
+                        TfliteException.Kind.LOAD,
                         errors.describe("TfLiteInterpreterAllocateTensors failed (status " + status + ")"));
             }
             TfliteInterpreter interp = new TfliteInterpreter(model, ownsModel, errors, options, handle);
@@ -136,9 +142,14 @@ public final class TfliteInterpreter implements AutoCloseable {
             List<Integer> shape = new ArrayList<>(Math.max(nd, 0));
             for (int d = 0; d < nd; d++) shape.add(TfliteNative.TfLiteTensorDim(t, d));
             TfLiteQuantizationParams q = TfliteNative.TfLiteTensorQuantizationParams(t);
-            out.add(new TensorInfo(i, TfliteNative.TfLiteTensorName(t),
-                    TensorType.fromCode(TfliteNative.TfLiteTensorType(t)), shape,
-                    TfliteNative.TfLiteTensorByteSize(t), q.scale, q.zero_point));
+            out.add(new TensorInfo(
+                    i,
+                    TfliteNative.TfLiteTensorName(t),
+                    TensorType.fromCode(TfliteNative.TfLiteTensorType(t)),
+                    shape,
+                    TfliteNative.TfLiteTensorByteSize(t),
+                    q.scale,
+                    q.zero_point));
         }
         return List.copyOf(out);
     }
@@ -173,19 +184,24 @@ public final class TfliteInterpreter implements AutoCloseable {
         check();
         Objects.requireNonNull(data, "data");
         if (index < 0 || index >= inputTensors.length) {
-            throw new TfliteException(TfliteException.Kind.BAD_INPUT,
+            throw new TfliteException(
+                    TfliteException.Kind.BAD_INPUT,
                     "input index " + index + " out of range: the model has " + inputTensors.length + " input(s)");
         }
         TensorInfo info = inputs.get(index);
         if (data.length != info.byteSize()) {
-            throw new TfliteException(TfliteException.Kind.BAD_INPUT,
+            throw new TfliteException(
+                    TfliteException.Kind.BAD_INPUT,
                     "input " + index + " ('" + info.name() + "', " + info.type() + " " + info.shape() + ") needs "
                             + info.byteSize() + " bytes, got " + data.length);
         }
-        int status = TfliteNative.TfLiteTensorCopyFromBuffer(TfliteNative.TfLiteInterpreterGetInputTensor(handle, index), data, data.length);
+        int status = TfliteNative.TfLiteTensorCopyFromBuffer(
+                TfliteNative.TfLiteInterpreterGetInputTensor(handle, index), data, data.length);
         if (status != TfliteNative.STATUS_OK) {
-            throw new TfliteException(TfliteException.Kind.BAD_INPUT,
-                    errors.describe("TfLiteTensorCopyFromBuffer failed for input " + index + " (status " + status + ")"));
+            throw new TfliteException(
+                    TfliteException.Kind.BAD_INPUT,
+                    errors.describe(
+                            "TfLiteTensorCopyFromBuffer failed for input " + index + " (status " + status + ")"));
         }
     }
 
@@ -194,7 +210,8 @@ public final class TfliteInterpreter implements AutoCloseable {
         check();
         int status = TfliteNative.TfLiteInterpreterInvoke(handle);
         if (status != TfliteNative.STATUS_OK) {
-            throw new TfliteException(TfliteException.Kind.RUN,
+            throw new TfliteException(
+                    TfliteException.Kind.RUN,
                     errors.describe("TfLiteInterpreterInvoke failed (status " + status + ")"));
         }
     }
@@ -210,7 +227,8 @@ public final class TfliteInterpreter implements AutoCloseable {
         int status = TfliteNative.TfLiteInterpreterInvoke(handle);
         long t1 = System.nanoTime();
         if (status != TfliteNative.STATUS_OK) {
-            throw new TfliteException(TfliteException.Kind.RUN,
+            throw new TfliteException(
+                    TfliteException.Kind.RUN,
                     errors.describe("TfLiteInterpreterInvoke failed (status " + status + ")"));
         }
         return t1 - t0;
@@ -220,7 +238,8 @@ public final class TfliteInterpreter implements AutoCloseable {
     public byte[] output(int index) {
         check();
         if (index < 0 || index >= outputTensors.length) {
-            throw new TfliteException(TfliteException.Kind.BAD_INPUT,
+            throw new TfliteException(
+                    TfliteException.Kind.BAD_INPUT,
                     "output index " + index + " out of range: the model has " + outputTensors.length + " output(s)");
         }
         // Fetch the handle afresh: Invoke may reallocate tensors, leaving cached handles dangling.
@@ -232,8 +251,10 @@ public final class TfliteInterpreter implements AutoCloseable {
         byte[] out = new byte[(int) size];
         int status = TfliteNative.TfLiteTensorCopyToBuffer(tensor, out, size);
         if (status != TfliteNative.STATUS_OK) {
-            throw new TfliteException(TfliteException.Kind.RUN,
-                    errors.describe("TfLiteTensorCopyToBuffer failed for output " + index + " (status " + status + ")"));
+            throw new TfliteException(
+                    TfliteException.Kind.RUN,
+                    errors.describe(
+                            "TfLiteTensorCopyToBuffer failed for output " + index + " (status " + status + ")"));
         }
         return out;
     }

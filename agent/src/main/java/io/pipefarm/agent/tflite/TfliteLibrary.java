@@ -52,7 +52,8 @@ public final class TfliteLibrary {
         if (configured != null && !configured.isBlank()) {
             Path p = Paths.get(configured.trim()).toAbsolutePath();
             if (!Files.isReadable(p)) {
-                throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
+                throw new TfliteException(
+                        TfliteException.Kind.UNAVAILABLE,
                         "TFLite library configured by " + source + " does not exist or is not readable: " + p);
             }
             return new Located(p, source);
@@ -61,7 +62,8 @@ public final class TfliteLibrary {
         String resource = "org/bytedeco/tensorflowlite/" + platform + "/" + LIB_NAME;
         URL url = TfliteLibrary.class.getClassLoader().getResource(resource);
         if (url == null) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE,
                     "TFLite native library for " + platform + " not found on the classpath (resource " + resource
                             + "): add the Maven artifact org.bytedeco:tensorflow-lite:2.20.0-1.5.13:" + platform
                             + ", or set -D" + PROPERTY + " / " + ENV + " to a libtensorflowlite_c.so");
@@ -69,8 +71,8 @@ public final class TfliteLibrary {
         try {
             return new Located(extract(url, cacheDir()), "classpath resource " + resource);
         } catch (IOException e) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
-                    "cannot extract " + resource + " to " + cacheDir() + ": " + e, e);
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE, "cannot extract " + resource + " to " + cacheDir() + ": " + e, e);
         }
     }
 
@@ -79,7 +81,8 @@ public final class TfliteLibrary {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         if (!os.contains("linux")) {
-            throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
+            throw new TfliteException(
+                    TfliteException.Kind.UNAVAILABLE,
                     "no bundled TFLite library for OS '" + os + "'; set " + PROPERTY + " / " + ENV);
         }
         switch (arch) {
@@ -90,7 +93,8 @@ public final class TfliteLibrary {
             case "arm64":
                 return "linux-arm64";
             default:
-                throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
+                throw new TfliteException(
+                        TfliteException.Kind.UNAVAILABLE,
                         "no bundled TFLite library for arch '" + arch + "'; set " + PROPERTY + " / " + ENV);
         }
     }

@@ -42,8 +42,10 @@ public final class TfliteModel implements AutoCloseable {
         TfLiteModel h = TfliteNative.TfLiteModelCreateWithErrorReporter(mem, modelBytes.length, errors, null);
         if (h == null || h.getPointer() == null) {
             mem.close();
-            throw new TfliteException(TfliteException.Kind.LOAD, errors.describe(
-                    "invalid TFLite model (" + modelBytes.length + " bytes): TfLiteModelCreate rejected it"));
+            throw new TfliteException(
+                    TfliteException.Kind.LOAD,
+                    errors.describe(
+                            "invalid TFLite model (" + modelBytes.length + " bytes): TfLiteModelCreate rejected it"));
         }
         return new TfliteModel(mem, errors, h);
     }

@@ -30,25 +30,37 @@ public final class TfliteNative {
     /** {@code TfLiteModel*}. */
     public static final class TfLiteModel extends PointerType {
         public TfLiteModel() {}
-        public TfLiteModel(Pointer p) { super(p); }
+
+        public TfLiteModel(Pointer p) {
+            super(p);
+        }
     }
 
     /** {@code TfLiteInterpreterOptions*}. */
     public static final class TfLiteInterpreterOptions extends PointerType {
         public TfLiteInterpreterOptions() {}
-        public TfLiteInterpreterOptions(Pointer p) { super(p); }
+
+        public TfLiteInterpreterOptions(Pointer p) {
+            super(p);
+        }
     }
 
     /** {@code TfLiteInterpreter*}. */
     public static final class TfLiteInterpreter extends PointerType {
         public TfLiteInterpreter() {}
-        public TfLiteInterpreter(Pointer p) { super(p); }
+
+        public TfLiteInterpreter(Pointer p) {
+            super(p);
+        }
     }
 
     /** {@code TfLiteTensor*} (owned by its interpreter). */
     public static final class TfLiteTensor extends PointerType {
         public TfLiteTensor() {}
-        public TfLiteTensor(Pointer p) { super(p); }
+
+        public TfLiteTensor(Pointer p) {
+            super(p);
+        }
     }
 
     /** {@code TfLiteQuantizationParams} returned by value: {@code {float scale; int32_t zero_point;}}. */

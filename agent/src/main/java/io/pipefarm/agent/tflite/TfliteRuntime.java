@@ -40,8 +40,8 @@ public final class TfliteRuntime {
             }
             try {
                 if (Native.SIZE_T_SIZE != 8 || Native.POINTER_SIZE != 8) {
-                    throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
-                            "TFLite binding supports 64-bit platforms only");
+                    throw new TfliteException(
+                            TfliteException.Kind.UNAVAILABLE, "TFLite binding supports 64-bit platforms only");
                 }
                 TfliteLibrary.Located located = TfliteLibrary.locate();
                 NativeLibrary lib;
@@ -49,9 +49,11 @@ public final class TfliteRuntime {
                     lib = NativeLibrary.getInstance(located.path().toString());
                     TfliteNative.bind(lib);
                 } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
-                    throw new TfliteException(TfliteException.Kind.UNAVAILABLE,
-                            "cannot load TFLite library " + located.path() + " (from " + located.source()
-                                    + "): " + e.getMessage(), e);
+                    throw new TfliteException(
+                            TfliteException.Kind.UNAVAILABLE,
+                            "cannot load TFLite library " + located.path() + " (from " + located.source() + "): "
+                                    + e.getMessage(),
+                            e);
                 }
                 String ver = TfliteNative.TfLiteVersion();
                 libraryPath = located.path();

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class BlobCacheTest {
     static final byte[] BYTES = "segment bytes".getBytes(StandardCharsets.UTF_8);
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     HttpServer server;
     final AtomicInteger requests = new AtomicInteger();
 
@@ -66,7 +68,8 @@ class BlobCacheTest {
     @Test
     void aServerThatNeverAnswersFailsAfterItsTries() throws Exception {
         String url = serve(Integer.MAX_VALUE, BYTES) + key(BYTES);
-        BlobCache.BlobException e = assertThrows(BlobCache.BlobException.class, () -> new BlobCache(dir).get(key(BYTES), url));
+        BlobCache.BlobException e =
+                assertThrows(BlobCache.BlobException.class, () -> new BlobCache(dir).get(key(BYTES), url));
         assertFalse(e.badContent());
         assertTrue(e.getMessage().contains("after 3 tries"), e.getMessage());
         assertTrue(requests.get() >= 3, requests.get() + " requests");
@@ -76,7 +79,8 @@ class BlobCacheTest {
     void bytesThatDoNotMatchTheirKeyAreRefused() throws Exception {
         byte[] other = "other bytes".getBytes(StandardCharsets.UTF_8);
         String url = serve(0, other) + key(BYTES);
-        BlobCache.BlobException e = assertThrows(BlobCache.BlobException.class, () -> new BlobCache(dir).get(key(BYTES), url));
+        BlobCache.BlobException e =
+                assertThrows(BlobCache.BlobException.class, () -> new BlobCache(dir).get(key(BYTES), url));
         assertTrue(e.badContent());
     }
 }

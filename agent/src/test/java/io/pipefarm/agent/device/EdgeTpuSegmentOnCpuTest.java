@@ -28,14 +28,23 @@ class EdgeTpuSegmentOnCpuTest {
         Tensor o = base.tensor(out);
         ts.add(new Tensor(ts.size(), "tpu_out", o.type(), o.shape(), o.quant(), null));
         List<Op> ops = new ArrayList<>();
-        ops.add(new Op(0, OpType.OPAQUE, base.inputs(), new int[] {ts.size() - 1},
-                new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, new byte[] {1, 2, 3}), 1));
+        ops.add(new Op(
+                0,
+                OpType.OPAQUE,
+                base.inputs(),
+                new int[] {ts.size() - 1},
+                new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, new byte[] {1, 2, 3}),
+                1));
         Graph compiled = new Graph("compiled", ts, ops, base.inputs(), new int[] {ts.size() - 1});
         byte[] bytes = new TfliteWriter().write(compiled);
         try (TfliteCpuRuntime cpu = new TfliteCpuRuntime()) {
             List<DeviceInfo> devices = cpu.discover();
             assertTrue(!devices.isEmpty(), "the TFLite CPU runtime is available here");
-            RunOutcome r = cpu.profile(devices.get(0), "k", bytes, ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(2).build());
+            RunOutcome r = cpu.profile(
+                    devices.get(0),
+                    "k",
+                    bytes,
+                    ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(2).build());
             RunOutcome.Failed f = assertInstanceOf(RunOutcome.Failed.class, r);
             assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, f.kind());
             assertTrue(f.message().contains("compiled for the Edge TPU"), f.message());

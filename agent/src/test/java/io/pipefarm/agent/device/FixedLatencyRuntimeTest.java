@@ -21,7 +21,11 @@ class FixedLatencyRuntimeTest {
             assertEquals("fixed2", devices.get(2).id());
             assertEquals("bench-fixed", devices.get(0).kind());
             assertEquals("fixed", rt.name());
-            RunOutcome o = rt.profile(devices.get(1), "k", null, ProfileSpec.newBuilder().setTimedRuns(4).build());
+            RunOutcome o = rt.profile(
+                    devices.get(1),
+                    "k",
+                    null,
+                    ProfileSpec.newBuilder().setTimedRuns(4).build());
             RunOutcome.Measured m = assertInstanceOf(RunOutcome.Measured.class, o);
             assertArrayEquals(new long[4], m.samplesNs());
             assertEquals(1, rt.jobs());
@@ -32,13 +36,24 @@ class FixedLatencyRuntimeTest {
     void fixedLatencyTakesThatWallTime() {
         FixedLatencyRuntime rt = new FixedLatencyRuntime("bench-fixed", 1, Duration.ofMillis(20));
         long t0 = System.nanoTime();
-        RunOutcome.Measured m = assertInstanceOf(RunOutcome.Measured.class,
+        RunOutcome.Measured m = assertInstanceOf(
+                RunOutcome.Measured.class,
                 rt.profile(rt.discover().get(0), "k", new byte[0], ProfileSpec.getDefaultInstance()));
         long took = System.nanoTime() - t0;
         assertTrue(took >= 20_000_000L, "took " + took + " ns");
         assertArrayEquals(new long[] {20_000_000L}, m.samplesNs());
         rt.close();
-        assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, assertInstanceOf(RunOutcome.Failed.class,
-                rt.profile(rt.discover().isEmpty() ? null : rt.discover().get(0), "k", null, ProfileSpec.getDefaultInstance())).kind());
+        assertEquals(
+                ErrorKind.ERROR_KIND_UNAVAILABLE,
+                assertInstanceOf(
+                                RunOutcome.Failed.class,
+                                rt.profile(
+                                        rt.discover().isEmpty()
+                                                ? null
+                                                : rt.discover().get(0),
+                                        "k",
+                                        null,
+                                        ProfileSpec.getDefaultInstance()))
+                        .kind());
     }
 }

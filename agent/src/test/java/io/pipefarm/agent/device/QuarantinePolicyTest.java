@@ -23,13 +23,29 @@ class QuarantinePolicyTest {
     /** A clock tests move by hand. */
     static final class FakeClock extends Clock {
         Instant now = Instant.parse("2025-01-01T00:00:00Z");
-        void advance(Duration d) { now = now.plus(d); }
-        @Override public ZoneId getZone() { return ZoneId.of("UTC"); }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now; }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneId.of("UTC");
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
-    static final RunOutcome CRASH = new RunOutcome.Failed(ErrorKind.ERROR_KIND_CRASH, "runner died (signal 11)\nstderr...");
+    static final RunOutcome CRASH =
+            new RunOutcome.Failed(ErrorKind.ERROR_KIND_CRASH, "runner died (signal 11)\nstderr...");
     static final RunOutcome TIMEOUT = new RunOutcome.Failed(ErrorKind.ERROR_KIND_TIMEOUT, "no reply in 60 s");
     static final RunOutcome GONE = new RunOutcome.Failed(ErrorKind.ERROR_KIND_UNAVAILABLE, "device unplugged");
     static final RunOutcome BAD = new RunOutcome.Failed(ErrorKind.ERROR_KIND_BAD_INPUT, "not a model");
@@ -43,7 +59,9 @@ class QuarantinePolicyTest {
         assertEquals(Duration.ofMinutes(16), p.backoff(5));
         assertEquals(Duration.ofMinutes(30), p.backoff(6));
         assertEquals(Duration.ofMinutes(30), p.backoff(60));
-        assertThrows(IllegalArgumentException.class, () -> new QuarantinePolicy(0, Duration.ofMinutes(1), Duration.ofMinutes(30), Clock.systemUTC()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new QuarantinePolicy(0, Duration.ofMinutes(1), Duration.ofMinutes(30), Clock.systemUTC()));
     }
 
     @Test
@@ -96,25 +114,36 @@ class QuarantinePolicyTest {
         Deque<RunOutcome> script = new ArrayDeque<>(List.of(CRASH, CRASH, CRASH, OK));
         int[] calls = {0};
         DeviceRuntime inner = new DeviceRuntime() {
-            @Override public String name() { return "fake"; }
-            @Override public List<DeviceInfo> discover() {
+            @Override
+            public String name() {
+                return "fake";
+            }
+
+            @Override
+            public List<DeviceInfo> discover() {
                 return List.of(new DeviceInfo("tpu-usb-2-1", "edgetpu-usb", "fake", Map.of(), Map.of()));
             }
-            @Override public RunOutcome profile(DeviceInfo device, String key, byte[] segment, ProfileSpec spec) {
+
+            @Override
+            public RunOutcome profile(DeviceInfo device, String key, byte[] segment, ProfileSpec spec) {
                 calls[0]++;
                 return script.pop();
             }
         };
-        QuarantiningRuntime rt = new QuarantiningRuntime(inner,
-                new QuarantinePolicy(3, Duration.ofMinutes(1), Duration.ofMinutes(30), clock));
+        QuarantiningRuntime rt = new QuarantiningRuntime(
+                inner, new QuarantinePolicy(3, Duration.ofMinutes(1), Duration.ofMinutes(30), clock));
         DeviceInfo d = rt.discover().get(0);
         assertEquals("fake", rt.name());
         ProfileSpec spec = ProfileSpec.getDefaultInstance();
-        for (int i = 0; i < 3; i++) assertEquals(ErrorKind.ERROR_KIND_CRASH, ((RunOutcome.Failed) rt.profile(d, "k", new byte[1], spec)).kind());
+        for (int i = 0; i < 3; i++)
+            assertEquals(
+                    ErrorKind.ERROR_KIND_CRASH, ((RunOutcome.Failed) rt.profile(d, "k", new byte[1], spec)).kind());
         RunOutcome.Failed q = assertInstanceOf(RunOutcome.Failed.class, rt.profile(d, "k", new byte[1], spec));
         assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, q.kind());
         assertTrue(q.message().startsWith("device tpu-usb-2-1 quarantined until 2025-01-01T00:01:00Z"), q.message());
-        assertTrue(q.message().contains("after 3 failures in a row: last error CRASH: runner died (signal 11)"), q.message());
+        assertTrue(
+                q.message().contains("after 3 failures in a row: last error CRASH: runner died (signal 11)"),
+                q.message());
         assertEquals(3, calls[0], "the device was not touched while quarantined");
         clock.advance(Duration.ofMinutes(1));
         assertInstanceOf(RunOutcome.Measured.class, rt.profile(d, "k", new byte[1], spec));

@@ -1,11 +1,11 @@
 package io.pipefarm.agent.device;
 
-import io.pipefarm.model.device.DeviceKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.agent.runner.RunnerConfig;
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.segment.Segment;
 import io.pipefarm.model.segment.Segmenter;
@@ -15,11 +15,11 @@ import io.pipefarm.proto.farm.ProfileSpec;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import java.util.Map;
 
 class TfliteCpuRuntimeTest {
     private static TfliteCpuRuntime runtime;
@@ -28,8 +28,12 @@ class TfliteCpuRuntimeTest {
 
     @BeforeAll
     static void start() {
-        runtime = new TfliteCpuRuntime(List.of(1, 2),
-                id -> RunnerConfig.builder().name(id).defaultJobTimeout(Duration.ofSeconds(60)).build(),
+        runtime = new TfliteCpuRuntime(
+                List.of(1, 2),
+                id -> RunnerConfig.builder()
+                        .name(id)
+                        .defaultJobTimeout(Duration.ofSeconds(60))
+                        .build(),
                 Duration.ofSeconds(60));
         List<DeviceInfo> devices = runtime.discover();
         assertEquals(2, devices.size(), "devices: " + devices);
@@ -44,7 +48,11 @@ class TfliteCpuRuntimeTest {
     }
 
     private static ProfileSpec spec(int timed) {
-        return ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(timed).setTimeBudgetMs(30_000).build();
+        return ProfileSpec.newBuilder()
+                .setWarmupRuns(1)
+                .setTimedRuns(timed)
+                .setTimeBudgetMs(30_000)
+                .build();
     }
 
     private static RunOutcome.Measured measured(RunOutcome o) {
@@ -63,9 +71,12 @@ class TfliteCpuRuntimeTest {
         for (DeviceInfo d : devices) {
             assertEquals("tflite-cpu", d.runtime());
             assertEquals("2.20.0", d.versions().get("tflite"));
-            assertTrue(Integer.parseInt(d.properties().get("cores")) >= 1, d.properties().toString());
+            assertTrue(
+                    Integer.parseInt(d.properties().get("cores")) >= 1,
+                    d.properties().toString());
         }
-        assertEquals("cpu-x86_64-t1".replace("x86_64", arch), DeviceKind.hostCpu(1).name());
+        assertEquals(
+                "cpu-x86_64-t1".replace("x86_64", arch), DeviceKind.hostCpu(1).name());
         assertEquals(devices, runtime.discover(), "discover() is stable");
     }
 
@@ -77,15 +88,22 @@ class TfliteCpuRuntimeTest {
         assertEquals("2.20.0", m.versions().get("tflite"));
         assertTrue(m.versions().containsKey("cond.load1"), "conditions recorded with the profile: " + m.versions());
 
-        RunOutcome.Measured two = measured(runtime.profile(runtime.discover().get(1), segment.key(), segment.bytes(),
+        RunOutcome.Measured two = measured(runtime.profile(
+                runtime.discover().get(1),
+                segment.key(),
+                segment.bytes(),
                 ProfileSpec.newBuilder().setTimedRuns(3).setThreads(2).build()));
         assertEquals(3, two.samplesNs().length);
     }
 
     @Test
     void adaptiveSamplingStopsWithinMaxRuns() {
-        ProfileSpec s = ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(3).setTargetRelError(1e-9)
-                .setMaxRuns(12).build();
+        ProfileSpec s = ProfileSpec.newBuilder()
+                .setWarmupRuns(1)
+                .setTimedRuns(3)
+                .setTargetRelError(1e-9)
+                .setMaxRuns(12)
+                .build();
         RunOutcome.Measured m = measured(runtime.profile(device, segment.key(), segment.bytes(), s));
         assertEquals(12, m.samplesNs().length);
     }
@@ -101,11 +119,29 @@ class TfliteCpuRuntimeTest {
     @Test
     void aMinimumTimedTotalAddsRunsUpToMaxRuns() {
         // a total no segment reaches in 9 runs: the runner keeps timing until max_runs
-        ProfileSpec s = ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(2).setMinTimedNs(3_600_000_000_000L).setMaxRuns(9).build();
-        assertEquals(9, measured(runtime.profile(device, segment.key(), segment.bytes(), s)).samplesNs().length);
+        ProfileSpec s = ProfileSpec.newBuilder()
+                .setWarmupRuns(1)
+                .setTimedRuns(2)
+                .setMinTimedNs(3_600_000_000_000L)
+                .setMaxRuns(9)
+                .build();
+        assertEquals(
+                9,
+                measured(runtime.profile(device, segment.key(), segment.bytes(), s))
+                        .samplesNs()
+                        .length);
         // a total any run reaches: exactly timed_runs
-        ProfileSpec t = ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(3).setMinTimedNs(1).setMaxRuns(9).build();
-        assertEquals(3, measured(runtime.profile(device, segment.key(), segment.bytes(), t)).samplesNs().length);
+        ProfileSpec t = ProfileSpec.newBuilder()
+                .setWarmupRuns(1)
+                .setTimedRuns(3)
+                .setMinTimedNs(1)
+                .setMaxRuns(9)
+                .build();
+        assertEquals(
+                3,
+                measured(runtime.profile(device, segment.key(), segment.bytes(), t))
+                        .samplesNs()
+                        .length);
     }
 
     @Test
@@ -115,12 +151,15 @@ class TfliteCpuRuntimeTest {
         for (int i = 16; i < corrupt.length; i += 7) corrupt[i] ^= (byte) 0x5A;
         RunOutcome bad = runtime.profile(device, "corrupt", corrupt, spec(3));
         RunOutcome.Failed f = assertInstanceOf(RunOutcome.Failed.class, bad, () -> "expected a failure, got " + bad);
-        assertTrue(f.kind() == ErrorKind.ERROR_KIND_LOAD || f.kind() == ErrorKind.ERROR_KIND_BAD_INPUT,
+        assertTrue(
+                f.kind() == ErrorKind.ERROR_KIND_LOAD || f.kind() == ErrorKind.ERROR_KIND_BAD_INPUT,
                 "kind " + f.kind() + ": " + f.message());
 
         byte[] garbage = "this is not a tflite model".getBytes();
-        RunOutcome.Failed g = assertInstanceOf(RunOutcome.Failed.class, runtime.profile(device, "garbage", garbage, spec(3)));
-        assertTrue(g.kind() == ErrorKind.ERROR_KIND_LOAD || g.kind() == ErrorKind.ERROR_KIND_BAD_INPUT,
+        RunOutcome.Failed g =
+                assertInstanceOf(RunOutcome.Failed.class, runtime.profile(device, "garbage", garbage, spec(3)));
+        assertTrue(
+                g.kind() == ErrorKind.ERROR_KIND_LOAD || g.kind() == ErrorKind.ERROR_KIND_BAD_INPUT,
                 "kind " + g.kind() + ": " + g.message());
 
         RunOutcome.Measured m = measured(runtime.profile(device, segment.key(), segment.bytes(), spec(2)));
@@ -129,29 +168,49 @@ class TfliteCpuRuntimeTest {
 
     @Test
     void badSpecsAndUnknownDevicesFailWithoutRunning() {
-        RunOutcome.Failed threads = assertInstanceOf(RunOutcome.Failed.class, runtime.profile(device, segment.key(),
-                segment.bytes(), ProfileSpec.newBuilder().setTimedRuns(1).setThreads(4).build()));
+        RunOutcome.Failed threads = assertInstanceOf(
+                RunOutcome.Failed.class,
+                runtime.profile(
+                        device,
+                        segment.key(),
+                        segment.bytes(),
+                        ProfileSpec.newBuilder().setTimedRuns(1).setThreads(4).build()));
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, threads.kind());
-        RunOutcome.Failed negative = assertInstanceOf(RunOutcome.Failed.class, runtime.profile(device, segment.key(),
-                segment.bytes(), ProfileSpec.newBuilder().setTimedRuns(-1).build()));
+        RunOutcome.Failed negative = assertInstanceOf(
+                RunOutcome.Failed.class,
+                runtime.profile(
+                        device,
+                        segment.key(),
+                        segment.bytes(),
+                        ProfileSpec.newBuilder().setTimedRuns(-1).build()));
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, negative.kind());
-        RunOutcome.Failed empty = assertInstanceOf(RunOutcome.Failed.class,
-                runtime.profile(device, "empty", new byte[0], spec(1)));
+        RunOutcome.Failed empty =
+                assertInstanceOf(RunOutcome.Failed.class, runtime.profile(device, "empty", new byte[0], spec(1)));
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, empty.kind());
         DeviceInfo stranger = new DeviceInfo("cpu9", "cpu-x-t1", "tflite-cpu", Map.of(), Map.of());
-        RunOutcome.Failed unknown = assertInstanceOf(RunOutcome.Failed.class,
-                runtime.profile(stranger, segment.key(), segment.bytes(), spec(1)));
+        RunOutcome.Failed unknown = assertInstanceOf(
+                RunOutcome.Failed.class, runtime.profile(stranger, segment.key(), segment.bytes(), spec(1)));
         assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, unknown.kind());
     }
 
     @Test
     void inputSeedIsFixedPerSegmentKey() {
         assertEquals(TfliteCpuRuntime.inputSeed(segment.key()), TfliteCpuRuntime.inputSeed(segment.key()));
-        assertEquals(Long.parseUnsignedLong(segment.key().substring(0, 16), 16), TfliteCpuRuntime.inputSeed(segment.key()));
+        assertEquals(
+                Long.parseUnsignedLong(segment.key().substring(0, 16), 16), TfliteCpuRuntime.inputSeed(segment.key()));
         assertTrue(TfliteCpuRuntime.inputSeed("a") != TfliteCpuRuntime.inputSeed("b"));
-        var req = TfliteCpuRuntime.request(1, segment.key(), segment.bytes(),
-                ProfileSpec.newBuilder().setWarmupRuns(2).setTimedRuns(0).setMaxRuns(7).setTimeBudgetMs(5_000).build(),
-                2, Duration.ofSeconds(60));
+        var req = TfliteCpuRuntime.request(
+                1,
+                segment.key(),
+                segment.bytes(),
+                ProfileSpec.newBuilder()
+                        .setWarmupRuns(2)
+                        .setTimedRuns(0)
+                        .setMaxRuns(7)
+                        .setTimeBudgetMs(5_000)
+                        .build(),
+                2,
+                Duration.ofSeconds(60));
         assertEquals(2, req.getWarmupRuns());
         assertEquals(1, req.getTimedRuns(), "a profile needs a sample");
         assertEquals(7, req.getMaxRuns());
@@ -167,8 +226,8 @@ class TfliteCpuRuntimeTest {
         List<DeviceInfo> devices = other.discover();
         assertEquals(1, devices.size());
         other.close();
-        RunOutcome.Failed f = assertInstanceOf(RunOutcome.Failed.class,
-                other.profile(devices.get(0), segment.key(), segment.bytes(), spec(1)));
+        RunOutcome.Failed f = assertInstanceOf(
+                RunOutcome.Failed.class, other.profile(devices.get(0), segment.key(), segment.bytes(), spec(1)));
         assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, f.kind());
     }
 }

@@ -22,8 +22,13 @@ public final class CompiledModels {
                 new Tensor(1, "y", DType.INT8, new int[] {1, 8}, q, null));
         byte[] executable = new byte[64];
         for (int i = 0; i < executable.length; i++) executable[i] = (byte) (i * 7);
-        List<Op> ops = List.of(new Op(0, OpType.OPAQUE, new int[] {0}, new int[] {1},
-                new OpOptions.Opaque(32, EdgeTpuSegments.CUSTOM_OP, 1, 0, null, executable), 1));
+        List<Op> ops = List.of(new Op(
+                0,
+                OpType.OPAQUE,
+                new int[] {0},
+                new int[] {1},
+                new OpOptions.Opaque(32, EdgeTpuSegments.CUSTOM_OP, 1, 0, null, executable),
+                1));
         return new TfliteWriter().write(new Graph("seg_edgetpu", ts, ops, new int[] {0}, new int[] {1}));
     }
 }

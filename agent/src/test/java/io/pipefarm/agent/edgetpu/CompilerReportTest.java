@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class CompilerReportTest {
 
     /** Everything mapped and cached: no "will run on" lines, table from -s. */
-    static final String ALL_MAPPED = String.join("\n",
+    static final String ALL_MAPPED = String.join(
+            "\n",
             "Edge TPU Compiler version 16.0.384591198",
             "Started a compilation timeout timer of 180 seconds.",
             "",
@@ -41,7 +42,8 @@ class CompilerReportTest {
             "");
 
     /** Parameters spill, some ops stay on the CPU, KiB units. */
-    static final String PARTIAL = String.join("\n",
+    static final String PARTIAL = String.join(
+            "\n",
             "Edge TPU Compiler version 15.0.340273435",
             "",
             "Model compiled successfully in 1379 ms.",
@@ -73,7 +75,8 @@ class CompilerReportTest {
             "");
 
     /** Without -s: the summary on stdout, the table in the log file. */
-    static final String SUMMARY_ONLY = String.join("\n",
+    static final String SUMMARY_ONLY = String.join(
+            "\n",
             "Edge TPU Compiler version 16.0.384591198",
             "Input model: s.tflite",
             "Input size: 604.50KiB",
@@ -87,7 +90,8 @@ class CompilerReportTest {
             "Operation log: s_edgetpu.log",
             "See the operation log file for individual operation details.");
 
-    static final String LOG = String.join("\n",
+    static final String LOG = String.join(
+            "\n",
             "Edge TPU Compiler version 16.0.384591198",
             "Input: s.tflite",
             "Output: s_edgetpu.tflite",
@@ -115,7 +119,9 @@ class CompilerReportTest {
         assertEquals(0, r.opsOnCpu());
         assertEquals("/tmp/x/out/segment_edgetpu.log", r.operationLog());
         assertEquals(5, r.ops().size());
-        assertEquals(new CompilerReport.OpRow("CONV_2D", 15, "Mapped to Edge TPU"), r.ops().get(0));
+        assertEquals(
+                new CompilerReport.OpRow("CONV_2D", 15, "Mapped to Edge TPU"),
+                r.ops().get(0));
         assertTrue(r.ops().stream().allMatch(CompilerReport.OpRow::mapped));
     }
 
@@ -132,7 +138,9 @@ class CompilerReportTest {
         assertEquals(9, r.opsOnEdgeTpu());
         assertEquals(3, r.opsOnCpu());
         assertEquals(5, r.ops().size());
-        assertEquals(List.of(true, true, false, false, false), r.ops().stream().map(CompilerReport.OpRow::mapped).toList());
+        assertEquals(
+                List.of(true, true, false, false, false),
+                r.ops().stream().map(CompilerReport.OpRow::mapped).toList());
         assertEquals("More than one subgraph is not supported", r.ops().get(2).status());
         assertEquals("9", r.toProperties().get("ops_edgetpu"));
         assertEquals(Long.toString(r.offChipStreamedBytes()), r.toProperties().get("off_chip_param_bytes"));
@@ -165,8 +173,10 @@ class CompilerReportTest {
 
     @Test
     void notAReport() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CompilerReport.parse("Edge TPU Compiler version 16.0\nInvalid model: x.tflite\nModel not quantized\n", null));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> CompilerReport.parse(
+                        "Edge TPU Compiler version 16.0\nInvalid model: x.tflite\nModel not quantized\n", null));
         assertTrue(e.getMessage().contains("On-chip memory used"), e.getMessage());
     }
 }

@@ -27,7 +27,8 @@ class EdgeTpuCompilerTest {
         return script;
     }
 
-    private static final String WORKS = String.join("\n",
+    private static final String WORKS = String.join(
+            "\n",
             "out=''; in=''",
             "while [ $# -gt 0 ]; do",
             "  case \"$1\" in",
@@ -56,12 +57,16 @@ class EdgeTpuCompilerTest {
         byte[] in = CompiledModels.compiledSegment();
         EdgeTpuCompiler.Result r = c.compile(in, "seg 1");
         assertArrayEquals(in, r.compiled());
-        assertTrue(r.outputFile().getFileName().toString().equals("seg_1_edgetpu.tflite"), r.outputFile().toString());
+        assertTrue(
+                r.outputFile().getFileName().toString().equals("seg_1_edgetpu.tflite"),
+                r.outputFile().toString());
         assertEquals("16.0.384591198", r.report().compilerVersion());
         assertEquals(1536, r.report().onChipCachedBytes());
         assertEquals(0, r.report().offChipStreamedBytes());
         assertEquals(2, r.report().totalOps());
-        assertEquals(List.of(new CompilerReport.OpRow("FULLY_CONNECTED", 2, "Mapped to Edge TPU")), r.report().ops(),
+        assertEquals(
+                List.of(new CompilerReport.OpRow("FULLY_CONNECTED", 2, "Mapped to Edge TPU")),
+                r.report().ops(),
                 "rows from the log when stdout has none");
         assertTrue(Files.notExists(r.outputFile()), "temp dir removed");
 
@@ -74,10 +79,13 @@ class EdgeTpuCompilerTest {
 
     @Test
     void aFailingCompileSaysWhy() throws Exception {
-        EdgeTpuCompiler c = new EdgeTpuCompiler(fakeCompiler(
-                "echo 'Edge TPU Compiler version 16.0.384591198'\necho 'Invalid model: seg.tflite'\n"
-                        + "echo 'Model not quantized'\nexit 1\n"), Duration.ofSeconds(30), List.of());
-        EdgeTpuCompilerException e = assertThrows(EdgeTpuCompilerException.class, () -> c.compile(new byte[] {1, 2}, "seg"));
+        EdgeTpuCompiler c = new EdgeTpuCompiler(
+                fakeCompiler("echo 'Edge TPU Compiler version 16.0.384591198'\necho 'Invalid model: seg.tflite'\n"
+                        + "echo 'Model not quantized'\nexit 1\n"),
+                Duration.ofSeconds(30),
+                List.of());
+        EdgeTpuCompilerException e =
+                assertThrows(EdgeTpuCompilerException.class, () -> c.compile(new byte[] {1, 2}, "seg"));
         assertEquals(EdgeTpuCompilerException.Kind.FAILED, e.kind());
         assertTrue(e.getMessage().contains("exit code 1"), e.getMessage());
         assertTrue(e.getMessage().contains("Model not quantized"), e.getMessage());
@@ -86,7 +94,8 @@ class EdgeTpuCompilerTest {
     @Test
     void aHangingCompilerTimesOut() throws Exception {
         EdgeTpuCompiler c = new EdgeTpuCompiler(fakeCompiler("exec sleep 30\n"), Duration.ofMillis(500), List.of());
-        EdgeTpuCompilerException e = assertThrows(EdgeTpuCompilerException.class, () -> c.compile(new byte[] {1}, "seg"));
+        EdgeTpuCompilerException e =
+                assertThrows(EdgeTpuCompilerException.class, () -> c.compile(new byte[] {1}, "seg"));
         assertEquals(EdgeTpuCompilerException.Kind.TIMEOUT, e.kind());
     }
 
@@ -94,7 +103,8 @@ class EdgeTpuCompilerTest {
     void aMissingCompilerNamesThePackage() throws Exception {
         String old = System.getProperty(EdgeTpuCompiler.PROPERTY);
         try {
-            System.setProperty(EdgeTpuCompiler.PROPERTY, dir.resolve("no/edgetpu_compiler").toString());
+            System.setProperty(
+                    EdgeTpuCompiler.PROPERTY, dir.resolve("no/edgetpu_compiler").toString());
             EdgeTpuCompilerException e = assertThrows(EdgeTpuCompilerException.class, EdgeTpuCompiler::find);
             assertEquals(EdgeTpuCompilerException.Kind.MISSING, e.kind());
             assertTrue(e.getMessage().contains("edgetpu-compiler"), e.getMessage());
@@ -114,8 +124,14 @@ class EdgeTpuCompilerTest {
     @Test
     void pathSearch() throws Exception {
         Path fake = fakeCompiler(WORKS);
-        assertEquals(fake.toAbsolutePath(), EdgeTpuCompiler.onPath("edgetpu_compiler", "/nonexistent:" + dir).orElseThrow());
+        assertEquals(
+                fake.toAbsolutePath(),
+                EdgeTpuCompiler.onPath("edgetpu_compiler", "/nonexistent:" + dir)
+                        .orElseThrow());
         assertTrue(EdgeTpuCompiler.onPath("edgetpu_compiler", "/nonexistent").isEmpty());
-        assumeTrue(EdgeTpuCompiler.onPath("edgetpu_compiler", System.getenv("PATH")).isEmpty(), "compiler installed here");
+        assumeTrue(
+                EdgeTpuCompiler.onPath("edgetpu_compiler", System.getenv("PATH"))
+                        .isEmpty(),
+                "compiler installed here");
     }
 }

@@ -55,10 +55,12 @@ class EdgeTpuNativeLayoutTest {
             array.setPointer(16L * i + 8, strings[i]);
         }
         List<EdgeTpuDevice> devices = EdgeTpuLibrary.readDevices(array, paths.length);
-        assertEquals(List.of(
-                new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/2-1"),
-                new EdgeTpuDevice(EdgeTpuDevice.Type.PCI, "/dev/apex_0"),
-                new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/4-1.2")), devices);
+        assertEquals(
+                List.of(
+                        new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/2-1"),
+                        new EdgeTpuDevice(EdgeTpuDevice.Type.PCI, "/dev/apex_0"),
+                        new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/4-1.2")),
+                devices);
         assertEquals("edgetpu-usb", devices.get(0).kind());
         assertEquals("edgetpu-pci", devices.get(1).kind());
         assertEquals("tpu-usb-2-1", devices.get(0).id());
@@ -95,10 +97,12 @@ class EdgeTpuNativeLayoutTest {
 
     @Test
     void optionTextIsParsedAndChecked() {
-        assertEquals(Map.of("Performance", "Max", "Usb.AlwaysDfu", "False"),
+        assertEquals(
+                Map.of("Performance", "Max", "Usb.AlwaysDfu", "False"),
                 EdgeTpuOptions.parse(" Performance=max , Usb.AlwaysDfu=False"));
         assertEquals(Map.of(), EdgeTpuOptions.parse(""));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EdgeTpuOptions.parse("Performance=turbo"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> EdgeTpuOptions.parse("Performance=turbo"));
         assertTrue(e.getMessage().contains("Low, Medium, High, Max"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> EdgeTpuOptions.parse("Performance"));
         Map<String, String> m = new LinkedHashMap<>();
@@ -119,7 +123,8 @@ class EdgeTpuNativeLayoutTest {
         EdgeTpuDelegates.Target t = EdgeTpuDelegates.parse(name);
         assertEquals(d, t.device());
         assertEquals(Map.of("Performance", "Max"), t.options());
-        assertEquals(new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/2-1"),
+        assertEquals(
+                new EdgeTpuDevice(EdgeTpuDevice.Type.USB, "/sys/bus/usb/devices/2-1"),
                 EdgeTpuDelegates.parse("edgetpu:usb:/sys/bus/usb/devices/2-1").device());
         assertThrows(IllegalArgumentException.class, () -> EdgeTpuDelegates.parse("edgetpu:tpu:/x"));
         assertThrows(IllegalArgumentException.class, () -> EdgeTpuDelegates.parse("edgetpu:usb:/x?Performance=warp"));

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 final class FakeLibEdgeTpu {
     private FakeLibEdgeTpu() {}
 
-    static final String SOURCE = String.join("\n",
+    static final String SOURCE = String.join(
+            "\n",
             "#include <stdlib.h>",
             "#include <stdio.h>",
             "#include <string.h>",
@@ -67,7 +68,8 @@ final class FakeLibEdgeTpu {
         Process p;
         try {
             p = new ProcessBuilder("cc", "-shared", "-fPIC", "-O1", "-o", so.toString(), c.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             return null;
         }

@@ -13,6 +13,7 @@ import io.pipefarm.proto.runner.InputData;
 import io.pipefarm.proto.runner.RunReply;
 import io.pipefarm.proto.runner.RunRequest;
 import io.pipefarm.proto.runner.TestHook;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Files;
 
 class RunnerClientTest {
     private static RunnerClient client;
@@ -30,9 +30,12 @@ class RunnerClientTest {
 
     @BeforeAll
     static void startClient() {
-        client = new RunnerClient(RunnerConfig.builder().name("test").enableTestHooks()
+        client = new RunnerClient(RunnerConfig.builder()
+                .name("test")
+                .enableTestHooks()
                 .addJvmArg("-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"))
-                .defaultJobTimeout(Duration.ofSeconds(60)).build());
+                .defaultJobTimeout(Duration.ofSeconds(60))
+                .build());
     }
 
     @AfterAll
@@ -41,11 +44,16 @@ class RunnerClientTest {
     }
 
     private static RunRequest.Builder addRequest() {
-        return RunRequest.newBuilder().setRequestId(client.nextRequestId())
+        return RunRequest.newBuilder()
+                .setRequestId(client.nextRequestId())
                 .setModelBytes(ByteString.copyFrom(TinyModels.add(4)))
                 .addInputs(InputData.newBuilder().setData(ByteString.copyFrom(new byte[] {1, -5, 100, -100})))
                 .addInputs(InputData.newBuilder().setData(ByteString.copyFrom(new byte[] {2, 3, 100, -100})))
-                .setWarmupRuns(2).setTimedRuns(5).setThreads(1).setReturnOutputs(true).setTimeoutMs(30_000);
+                .setWarmupRuns(2)
+                .setTimedRuns(5)
+                .setThreads(1)
+                .setReturnOutputs(true)
+                .setTimeoutMs(30_000);
     }
 
     private static void assertOk(RunReply reply) {
@@ -77,9 +85,13 @@ class RunnerClientTest {
     @Test
     void seededRandomInputsAreDeterministicAcrossProcesses() throws Exception {
         byte[][] w = {{1, 2, 3, 4}, {-1, 0, 1, 0}};
-        RunRequest req = RunRequest.newBuilder().setRequestId(client.nextRequestId())
+        RunRequest req = RunRequest.newBuilder()
+                .setRequestId(client.nextRequestId())
                 .setModelBytes(ByteString.copyFrom(TinyModels.fullyConnected(w, new int[] {0, 0})))
-                .setRandomSeed(42).setTimedRuns(3).setReturnOutputs(true).build();
+                .setRandomSeed(42)
+                .setTimedRuns(3)
+                .setReturnOutputs(true)
+                .build();
         RunReply child = client.run(req);
         assertOk(child);
         RunReply local = SegmentExecutor.execute(req);
@@ -92,21 +104,29 @@ class RunnerClientTest {
     void corruptModelIsLoadError() throws Exception {
         byte[] valid = TinyModels.add(4);
         RunReply reply = client.run(addRequest()
-                .setModelBytes(ByteString.copyFrom(Arrays.copyOf(valid, valid.length - 40))).build());
+                .setModelBytes(ByteString.copyFrom(Arrays.copyOf(valid, valid.length - 40)))
+                .build());
         assertTrue(reply.hasError());
         assertEquals(ErrorKind.ERROR_KIND_LOAD, reply.getError().getKind());
-        assertTrue(reply.getError().getMessage().contains("invalid TFLite model"), reply.getError().getMessage());
+        assertTrue(
+                reply.getError().getMessage().contains("invalid TFLite model"),
+                reply.getError().getMessage());
     }
 
     @Test
     void wrongInputSizeIsBadInput() throws Exception {
-        RunReply reply = client.run(addRequest().setInputs(1,
-                InputData.newBuilder().setData(ByteString.copyFrom(new byte[7]))).build());
+        RunReply reply = client.run(addRequest()
+                .setInputs(1, InputData.newBuilder().setData(ByteString.copyFrom(new byte[7])))
+                .build());
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, reply.getError().getKind());
-        assertTrue(reply.getError().getMessage().contains("needs 4 bytes, got 7"), reply.getError().getMessage());
+        assertTrue(
+                reply.getError().getMessage().contains("needs 4 bytes, got 7"),
+                reply.getError().getMessage());
 
-        reply = client.run(addRequest().clearInputs()
-                .addInputs(InputData.newBuilder().setRandomSeed(1)).build());
+        reply = client.run(addRequest()
+                .clearInputs()
+                .addInputs(InputData.newBuilder().setRandomSeed(1))
+                .build());
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, reply.getError().getKind());
     }
 
@@ -116,12 +136,20 @@ class RunnerClientTest {
         long pidBefore = client.pid().orElseThrow();
         int startsBefore = client.starts();
 
-        RunReply crash = client.run(addRequest().setTestHook(TestHook.TEST_HOOK_ABORT).build());
+        RunReply crash =
+                client.run(addRequest().setTestHook(TestHook.TEST_HOOK_ABORT).build());
         assertTrue(crash.hasError());
-        assertEquals(ErrorKind.ERROR_KIND_CRASH, crash.getError().getKind(), crash.getError().getMessage());
+        assertEquals(
+                ErrorKind.ERROR_KIND_CRASH,
+                crash.getError().getKind(),
+                crash.getError().getMessage());
         assertEquals(6, crash.getError().getSignal(), crash.getError().toString());
-        assertTrue(crash.getError().getMessage().contains("SIGABRT"), crash.getError().getMessage());
-        assertTrue(crash.getError().getStderrTail().contains("TEST_HOOK_ABORT"), crash.getError().getStderrTail());
+        assertTrue(
+                crash.getError().getMessage().contains("SIGABRT"),
+                crash.getError().getMessage());
+        assertTrue(
+                crash.getError().getStderrTail().contains("TEST_HOOK_ABORT"),
+                crash.getError().getStderrTail());
 
         RunReply after = client.run(addRequest().build());
         assertOk(after);
@@ -132,10 +160,16 @@ class RunnerClientTest {
 
     @Test
     void segfaultIsCrash() throws Exception {
-        RunReply crash = client.run(addRequest().setTestHook(TestHook.TEST_HOOK_SEGFAULT).build());
-        assertEquals(ErrorKind.ERROR_KIND_CRASH, crash.getError().getKind(), crash.getError().toString());
+        RunReply crash =
+                client.run(addRequest().setTestHook(TestHook.TEST_HOOK_SEGFAULT).build());
+        assertEquals(
+                ErrorKind.ERROR_KIND_CRASH,
+                crash.getError().getKind(),
+                crash.getError().toString());
         assertTrue(crash.getError().getSignal() != 0 || crash.getError().getExitCode() != 0);
-        assertTrue(crash.getError().getMessage().contains("SIGSEGV"), crash.getError().getMessage());
+        assertTrue(
+                crash.getError().getMessage().contains("SIGSEGV"),
+                crash.getError().getMessage());
         assertOk(client.run(addRequest().build()));
     }
 
@@ -144,11 +178,19 @@ class RunnerClientTest {
         assertOk(client.run(addRequest().build()));
         long pid = client.pid().orElseThrow();
         long t0 = System.nanoTime();
-        RunReply hang = client.run(addRequest().setTestHook(TestHook.TEST_HOOK_HANG).setTimeoutMs(1500).build());
+        RunReply hang = client.run(addRequest()
+                .setTestHook(TestHook.TEST_HOOK_HANG)
+                .setTimeoutMs(1500)
+                .build());
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertEquals(ErrorKind.ERROR_KIND_TIMEOUT, hang.getError().getKind(), hang.getError().toString());
+        assertEquals(
+                ErrorKind.ERROR_KIND_TIMEOUT,
+                hang.getError().getKind(),
+                hang.getError().toString());
         assertTrue(ms >= 1500 && ms < 15_000, "took " + ms + " ms");
-        assertTrue(hang.getError().getMessage().contains("1500 ms"), hang.getError().getMessage());
+        assertTrue(
+                hang.getError().getMessage().contains("1500 ms"),
+                hang.getError().getMessage());
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "hung runner still alive");
 
         RunReply after = client.run(addRequest().build());
@@ -158,8 +200,10 @@ class RunnerClientTest {
 
     @Test
     void testHooksAreRefusedWithoutTheProperty() throws Exception {
-        try (RunnerClient plain = new RunnerClient(RunnerConfig.builder().name("plain").build())) {
-            RunReply reply = plain.run(addRequest().setTestHook(TestHook.TEST_HOOK_ABORT).build());
+        try (RunnerClient plain =
+                new RunnerClient(RunnerConfig.builder().name("plain").build())) {
+            RunReply reply =
+                    plain.run(addRequest().setTestHook(TestHook.TEST_HOOK_ABORT).build());
             assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, reply.getError().getKind());
             assertTrue(reply.getError().getMessage().contains("test hooks are disabled"));
             assertEquals(1, plain.starts());
@@ -176,10 +220,14 @@ class RunnerClientTest {
         for (int j = 0; j < units; j++) w[j][j % depth] = 1; // identity-like: y[j] = x[j % depth]
         byte[] x = new byte[depth];
         for (int i = 0; i < depth; i++) x[i] = (byte) (i * 7);
-        RunRequest req = RunRequest.newBuilder().setRequestId(client.nextRequestId())
+        RunRequest req = RunRequest.newBuilder()
+                .setRequestId(client.nextRequestId())
                 .setModelBytes(ByteString.copyFrom(TinyModels.fullyConnected(w, new int[units])))
                 .addInputs(InputData.newBuilder().setData(ByteString.copyFrom(x)))
-                .setTimedRuns(3).setThreads(2).setReturnOutputs(true).build();
+                .setTimedRuns(3)
+                .setThreads(2)
+                .setReturnOutputs(true)
+                .build();
         assertTrue(req.getModelBytes().size() > 1_000_000);
         RunReply reply = client.run(req);
         assertOk(reply);
@@ -199,12 +247,24 @@ class RunnerClientTest {
     @Test
     void adaptiveSamplingAndBudget() {
         // in-process: the sampling loop is plain Java around invoke
-        RunReply r = SegmentExecutor.execute(addRequest().setTimedRuns(3).setTargetRelError(1e-12).setMaxRuns(40).build());
+        RunReply r = SegmentExecutor.execute(addRequest()
+                .setTimedRuns(3)
+                .setTargetRelError(1e-12)
+                .setMaxRuns(40)
+                .build());
         assertOk(r);
         assertEquals(40, r.getTimingsNsCount(), "an unreachable target runs up to max_runs");
-        r = SegmentExecutor.execute(addRequest().setTimedRuns(4).setTargetRelError(10).setMaxRuns(40).build());
+        r = SegmentExecutor.execute(addRequest()
+                .setTimedRuns(4)
+                .setTargetRelError(10)
+                .setMaxRuns(40)
+                .build());
         assertEquals(4, r.getTimingsNsCount(), "an easy target stops at timed_runs");
-        r = SegmentExecutor.execute(addRequest().setTimedRuns(1).setTargetRelError(1e-12).setBudgetMs(50).build());
+        r = SegmentExecutor.execute(addRequest()
+                .setTimedRuns(1)
+                .setTargetRelError(1e-12)
+                .setBudgetMs(50)
+                .build());
         assertOk(r);
         assertTrue(r.getTimingsNsCount() >= 1);
         assertTrue(r.getTimingsNsCount() < 10_000_000);
@@ -218,16 +278,23 @@ class RunnerClientTest {
 
     @Test
     void startFailureIsUnavailable() throws Exception {
-        try (RunnerClient broken = new RunnerClient(RunnerConfig.builder().name("broken")
-                .javaCommand("/nonexistent/bin/java").build())) {
+        try (RunnerClient broken = new RunnerClient(RunnerConfig.builder()
+                .name("broken")
+                .javaCommand("/nonexistent/bin/java")
+                .build())) {
             RunReply reply = broken.run(addRequest().build());
             assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, reply.getError().getKind());
         }
-        try (RunnerClient badCp = new RunnerClient(RunnerConfig.builder().name("badcp")
-                .classpath("/nonexistent.jar").startTimeout(Duration.ofSeconds(20)).build())) {
+        try (RunnerClient badCp = new RunnerClient(RunnerConfig.builder()
+                .name("badcp")
+                .classpath("/nonexistent.jar")
+                .startTimeout(Duration.ofSeconds(20))
+                .build())) {
             RunReply reply = badCp.run(addRequest().build());
             assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, reply.getError().getKind());
-            assertTrue(reply.getError().getMessage().contains("RunnerMain"), reply.getError().getMessage());
+            assertTrue(
+                    reply.getError().getMessage().contains("RunnerMain"),
+                    reply.getError().getMessage());
         }
     }
 }

@@ -21,18 +21,28 @@ class RunnerKilledTest {
 
     @Test
     void runnerKilledMidRunIsACrashAndTheNextJobRuns() throws Exception {
-        try (RunnerClient client = new RunnerClient(RunnerConfig.builder().name("killed").enableTestHooks()
-                .defaultJobTimeout(Duration.ofSeconds(60)).build())) {
-            RunRequest.Builder add = RunRequest.newBuilder().setModelBytes(ByteString.copyFrom(TinyModels.add(4)))
+        try (RunnerClient client = new RunnerClient(RunnerConfig.builder()
+                .name("killed")
+                .enableTestHooks()
+                .defaultJobTimeout(Duration.ofSeconds(60))
+                .build())) {
+            RunRequest.Builder add = RunRequest.newBuilder()
+                    .setModelBytes(ByteString.copyFrom(TinyModels.add(4)))
                     .addInputs(InputData.newBuilder().setData(ByteString.copyFrom(new byte[] {1, 2, 3, 4})))
                     .addInputs(InputData.newBuilder().setData(ByteString.copyFrom(new byte[] {1, 1, 1, 1})))
-                    .setWarmupRuns(1).setTimedRuns(3).setThreads(1).setTimeoutMs(30_000);
-            assertFalse(client.run(add.setRequestId(client.nextRequestId()).build()).hasError());
+                    .setWarmupRuns(1)
+                    .setTimedRuns(3)
+                    .setThreads(1)
+                    .setTimeoutMs(30_000);
+            assertFalse(
+                    client.run(add.setRequestId(client.nextRequestId()).build()).hasError());
             long pid = client.pid().orElseThrow();
             // A job that would run for a long time, and the device's process vanishes under it.
             CompletableFuture<RunReply> running = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return client.run(add.setRequestId(client.nextRequestId()).setTestHook(TestHook.TEST_HOOK_HANG).build());
+                    return client.run(add.setRequestId(client.nextRequestId())
+                            .setTestHook(TestHook.TEST_HOOK_HANG)
+                            .build());
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
@@ -40,8 +50,13 @@ class RunnerKilledTest {
             Thread.sleep(500);
             assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
             RunReply reply = running.get(20, TimeUnit.SECONDS);
-            assertEquals(ErrorKind.ERROR_KIND_CRASH, reply.getError().getKind(), reply.getError().toString());
-            RunReply after = client.run(add.setRequestId(client.nextRequestId()).setTestHook(TestHook.TEST_HOOK_NONE).build());
+            assertEquals(
+                    ErrorKind.ERROR_KIND_CRASH,
+                    reply.getError().getKind(),
+                    reply.getError().toString());
+            RunReply after = client.run(add.setRequestId(client.nextRequestId())
+                    .setTestHook(TestHook.TEST_HOOK_NONE)
+                    .build());
             assertFalse(after.hasError(), after.getError().toString());
         }
     }

@@ -57,7 +57,9 @@ class DeviceWorkerTest {
     static final String KIND = "bench-fixed";
     /** Every fixed-runtime job reports this latency as each of its samples. */
     static final Duration LATENCY = Duration.ofMillis(2);
-    static final ProfileSpec SPEC = ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(5).build();
+
+    static final ProfileSpec SPEC =
+            ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(5).build();
     /** Generous: the job runs on a real thread of a shared machine. */
     static final Duration WAIT = Duration.ofSeconds(15);
     /** The worker's resend interval for unacknowledged results. */
@@ -70,15 +72,20 @@ class DeviceWorkerTest {
 
     @TempDir
     Path dir;
+
     TestProbe<ToCoordinator> coordinator;
     ActorRef<DeviceWorker.Command> worker;
 
     @BeforeAll
     static void startTestKit() {
-        testKit = ActorTestKit.create("worker-test", ManualTime.config().withFallback(ConfigFactory.parseString("""
+        testKit = ActorTestKit.create(
+                "worker-test",
+                ManualTime.config()
+                        .withFallback(ConfigFactory.parseString("""
                 pekko.actor.serialize-messages = on
                 pekko.loglevel = WARNING
-                """)).withFallback(ActorTestKit.applicationTestConfig()));
+                """))
+                        .withFallback(ActorTestKit.applicationTestConfig()));
         manualTime = ManualTime.get(testKit.system());
         resolver = ActorRefResolver.get(testKit.system());
         blocking = Executors.newFixedThreadPool(2);
@@ -102,8 +109,8 @@ class DeviceWorkerTest {
 
     private void start(DeviceRuntime runtime) {
         DeviceInfo device = runtime.discover().get(0);
-        worker = testKit.spawn(DeviceWorker.create("a1", device, runtime, new BlobCache(dir.resolve("blobs")),
-                coordinator.getRef(), blocking));
+        worker = testKit.spawn(DeviceWorker.create(
+                "a1", device, runtime, new BlobCache(dir.resolve("blobs")), coordinator.getRef(), blocking));
     }
 
     private void startFixed() {
@@ -148,20 +155,35 @@ class DeviceWorkerTest {
     }
 
     private static ToAgent work(RequestWork req, Job job) {
-        return ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId()).setDeviceId(req.getDeviceId())
-                .setJob(job)).build();
+        return ToAgent.newBuilder()
+                .setWork(WorkReply.newBuilder()
+                        .setAgentId(req.getAgentId())
+                        .setDeviceId(req.getDeviceId())
+                        .setJob(job))
+                .build();
     }
 
     private static ToAgent ack(long jobId, ResultAck.Status status) {
-        return ToAgent.newBuilder().setAck(ResultAck.newBuilder().setJobId(jobId).setStatus(status)).build();
+        return ToAgent.newBuilder()
+                .setAck(ResultAck.newBuilder().setJobId(jobId).setStatus(status))
+                .build();
     }
 
     /** A job whose segment travels inline (any bytes do for the fixed runtime). */
     private static Job job(long id, RequestWork req) {
         byte[] bytes = ("segment " + id).getBytes(StandardCharsets.UTF_8);
-        return Job.newBuilder().setJobId(id).setLeaseToken(1000 + id).setAttempt(1).setCampaignId(7)
-                .setSegmentKey(BlobCache.sha256(bytes)).setBlob(ByteString.copyFrom(bytes)).setBlobSize(bytes.length)
-                .setSpec(SPEC).setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind()).build();
+        return Job.newBuilder()
+                .setJobId(id)
+                .setLeaseToken(1000 + id)
+                .setAttempt(1)
+                .setCampaignId(7)
+                .setSegmentKey(BlobCache.sha256(bytes))
+                .setBlob(ByteString.copyFrom(bytes))
+                .setBlobSize(bytes.length)
+                .setSpec(SPEC)
+                .setDeviceId(req.getDeviceId())
+                .setDeviceKind(req.getDeviceKind())
+                .build();
     }
 
     @Test
@@ -192,8 +214,17 @@ class DeviceWorkerTest {
         assertEquals(KIND, r.getDeviceKind());
         assertEquals(req.getReplyTo(), r.getReplyTo());
         // five timed runs of exactly 2 ms each
-        assertEquals(ProfileStats.newBuilder().setN(5).setMeanNs(2e6).setMedianNs(2e6).setP90Ns(2e6).setP99Ns(2e6)
-                .setStdevNs(0).setMinNs(2e6).build(), r.getStats());
+        assertEquals(
+                ProfileStats.newBuilder()
+                        .setN(5)
+                        .setMeanNs(2e6)
+                        .setMedianNs(2e6)
+                        .setP90Ns(2e6)
+                        .setP99Ns(2e6)
+                        .setStdevNs(0)
+                        .setMinNs(2e6)
+                        .build(),
+                r.getStats());
         assertEquals(Map.of("fixed", "1"), r.getVersionsMap());
         assertTrue(r.getStartedAtEpochMs() <= r.getFinishedAtEpochMs());
         assertFalse(r.hasSamples(), "the spec does not ask to keep samples");
@@ -231,8 +262,16 @@ class DeviceWorkerTest {
         startFixed();
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
-        reply(req.getReplyTo(), ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId("a1").setDeviceId("fixed0")
-                .setNoWork(NoWork.newBuilder().setRetryAfterMs(1000).setReason("not registered"))).build());
+        reply(
+                req.getReplyTo(),
+                ToAgent.newBuilder()
+                        .setWork(WorkReply.newBuilder()
+                                .setAgentId("a1")
+                                .setDeviceId("fixed0")
+                                .setNoWork(NoWork.newBuilder()
+                                        .setRetryAfterMs(1000)
+                                        .setReason("not registered")))
+                        .build());
         settle();
         manualTime.timePasses(Duration.ofMillis(900));
         coordinator.expectNoMessage(Duration.ofMillis(200));
@@ -259,10 +298,14 @@ class DeviceWorkerTest {
         private final CountDownLatch gate = new CountDownLatch(1);
 
         @Override
-        public String name() { return inner.name(); }
+        public String name() {
+            return inner.name();
+        }
 
         @Override
-        public List<DeviceInfo> discover() { return inner.discover(); }
+        public List<DeviceInfo> discover() {
+            return inner.discover();
+        }
 
         @Override
         public RunOutcome profile(DeviceInfo device, String segmentKey, byte[] segment, ProfileSpec spec) {
@@ -301,13 +344,16 @@ class DeviceWorkerTest {
         startFixed();
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
-        Job tampered = job(1, req).toBuilder().setBlob(ByteString.copyFromUtf8("other bytes")).build();
+        Job tampered = job(1, req).toBuilder()
+                .setBlob(ByteString.copyFromUtf8("other bytes"))
+                .build();
         reply(req.getReplyTo(), work(req, tampered));
         expectRequest();
         JobResult r = expectResult();
         assertTrue(r.hasError(), r.toString());
         assertEquals(ErrorKind.ERROR_KIND_BAD_INPUT, r.getError().getKind());
-        assertTrue(r.getError().getMessage().startsWith("inline blob for " + tampered.getSegmentKey() + " has SHA-256 "),
+        assertTrue(
+                r.getError().getMessage().startsWith("inline blob for " + tampered.getSegmentKey() + " has SHA-256 "),
                 r.getError().getMessage());
     }
 
@@ -317,7 +363,10 @@ class DeviceWorkerTest {
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
         // port 1 on loopback: nothing listens, the connection is refused at once
-        Job remote = job(1, req).toBuilder().clearBlob().setBlobUrl("http://127.0.0.1:1/blobs/x").build();
+        Job remote = job(1, req).toBuilder()
+                .clearBlob()
+                .setBlobUrl("http://127.0.0.1:1/blobs/x")
+                .build();
         reply(req.getReplyTo(), work(req, remote));
         expectRequest();
         JobResult r = expectResult();
@@ -331,9 +380,16 @@ class DeviceWorkerTest {
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
         assertEquals("sim-edgetpu-usb", req.getDeviceKind());
-        Job job = Job.newBuilder().setJobId(1).setLeaseToken(5).setAttempt(1).setSegmentKey(seg.key())
-                .setBlob(ByteString.copyFrom(seg.bytes())).setSpec(SPEC.toBuilder().setKeepSamples(true))
-                .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind()).build();
+        Job job = Job.newBuilder()
+                .setJobId(1)
+                .setLeaseToken(5)
+                .setAttempt(1)
+                .setSegmentKey(seg.key())
+                .setBlob(ByteString.copyFrom(seg.bytes()))
+                .setSpec(SPEC.toBuilder().setKeepSamples(true))
+                .setDeviceId(req.getDeviceId())
+                .setDeviceKind(req.getDeviceKind())
+                .build();
         reply(req.getReplyTo(), work(req, job));
         expectRequest();
         JobResult r = expectResult();
@@ -343,7 +399,9 @@ class DeviceWorkerTest {
         long[] expected = ((RunOutcome.Measured) outcome).samplesNs();
         assertEquals(5, expected.length);
         assertEquals(ProfileStatistics.of(expected), r.getStats());
-        assertEquals(List.of(expected[0], expected[1], expected[2], expected[3], expected[4]), r.getSamples().getLatencyNsList());
+        assertEquals(
+                List.of(expected[0], expected[1], expected[2], expected[3], expected[4]),
+                r.getSamples().getLatencyNsList());
         assertEquals(Map.of("simulator", "pipefarm-edgetpu-sim-1"), r.getVersionsMap());
     }
 }

@@ -64,18 +64,24 @@ class FarmAgentTest {
 
     @TempDir
     Path dir;
+
     TestProbe<ToCoordinator> coordinator;
     ActorRef<FarmAgent.Command> agent;
 
     @BeforeAll
     static void startTestKit() {
-        testKit = ActorTestKit.create("agent-test", ManualTime.config().withFallback(ConfigFactory.parseString("""
+        testKit = ActorTestKit.create(
+                "agent-test",
+                ManualTime.config()
+                        .withFallback(ConfigFactory.parseString("""
                 pekko.remote.artery.canonical.hostname = "127.0.0.1"
                 pekko.remote.artery.canonical.port = 0
                 pekko.actor.serialize-messages = on
                 pekko.loglevel = WARNING
-                """)).withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
-                .withFallback(ActorTestKit.applicationTestConfig()).resolve());
+                """))
+                        .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
+                        .withFallback(ActorTestKit.applicationTestConfig())
+                        .resolve());
         manualTime = ManualTime.get(testKit.system());
         resolver = ActorRefResolver.get(testKit.system());
         blocking = Executors.newFixedThreadPool(2);
@@ -98,8 +104,8 @@ class FarmAgentTest {
     }
 
     private void start(List<DeviceRuntime> runtimes) {
-        agent = testKit.spawn(FarmAgent.create("host-1", runtimes, new BlobCache(dir.resolve("blobs")), coordinator.getRef(),
-                blocking));
+        agent = testKit.spawn(FarmAgent.create(
+                "host-1", runtimes, new BlobCache(dir.resolve("blobs")), coordinator.getRef(), blocking));
     }
 
     private ToCoordinator expect(ToCoordinator.MsgCase kind) {
@@ -121,8 +127,14 @@ class FarmAgentTest {
     }
 
     private static ToAgent registered(boolean accepted, long heartbeatMs, String message) {
-        return ToAgent.newBuilder().setRegistered(AgentRegistered.newBuilder().setAgentId("host-1").setAccepted(accepted)
-                .setMessage(message).setHeartbeatIntervalMs(heartbeatMs).setBlobBaseUrl("http://coordinator.test/blobs")).build();
+        return ToAgent.newBuilder()
+                .setRegistered(AgentRegistered.newBuilder()
+                        .setAgentId("host-1")
+                        .setAccepted(accepted)
+                        .setMessage(message)
+                        .setHeartbeatIntervalMs(heartbeatMs)
+                        .setBlobBaseUrl("http://coordinator.test/blobs"))
+                .build();
     }
 
     /** Device ids of the next {@code n} work requests (the workers ask in no fixed order). */
@@ -134,17 +146,31 @@ class FarmAgentTest {
 
     @Test
     void registersItsDevicesOnStart() {
-        start(List.of(new FixedLatencyRuntime("bench-fixed", 2, Duration.ZERO),
+        start(List.of(
+                new FixedLatencyRuntime("bench-fixed", 2, Duration.ZERO),
                 new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb"), 0.0)));
         RegisterAgent r = expectRegister();
         assertEquals("host-1", r.getAgentId());
         assertEquals(Cluster.get(testKit.system()).selfMember().address().toString(), r.getAddress());
-        Device fixed = Device.newBuilder().setKind("bench-fixed").setRuntime("fixed").putVersions("fixed", "1")
-                .putProperties("latency_ns", "0").build();
-        assertEquals(List.of(fixed.toBuilder().setId("fixed0").build(), fixed.toBuilder().setId("fixed1").build(),
-                Device.newBuilder().setId("sim0").setKind("sim-edgetpu-usb").setRuntime("sim-edgetpu")
-                        .putVersions("simulator", "pipefarm-edgetpu-sim-1")
-                        .putProperties("simulated", "true").putProperties("link", "usb3").build()), r.getDevicesList());
+        Device fixed = Device.newBuilder()
+                .setKind("bench-fixed")
+                .setRuntime("fixed")
+                .putVersions("fixed", "1")
+                .putProperties("latency_ns", "0")
+                .build();
+        assertEquals(
+                List.of(
+                        fixed.toBuilder().setId("fixed0").build(),
+                        fixed.toBuilder().setId("fixed1").build(),
+                        Device.newBuilder()
+                                .setId("sim0")
+                                .setKind("sim-edgetpu-usb")
+                                .setRuntime("sim-edgetpu")
+                                .putVersions("simulator", "pipefarm-edgetpu-sim-1")
+                                .putProperties("simulated", "true")
+                                .putProperties("link", "usb3")
+                                .build()),
+                r.getDevicesList());
         assertEquals("0.1.0", r.getVersionsMap().get("pipefarm"));
         assertFalse(r.getReplyTo().isEmpty());
     }
@@ -152,10 +178,14 @@ class FarmAgentTest {
     /** A runtime whose device discovery fails (e.g. a driver that is not installed). */
     private static final class BrokenRuntime implements DeviceRuntime {
         @Override
-        public String name() { return "broken"; }
+        public String name() {
+            return "broken";
+        }
 
         @Override
-        public List<DeviceInfo> discover() { throw new IllegalStateException("libedgetpu.so.1 not found"); }
+        public List<DeviceInfo> discover() {
+            throw new IllegalStateException("libedgetpu.so.1 not found");
+        }
 
         @Override
         public RunOutcome profile(DeviceInfo device, String segmentKey, byte[] segment, ProfileSpec spec) {
@@ -167,7 +197,9 @@ class FarmAgentTest {
     void runtimeThatCannotDiscoverIsLeftOut() {
         start(List.of(new BrokenRuntime(), new FixedLatencyRuntime("bench-fixed", 1, Duration.ZERO)));
         RegisterAgent r = expectRegister();
-        assertEquals(List.of("fixed0"), r.getDevicesList().stream().map(Device::getId).toList());
+        assertEquals(
+                List.of("fixed0"),
+                r.getDevicesList().stream().map(Device::getId).toList());
     }
 
     @Test
@@ -178,12 +210,15 @@ class FarmAgentTest {
         coordinator.expectNoMessage(Duration.ofMillis(300));
         manualTime.timePasses(REGISTER_RETRY);
         RegisterAgent again = expectRegister();
-        assertEquals(first.toBuilder().clearSentAtEpochMs().build(), again.toBuilder().clearSentAtEpochMs().build());
+        assertEquals(
+                first.toBuilder().clearSentAtEpochMs().build(),
+                again.toBuilder().clearSentAtEpochMs().build());
     }
 
     @Test
     void acceptedRegistrationStartsOneWorkerPerDevice() {
-        start(List.of(new FixedLatencyRuntime("bench-fixed", 2, Duration.ZERO),
+        start(List.of(
+                new FixedLatencyRuntime("bench-fixed", 2, Duration.ZERO),
                 new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb"), 0.0)));
         RegisterAgent r = expectRegister();
         reply(r.getReplyTo(), registered(true, 60_000, ""));
@@ -213,18 +248,35 @@ class FarmAgentTest {
         reply(r.getReplyTo(), registered(true, 60_000, ""));
         RequestWork req = expectRequest();
         byte[] bytes = "segment".getBytes(StandardCharsets.UTF_8);
-        Job job = Job.newBuilder().setJobId(42).setLeaseToken(7).setAttempt(1).setSegmentKey(BlobCache.sha256(bytes))
-                .setBlob(ByteString.copyFrom(bytes)).setSpec(SPEC).setDeviceId("fixed0").setDeviceKind("bench-fixed").build();
-        reply(req.getReplyTo(), ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId("host-1").setDeviceId("fixed0")
-                .setJob(job)).build());
+        Job job = Job.newBuilder()
+                .setJobId(42)
+                .setLeaseToken(7)
+                .setAttempt(1)
+                .setSegmentKey(BlobCache.sha256(bytes))
+                .setBlob(ByteString.copyFrom(bytes))
+                .setSpec(SPEC)
+                .setDeviceId("fixed0")
+                .setDeviceKind("bench-fixed")
+                .build();
+        reply(
+                req.getReplyTo(),
+                ToAgent.newBuilder()
+                        .setWork(WorkReply.newBuilder()
+                                .setAgentId("host-1")
+                                .setDeviceId("fixed0")
+                                .setJob(job))
+                        .build());
         assertEquals(req, expectRequest());
         JobResult result = expect(ToCoordinator.MsgCase.RESULT).getResult();
         assertEquals(42, result.getJobId());
         assertEquals(7, result.getLeaseToken());
         assertEquals(3, result.getStats().getN());
         assertEquals(1e6, result.getStats().getMeanNs());
-        reply(result.getReplyTo(), ToAgent.newBuilder().setAck(ResultAck.newBuilder().setJobId(42)
-                .setStatus(ResultAck.Status.STATUS_ACCEPTED)).build());
+        reply(
+                result.getReplyTo(),
+                ToAgent.newBuilder()
+                        .setAck(ResultAck.newBuilder().setJobId(42).setStatus(ResultAck.Status.STATUS_ACCEPTED))
+                        .build());
         // acknowledged: not sent again when the resend interval passes
         manualTime.timePasses(Duration.ofSeconds(4));
         coordinator.expectNoMessage(Duration.ofMillis(200));

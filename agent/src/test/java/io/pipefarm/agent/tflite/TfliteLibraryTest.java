@@ -14,7 +14,8 @@ class TfliteLibraryTest {
 
     @Test
     void extractsOnceIntoContentAddressedCache(@TempDir Path cache) throws Exception {
-        URL url = getClass().getClassLoader()
+        URL url = getClass()
+                .getClassLoader()
                 .getResource("org/bytedeco/tensorflowlite/linux-x86_64/" + TfliteLibrary.LIB_NAME);
         Path a = TfliteLibrary.extract(url, cache);
         long mtime = Files.getLastModifiedTime(a).toMillis();
@@ -48,7 +49,8 @@ class TfliteLibraryTest {
             assertEquals("linux-arm64", TfliteLibrary.platform());
             TfliteException e = assertThrows(TfliteException.class, TfliteLibrary::locate);
             assertEquals(TfliteException.Kind.UNAVAILABLE, e.kind());
-            assertTrue(e.getMessage().contains("org.bytedeco:tensorflow-lite:2.20.0-1.5.13:linux-arm64"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("org.bytedeco:tensorflow-lite:2.20.0-1.5.13:linux-arm64"), e.getMessage());
             System.setProperty("os.arch", "amd64");
             assertEquals("linux-x86_64", TfliteLibrary.platform());
         } finally {

@@ -99,8 +99,8 @@ public final class TinyModels {
     }
 
     // Operator { opcode_index:0, inputs:1, outputs:2, builtin_options_type:3, builtin_options:4, ... }
-    private static int operator(FlatBufferBuilder b, int opcodeIndex, int[] inputs, int[] outputs,
-                                byte optionsType, int options) {
+    private static int operator(
+            FlatBufferBuilder b, int opcodeIndex, int[] inputs, int[] outputs, byte optionsType, int options) {
         int in = intVector(b, inputs);
         int out = intVector(b, outputs);
         b.startTable(5);

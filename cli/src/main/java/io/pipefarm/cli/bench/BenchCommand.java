@@ -4,8 +4,15 @@ import io.pipefarm.cli.command.ParentCommand;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm bench <topic>}. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks that print a table (or one JSON object with --json).",
-        subcommands = {ModelBench.class, FarmBench.class, PartitionBench.class, PredictorBench.class, CalibrationBench.class})
-public final class BenchCommand extends ParentCommand {
-}
+        subcommands = {
+            ModelBench.class,
+            FarmBench.class,
+            PartitionBench.class,
+            PredictorBench.class,
+            CalibrationBench.class
+        })
+public final class BenchCommand extends ParentCommand {}

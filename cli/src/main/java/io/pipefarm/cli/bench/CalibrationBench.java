@@ -11,9 +11,13 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm bench calibration}: prints {@link CalibrationExperiment}. */
-@Command(name = "calibration", mixinStandardHelpOptions = true,
-        description = {"Simulated Edge TPU vs published figures: model latencies (USB and Dev Board), the fully",
-            "connected streaming sweep (cliff and ms per streamed MiB), and the model-switch cost."})
+@Command(
+        name = "calibration",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Simulated Edge TPU vs published figures: model latencies (USB and Dev Board), the fully",
+            "connected streaming sweep (cliff and ms per streamed MiB), and the model-switch cost."
+        })
 public final class CalibrationBench extends BaseCommand {
 
     @Override
@@ -28,14 +32,33 @@ public final class CalibrationBench extends BaseCommand {
         out().print(r.toTable());
         out().println();
         out().println("Calibration targets");
-        out().printf(Locale.ROOT, "  model latencies within +-%.0f%%:   max |error| %.1f%%  %s%n", CalibrationExperiment.MODEL_TOLERANCE_PCT,
-                c.maxModelErrorPct(), ok(c.modelsWithinTolerance()));
-        out().printf(Locale.ROOT, "  FC cliff (hidden %d -> %d):     %.1fx slower (>= %.0fx)  %s%n", c.lastFitHidden(),
-                c.firstSpillHidden(), c.cliff(), CalibrationExperiment.MIN_CLIFF, ok(c.cliffOk()));
-        out().printf(Locale.ROOT, "  FC cost per streamed MiB:         %.2f ms (published about %.2f)  %s%n",
-                c.msPerStreamedMiB(), CalibrationExperiment.PUBLISHED_MS_PER_MIB, ok(c.slopeOk()));
-        out().printf(Locale.ROOT, "  model switch (%s, USB):  %.2f ms extra (published %.2f, one measurement)  %s%n",
-                CalibrationExperiment.SWITCH_MODEL, c.switchMs(), CalibrationReport.PUBLISHED_SWITCH_MS, ok(c.switchOk()));
+        out().printf(
+                        Locale.ROOT,
+                        "  model latencies within +-%.0f%%:   max |error| %.1f%%  %s%n",
+                        CalibrationExperiment.MODEL_TOLERANCE_PCT,
+                        c.maxModelErrorPct(),
+                        ok(c.modelsWithinTolerance()));
+        out().printf(
+                        Locale.ROOT,
+                        "  FC cliff (hidden %d -> %d):     %.1fx slower (>= %.0fx)  %s%n",
+                        c.lastFitHidden(),
+                        c.firstSpillHidden(),
+                        c.cliff(),
+                        CalibrationExperiment.MIN_CLIFF,
+                        ok(c.cliffOk()));
+        out().printf(
+                        Locale.ROOT,
+                        "  FC cost per streamed MiB:         %.2f ms (published about %.2f)  %s%n",
+                        c.msPerStreamedMiB(),
+                        CalibrationExperiment.PUBLISHED_MS_PER_MIB,
+                        ok(c.slopeOk()));
+        out().printf(
+                        Locale.ROOT,
+                        "  model switch (%s, USB):  %.2f ms extra (published %.2f, one measurement)  %s%n",
+                        CalibrationExperiment.SWITCH_MODEL,
+                        c.switchMs(),
+                        CalibrationReport.PUBLISHED_SWITCH_MS,
+                        ok(c.switchOk()));
         return 0;
     }
 

@@ -14,23 +14,38 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pipefarm bench farm}: runs {@link FarmExperiment} and prints a table or one line of JSON. */
-@Command(name = "farm", mixinStandardHelpOptions = true,
+@Command(
+        name = "farm",
+        mixinStandardHelpOptions = true,
         description = "Farm overhead with 64 devices: jobs/s when runs take 0 ms, utilisation when runs take 20 ms.")
 public final class FarmBench extends BaseCommand {
     @Option(names = "--devices", defaultValue = "64", description = "devices in all (default ${DEFAULT-VALUE})")
     int devices;
-    @Option(names = "--agents", defaultValue = "2", description = "agent nodes sharing the devices (default ${DEFAULT-VALUE})")
+
+    @Option(
+            names = "--agents",
+            defaultValue = "2",
+            description = "agent nodes sharing the devices (default ${DEFAULT-VALUE})")
     int agents;
-    @Option(names = "--depth", defaultValue = "60", description = "depth of the fc:16,16,DEPTH model of phase 1 (all its segments are jobs)")
+
+    @Option(
+            names = "--depth",
+            defaultValue = "60",
+            description = "depth of the fc:16,16,DEPTH model of phase 1 (all its segments are jobs)")
     int depth;
-    @Option(names = "--depth-20ms", defaultValue = "60", description = "depth of the model of phase 2 (the same campaign size as phase 1, so that ramp-up and tail weigh little)")
+
+    @Option(
+            names = "--depth-20ms",
+            defaultValue = "60",
+            description =
+                    "depth of the model of phase 2 (the same campaign size as phase 1, so that ramp-up and tail weigh little)")
     int depth20;
 
     @Override
     protected int run() throws Exception {
         FarmLogs.quiet();
-        FarmExperiment.Result r = FarmExperiment.run(new FarmExperiment.Options(devices, agents, depth, depth20,
-                Files.createTempDirectory("pipefarm-bench-farm")));
+        FarmExperiment.Result r = FarmExperiment.run(new FarmExperiment.Options(
+                devices, agents, depth, depth20, Files.createTempDirectory("pipefarm-bench-farm")));
         Phase p0 = r.zeroMs(), p20 = r.twentyMs();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -47,9 +62,22 @@ public final class FarmBench extends BaseCommand {
             return 0;
         }
         Table t = new Table("phase", "devices", "jobs", "wall s", "jobs/s", "utilisation", "target");
-        t.row("runs take 0 ms", r.devices(), p0.total(), fmt(p0.seconds()), fmt(p0.jobsPerSecond()), "-", ">= 2000 jobs/s");
-        t.row("runs take 20 ms (5 per job)", r.devices(), p20.total(), fmt(p20.seconds()), fmt(p20.jobsPerSecond()),
-                String.format(Locale.ROOT, "%.1f%%", 100 * r.utilisation()), ">= 95%");
+        t.row(
+                "runs take 0 ms",
+                r.devices(),
+                p0.total(),
+                fmt(p0.seconds()),
+                fmt(p0.jobsPerSecond()),
+                "-",
+                ">= 2000 jobs/s");
+        t.row(
+                "runs take 20 ms (5 per job)",
+                r.devices(),
+                p20.total(),
+                fmt(p20.seconds()),
+                fmt(p20.jobsPerSecond()),
+                String.format(Locale.ROOT, "%.1f%%", 100 * r.utilisation()),
+                ">= 95%");
         t.print(out());
         return 0;
     }

@@ -18,22 +18,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pipefarm bench model}: prints {@link ModelExperiment}. */
-@Command(name = "model", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Model-side costs: build and write time of each zoo model; features and .tflite bytes of",
-            "ALL contiguous segments of a NASBench-101 network (reference cell) and of MobileNet v2."})
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Model-side costs: build and write time of each zoo model; features and .tflite bytes of",
+            "ALL contiguous segments of a NASBench-101 network (reference cell) and of MobileNet v2."
+        })
 public final class ModelBench extends BaseCommand {
 
-    @Option(names = "--models", paramLabel = "M1,M2",
+    @Option(
+            names = "--models",
+            paramLabel = "M1,M2",
             description = "zoo models of the first table (default: all; 'none' to skip)")
     List<String> models;
 
-    @Option(names = "--segment-models", paramLabel = "NET,...",
+    @Option(
+            names = "--segment-models",
+            paramLabel = "NET,...",
             description = "networks of the all-segments table: nasbench (reference cell), any zoo name, fc:I,W,D "
                     + "(default: nasbench,mobilenet_v2; 'none' to skip)")
     List<String> segmentModels;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3",
-            description = "feature runs per network; the best is reported next to the first (cold) one (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--repeat",
+            paramLabel = "N",
+            defaultValue = "3",
+            description =
+                    "feature runs per network; the best is reported next to the first (cold) one (default ${DEFAULT-VALUE})")
     int repeat;
 
     @Option(names = "--no-write-segments", negatable = false, description = "skip writing the bytes of all segments")
@@ -44,9 +57,10 @@ public final class ModelBench extends BaseCommand {
         if (repeat < 1) throw CliException.usage("--repeat must be >= 1");
         List<String> zoo = models == null ? ModelZoo.names() : split(models);
         List<String> nets = segmentModels == null ? List.of("nasbench", "mobilenet_v2") : split(segmentModels);
-        for (String m : zoo) ModelZoo.info(m); // unknown names fail before any work (exit 2, as any IllegalArgumentException)
-        ModelExperiment.Result r = ModelExperiment.run(new ModelExperiment.Options(zoo, nets, repeat, !noWriteSegments),
-                json ? s -> { } : this::status);
+        for (String m : zoo)
+            ModelZoo.info(m); // unknown names fail before any work (exit 2, as any IllegalArgumentException)
+        ModelExperiment.Result r = ModelExperiment.run(
+                new ModelExperiment.Options(zoo, nets, repeat, !noWriteSegments), json ? s -> {} : this::status);
         status(null);
         if (json) {
             ObjectNode o = Json.object();
@@ -63,19 +77,40 @@ public final class ModelBench extends BaseCommand {
         }
         if (!r.models().isEmpty()) {
             Table t = new Table("model", "ops", "build ms", "write ms", ".tflite bytes");
-            for (ModelRow m : r.models()) t.row(m.name(), m.ops(), Table.fixed(m.buildMs(), 1), Table.fixed(m.writeMs(), 1), Table.grouped(m.bytes()));
+            for (ModelRow m : r.models())
+                t.row(
+                        m.name(),
+                        m.ops(),
+                        Table.fixed(m.buildMs(), 1),
+                        Table.fixed(m.writeMs(), 1),
+                        Table.grouped(m.bytes()));
             t.print(out());
         }
         if (!r.segments().isEmpty()) {
             if (!r.models().isEmpty()) out().println();
-            Table t = new Table("network", "ops", "segments", "features ms (cold)", "features ms (best)", "write all ms", "total bytes", "largest");
+            Table t = new Table(
+                    "network",
+                    "ops",
+                    "segments",
+                    "features ms (cold)",
+                    "features ms (best)",
+                    "write all ms",
+                    "total bytes",
+                    "largest");
             for (SegmentRow m : r.segments()) {
-                t.row(m.network(), m.ops(), Table.grouped(m.segments()), Table.fixed(m.featuresColdMs(), 1), Table.fixed(m.featuresMs(), 1),
-                        m.wrote() ? Table.fixed(m.writeMs(), 0) : "-", m.wrote() ? Table.bytes(m.totalBytes()) : "-",
+                t.row(
+                        m.network(),
+                        m.ops(),
+                        Table.grouped(m.segments()),
+                        Table.fixed(m.featuresColdMs(), 1),
+                        Table.fixed(m.featuresMs(), 1),
+                        m.wrote() ? Table.fixed(m.writeMs(), 0) : "-",
+                        m.wrote() ? Table.bytes(m.totalBytes()) : "-",
                         m.wrote() ? Table.bytes(m.maxBytes()) : "-");
             }
             t.print(out());
-            out().println("features: MACs, parameter/activation bytes, op-type counts (prefix sums) and input/output/crossing bytes of every segment [i,j)");
+            out().println(
+                            "features: MACs, parameter/activation bytes, op-type counts (prefix sums) and input/output/crossing bytes of every segment [i,j)");
         }
         return 0;
     }

@@ -25,51 +25,102 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pipefarm bench partition}: runs {@link PartitionExperiment} and prints a table or JSON. */
-@Command(name = "partition", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Seed experiment: partition NASBench-101 networks and the zoo over 2-4 simulated Edge TPUs with",
-            "every method; bottleneck vs the exact optimum, profiling and solve time vs Coral's profiling baseline."})
+@Command(
+        name = "partition",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Seed experiment: partition NASBench-101 networks and the zoo over 2-4 simulated Edge TPUs with",
+            "every method; bottleneck vs the exact optimum, profiling and solve time vs Coral's profiling baseline."
+        })
 public final class PartitionBench extends BaseCommand {
 
-    @Option(names = "--specs", paramLabel = "FILE", description = "JSON file of NASBench-101 cell specs (default: the seeded sampler)")
+    @Option(
+            names = "--specs",
+            paramLabel = "FILE",
+            description = "JSON file of NASBench-101 cell specs (default: the seeded sampler)")
     Path specs;
 
-    @Option(names = "--networks", paramLabel = "N", defaultValue = "120", description = "NASBench-101 networks to evaluate (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--networks",
+            paramLabel = "N",
+            defaultValue = "120",
+            description = "NASBench-101 networks to evaluate (default ${DEFAULT-VALUE})")
     int networks;
 
-    @Option(names = "--tpus", paramLabel = "K,...", split = ",", defaultValue = "2,3,4", description = "pipeline lengths (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--tpus",
+            paramLabel = "K,...",
+            split = ",",
+            defaultValue = "2,3,4",
+            description = "pipeline lengths (default ${DEFAULT-VALUE})")
     List<Integer> tpus;
 
-    @Option(names = "--zoo", paramLabel = "M,...", split = ",", description = "zoo models (default: all; 'none' to skip)")
+    @Option(
+            names = "--zoo",
+            paramLabel = "M,...",
+            split = ",",
+            description = "zoo models (default: all; 'none' to skip)")
     List<String> zoo;
 
-    @Option(names = "--seed", defaultValue = "101", description = "seed of the evaluated NASBench-101 sample (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "101",
+            description = "seed of the evaluated NASBench-101 sample (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--predictor", defaultValue = "xgboost",
-            description = "cost predictor: xgboost (the farm's predictor as the coordinator trains it) or quick (its quick training preset; 'standin' is an alias) (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--predictor",
+            defaultValue = "xgboost",
+            description =
+                    "cost predictor: xgboost (the farm's predictor as the coordinator trains it) or quick (its quick training preset; 'standin' is an alias) (default ${DEFAULT-VALUE})")
     String predictor;
 
-    @Option(names = "--train-networks", defaultValue = "30", description = "NASBench-101 training networks of the predictor (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--train-networks",
+            defaultValue = "30",
+            description = "NASBench-101 training networks of the predictor (default ${DEFAULT-VALUE})")
     int trainNetworks;
 
-    @Option(names = "--train-segments", defaultValue = "300", description = "random segments profiled per training network (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--train-segments",
+            defaultValue = "300",
+            description = "random segments profiled per training network (default ${DEFAULT-VALUE})")
     int trainSegments;
 
-    @Option(names = "--zoo-loo", defaultValue = "true", negatable = true, fallbackValue = "true",
-            description = "retrain per zoo model without it (leave-one-out); --no-zoo-loo: one model on NASBench + FC only (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--zoo-loo",
+            defaultValue = "true",
+            negatable = true,
+            fallbackValue = "true",
+            description =
+                    "retrain per zoo model without it (leave-one-out); --no-zoo-loo: one model on NASBench + FC only (default ${DEFAULT-VALUE})")
     boolean zooLoo;
 
-    @Option(names = "--candidates", defaultValue = "8", description = "hybrid: candidates verified per round (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--candidates",
+            defaultValue = "8",
+            description = "hybrid: candidates verified per round (default ${DEFAULT-VALUE})")
     int candidates;
 
-    @Option(names = "--hybrid-error", paramLabel = "E",
-            description = "hybrid: relative error of the predictor assumed before anything is profiled (default: from the predictor's error on the validation networks, see PartitionConfig.hybridErrorFromMape)")
+    @Option(
+            names = "--hybrid-error",
+            paramLabel = "E",
+            description =
+                    "hybrid: relative error of the predictor assumed before anything is profiled (default: from the predictor's error on the validation networks, see PartitionConfig.hybridErrorFromMape)")
     Double hybridError;
 
-    @Option(names = "--compile-seconds", defaultValue = "2.0", description = "modelled edgetpu_compiler time per profiled segment (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--compile-seconds",
+            defaultValue = "2.0",
+            description = "modelled edgetpu_compiler time per profiled segment (default ${DEFAULT-VALUE})")
     double compileSeconds;
 
-    @Option(names = "--fc-widths", split = ",", defaultValue = "1580,2020,2620", description = "hidden widths of the FC networks (64 inputs, 4 hidden layers) of the speedup table")
+    @Option(
+            names = "--fc-widths",
+            split = ",",
+            defaultValue = "1580,2020,2620",
+            description = "hidden widths of the FC networks (64 inputs, 4 hidden layers) of the speedup table")
     List<Integer> fcWidths;
 
     @Override
@@ -85,12 +136,26 @@ public final class PartitionBench extends BaseCommand {
         };
         List<CellSpec> evalSpecs = specs != null ? CellSpecJson.read(specs) : NasBenchSampler.sample(networks, seed);
         if (specs != null && networks < evalSpecs.size()) evalSpecs = evalSpecs.subList(0, networks);
-        List<String> zooNames = zoo == null ? ModelZoo.names() : zoo.size() == 1 && zoo.get(0).equals("none") ? List.of() : zoo;
+        List<String> zooNames =
+                zoo == null ? ModelZoo.names() : zoo.size() == 1 && zoo.get(0).equals("none") ? List.of() : zoo;
         for (String z : zooNames) ModelZoo.info(z);
-        PartitionExperiment.Result r = PartitionExperiment.run(new PartitionExperiment.Options(evalSpecs, tpus, zooNames, quick, trainNetworks,
-                trainSegments, zooLoo, candidates, hybridError, compileSeconds, fcWidths), this::status);
+        PartitionExperiment.Result r = PartitionExperiment.run(
+                new PartitionExperiment.Options(
+                        evalSpecs,
+                        tpus,
+                        zooNames,
+                        quick,
+                        trainNetworks,
+                        trainSegments,
+                        zooLoo,
+                        candidates,
+                        hybridError,
+                        compileSeconds,
+                        fcWidths),
+                this::status);
         status(null);
-        String source = specs != null ? specs.toString() : "NasBenchSampler.sample(" + evalSpecs.size() + ", " + seed + ")";
+        String source =
+                specs != null ? specs.toString() : "NasBenchSampler.sample(" + evalSpecs.size() + ", " + seed + ")";
         if (json) {
             printJson(json(r, evalSpecs.size(), source));
             return 0;
@@ -154,7 +219,8 @@ public final class PartitionBench extends BaseCommand {
             ObjectNode so = sp.addObject();
             so.put("model", s.model());
             so.put("one_tpu_ms", s.oneTpuNs() / 1e6);
-            for (int q = 0; q < tpus.size(); q++) so.put("k" + tpus.get(q), s.speedups().get(q));
+            for (int q = 0; q < tpus.size(); q++)
+                so.put("k" + tpus.get(q), s.speedups().get(q));
         }
         return o;
     }
@@ -173,37 +239,92 @@ public final class PartitionBench extends BaseCommand {
 
     private void print(PartitionExperiment.Result r, int nasbench, String source) {
         PrintWriter out = out();
-        out.printf(Locale.ROOT, "Partition search on %s: %d NASBench-101 networks (%s) + %d zoo models, k = %s%n", r.deviceKind(),
-                nasbench, source, r.zooBuildMs().size(), tpus);
-        out.printf(Locale.ROOT, "measured = median of 10 simulated invokes; predicted = %s,%n  never trained on an evaluated network%n", r.predictorTraining());
-        r.accuracy().forEach((grp, a) -> out.printf(Locale.ROOT,
-                "predictor held-out accuracy [%s]: MAPE %.2f%%, acc10 %.1f%% over all %d segments of the evaluated networks%n",
-                grp, a.mape(), 100 * a.acc10(), a.segments()));
+        out.printf(
+                Locale.ROOT,
+                "Partition search on %s: %d NASBench-101 networks (%s) + %d zoo models, k = %s%n",
+                r.deviceKind(),
+                nasbench,
+                source,
+                r.zooBuildMs().size(),
+                tpus);
+        out.printf(
+                Locale.ROOT,
+                "measured = median of 10 simulated invokes; predicted = %s,%n  never trained on an evaluated network%n",
+                r.predictorTraining());
+        r.accuracy()
+                .forEach((grp, a) -> out.printf(
+                        Locale.ROOT,
+                        "predictor held-out accuracy [%s]: MAPE %.2f%%, acc10 %.1f%% over all %d segments of the evaluated networks%n",
+                        grp,
+                        a.mape(),
+                        100 * a.acc10(),
+                        a.segments()));
         if (r.trainerHeldOut() != null) {
-            out.printf(Locale.ROOT, "  (trainer's held-out figure, 100 sampled segments of each validation NASBench net, neither trained on nor evaluated: %s)%n",
+            out.printf(
+                    Locale.ROOT,
+                    "  (trainer's held-out figure, 100 sampled segments of each validation NASBench net, neither trained on nor evaluated: %s)%n",
                     r.trainerHeldOut());
         }
-        out.printf(Locale.ROOT, "device time per profiled segment = %.1f s compile + (1 warm-up + 10) invokes; hybrid M = %d, prior error = %.1f%%%n"
-                + "'vs profile' = segments profiled / the segments Coral's baseline profiled; 'vs its probes' = / its latency requests (cache hits included)%n%n",
-                compileSeconds, candidates, 100 * r.config().hybridError());
+        out.printf(
+                Locale.ROOT,
+                "device time per profiled segment = %.1f s compile + (1 warm-up + 10) invokes; hybrid M = %d, prior error = %.1f%%%n"
+                        + "'vs profile' = segments profiled / the segments Coral's baseline profiled; 'vs its probes' = / its latency requests (cache hits included)%n%n",
+                compileSeconds,
+                candidates,
+                100 * r.config().hybridError());
         r.groups().forEach((grp, methods) -> {
             out.println("[" + grp + "] bottleneck / exact optimum, and cost relative to Coral's profiling baseline");
-            Table t = new Table("method", "n", "geo-mean", "worst", "<=1.01x", "profiled", "per run", "probes", "vs profile", "vs its probes",
-                    "solve vs profile", "vs @10us", "vs its probes", "solve vs @10us", "compute ms/run");
-            methods.forEach((m, s) -> t.row(m, s.instances(), Table.fixed(s.geomeanRatio(), 4) + "x", Table.fixed(s.worstRatio(), 4) + "x",
-                    Table.fixed(100.0 * s.within1pct() / s.instances(), 1) + "%", s.segmentsProfiled(),
-                    Table.fixed((double) s.segmentsProfiled() / s.instances(), 1), s.probes(),
-                    pct(s.profiledVsProfile()), pct(s.profiledVsProbes()), pct(s.solveVsProfile()),
-                    pct(s.profiledVsFine()), pct(s.profiledVsFineProbes()), pct(s.solveVsFine()), Table.fixed(s.computeMsMean(), 2)));
+            Table t = new Table(
+                    "method",
+                    "n",
+                    "geo-mean",
+                    "worst",
+                    "<=1.01x",
+                    "profiled",
+                    "per run",
+                    "probes",
+                    "vs profile",
+                    "vs its probes",
+                    "solve vs profile",
+                    "vs @10us",
+                    "vs its probes",
+                    "solve vs @10us",
+                    "compute ms/run");
+            methods.forEach((m, s) -> t.row(
+                    m,
+                    s.instances(),
+                    Table.fixed(s.geomeanRatio(), 4) + "x",
+                    Table.fixed(s.worstRatio(), 4) + "x",
+                    Table.fixed(100.0 * s.within1pct() / s.instances(), 1) + "%",
+                    s.segmentsProfiled(),
+                    Table.fixed((double) s.segmentsProfiled() / s.instances(), 1),
+                    s.probes(),
+                    pct(s.profiledVsProfile()),
+                    pct(s.profiledVsProbes()),
+                    pct(s.solveVsProfile()),
+                    pct(s.profiledVsFine()),
+                    pct(s.profiledVsFineProbes()),
+                    pct(s.solveVsFine()),
+                    Table.fixed(s.computeMsMean(), 2)));
             t.print(out);
             out.println();
         });
         PredictTiming p = r.predict();
-        p.computeMsMaxByGroup().forEach((g, ms) -> out.printf(Locale.ROOT, "predict: max compute %.2f ms per run after the first (%s)%n", ms, g));
-        out.printf(Locale.ROOT, "predict, k <= 4: first network (cold JIT) max %.2f ms; later runs median %.2f ms, max %.2f ms%n",
-                p.firstNetworkMaxMs(), p.warmMedianMs(), p.warmMaxMs());
-        out.printf(Locale.ROOT, "predict, k <= 4, thread CPU time (unaffected by other load): later runs median %.2f ms, max %.2f ms (%s)%n",
-                p.cpuWarmMedianMs(), p.cpuWarmMaxMs(), p.cpuWarmMaxRun());
+        p.computeMsMaxByGroup()
+                .forEach((g, ms) ->
+                        out.printf(Locale.ROOT, "predict: max compute %.2f ms per run after the first (%s)%n", ms, g));
+        out.printf(
+                Locale.ROOT,
+                "predict, k <= 4: first network (cold JIT) max %.2f ms; later runs median %.2f ms, max %.2f ms%n",
+                p.firstNetworkMaxMs(),
+                p.warmMedianMs(),
+                p.warmMaxMs());
+        out.printf(
+                Locale.ROOT,
+                "predict, k <= 4, thread CPU time (unaffected by other load): later runs median %.2f ms, max %.2f ms (%s)%n",
+                p.cpuWarmMedianMs(),
+                p.cpuWarmMaxMs(),
+                p.cpuWarmMaxRun());
         out.println();
         out.println("Speedup of the best pipeline (exact, throughput) over one Edge TPU");
         List<String> hdr = new ArrayList<>(List.of("model", "one TPU ms"));
@@ -217,8 +338,13 @@ public final class PartitionBench extends BaseCommand {
             st.row(cells.toArray());
         }
         st.print(out);
-        out.printf(Locale.ROOT, "%nbench runtime %.1f s (of which predictor training %.1f s, XGBoost fits %.1f s); zoo build ms: %s%n",
-                r.runtimeSeconds(), r.trainingSeconds(), r.fitSeconds(), r.zooBuildMs());
+        out.printf(
+                Locale.ROOT,
+                "%nbench runtime %.1f s (of which predictor training %.1f s, XGBoost fits %.1f s); zoo build ms: %s%n",
+                r.runtimeSeconds(),
+                r.trainingSeconds(),
+                r.fitSeconds(),
+                r.zooBuildMs());
     }
 
     static String pct(double f) {

@@ -18,9 +18,13 @@ public abstract class BaseCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of text")
     protected boolean json;
 
-    protected PrintWriter out() { return spec.commandLine().getOut(); }
+    protected PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
-    protected PrintWriter err() { return spec.commandLine().getErr(); }
+    protected PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
 
     /** Prints a value as indented JSON on stdout. */
     protected void printJson(Object value) {

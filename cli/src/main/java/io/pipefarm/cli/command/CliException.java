@@ -34,5 +34,7 @@ public class CliException extends RuntimeException {
         return new CliException(FAILURE, message, cause);
     }
 
-    public int exitCode() { return exitCode; }
+    public int exitCode() {
+        return exitCode;
+    }
 }

@@ -10,8 +10,13 @@ final class DemoLoop {
     static String stageTable(PartitionResult r) {
         Table t = new Table("stage", "ops", "predicted ms", "measured ms", "params MiB", "fits on chip", "MiB out");
         for (PartitionResult.Stage s : r.stages()) {
-            t.row(s.index(), "[" + s.start() + "," + s.end() + ")", fmt(s.predictedNs() / 1e6), fmt(s.measuredNs() / 1e6),
-                    String.format("%.2f", s.paramBytes() / 1048576.0), s.fitsOnChip() ? "yes" : "no",
+            t.row(
+                    s.index(),
+                    "[" + s.start() + "," + s.end() + ")",
+                    fmt(s.predictedNs() / 1e6),
+                    fmt(s.measuredNs() / 1e6),
+                    String.format("%.2f", s.paramBytes() / 1048576.0),
+                    s.fitsOnChip() ? "yes" : "no",
                     String.format("%.3f", s.outputBytes() / 1048576.0));
         }
         return t.render();

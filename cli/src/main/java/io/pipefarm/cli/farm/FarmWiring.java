@@ -38,11 +38,17 @@ public final class FarmWiring {
 
     public static CoordinatorNode startCoordinator(CoordinatorNode.Settings settings) {
         Segmenter segmenter = new Segmenter();
-        return CoordinatorNode.start(settings, FarmWiring::resolve, (g, i, j) -> segmenter.segment(g, i, j).bytes(),
-                DeviceKind.BUILT_IN.stream().map(DeviceKind::name).collect(Collectors.toSet()), FarmWiring::modelList);
+        return CoordinatorNode.start(
+                settings,
+                FarmWiring::resolve,
+                (g, i, j) -> segmenter.segment(g, i, j).bytes(),
+                DeviceKind.BUILT_IN.stream().map(DeviceKind::name).collect(Collectors.toSet()),
+                FarmWiring::modelList);
     }
 
     static List<ModelInfo> modelList() {
-        return ModelZoo.infos().stream().map(i -> new ModelInfo(i.name(), i.describe())).toList();
+        return ModelZoo.infos().stream()
+                .map(i -> new ModelInfo(i.name(), i.describe()))
+                .toList();
     }
 }

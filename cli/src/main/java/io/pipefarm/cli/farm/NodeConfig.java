@@ -1,10 +1,10 @@
 package io.pipefarm.cli.farm;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import com.typesafe.config.ConfigException;
 
 /**
  * The HOCON file a node reads (DESIGN.md §9): {@code --config FILE}, else {@code $PIPEFARM_CONFIG},
@@ -17,7 +17,8 @@ final class NodeConfig {
 
     static Config load(Path explicit) {
         if (explicit != null) {
-            if (!Files.isRegularFile(explicit)) throw new IllegalArgumentException("config file " + explicit + " does not exist");
+            if (!Files.isRegularFile(explicit))
+                throw new IllegalArgumentException("config file " + explicit + " does not exist");
             return parse(explicit);
         }
         String env = System.getenv("PIPEFARM_CONFIG");

@@ -10,32 +10,46 @@ import io.pipefarm.model.graph.OpCost;
 import io.pipefarm.model.segment.Segmenter;
 import io.pipefarm.model.tflite.TfliteWriter;
 import io.pipefarm.model.zoo.ModelZoo;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import java.io.IOException;
-import java.nio.file.StandardOpenOption;
 
 /** {@code pipefarm models export}. */
-@Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Write a model as an int8 .tflite file.",
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write a model as an int8 .tflite file.",
             "The model is a zoo NAME (see models list), fc:INPUTS,WIDTH,DEPTH, nasbench:{...},",
-            "or given by --nasbench-spec or --fc."})
+            "or given by --nasbench-spec or --fc."
+        })
 public final class ExportModelCommand extends BaseCommand {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "zoo model name (or fc:64,2048,4 or nasbench:{...})")
     String name;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE.tflite", description = "output file")
+    @Option(
+            names = {"-o", "--out"},
+            required = true,
+            paramLabel = "FILE.tflite",
+            description = "output file")
     Path out;
 
-    @Option(names = "--nasbench-spec", paramLabel = "JSON",
-            description = "a NASBench-101 cell: '{\"matrix\": [[...]], \"ops\": [...]}' (or a one-element list, or @FILE)")
+    @Option(
+            names = "--nasbench-spec",
+            paramLabel = "JSON",
+            description =
+                    "a NASBench-101 cell: '{\"matrix\": [[...]], \"ops\": [...]}' (or a one-element list, or @FILE)")
     String nasbenchSpec;
 
-    @Option(names = "--fc", paramLabel = "INPUTS,WIDTH,DEPTH", description = "a fully connected network, e.g. 64,2048,4")
+    @Option(
+            names = "--fc",
+            paramLabel = "INPUTS,WIDTH,DEPTH",
+            description = "a fully connected network, e.g. 64,2048,4")
     String fc;
 
     @Override
@@ -45,9 +59,11 @@ public final class ExportModelCommand extends BaseCommand {
             throw CliException.usage("give exactly one model: a NAME, --nasbench-spec or --fc (known names: "
                     + String.join(", ", ModelZoo.names()) + ")");
         }
-        Graph g = name != null ? ModelRefs.build(name)
-                : nasbenchSpec != null ? ModelZoo.nasbench(ModelRefs.cell(nasbenchSpec, "--nasbench-spec"))
-                : ModelRefs.fc(fc, "--fc");
+        Graph g = name != null
+                ? ModelRefs.build(name)
+                : nasbenchSpec != null
+                        ? ModelZoo.nasbench(ModelRefs.cell(nasbenchSpec, "--nasbench-spec"))
+                        : ModelRefs.fc(fc, "--fc");
         byte[] bytes = new TfliteWriter().write(g);
         write(out, bytes);
         String sha = Segmenter.sha256(bytes);
@@ -64,8 +80,14 @@ public final class ExportModelCommand extends BaseCommand {
             o.put("sha256", sha);
             printJson(o);
         } else {
-            out().printf("wrote %s: %s, %d ops, %s bytes, %s MACs, sha256 %s%n", out, g.name(), g.size(),
-                    Table.grouped(bytes.length), Table.grouped(OpCost.totalMacs(g)), sha.substring(0, 16));
+            out().printf(
+                            "wrote %s: %s, %d ops, %s bytes, %s MACs, sha256 %s%n",
+                            out,
+                            g.name(),
+                            g.size(),
+                            Table.grouped(bytes.length),
+                            Table.grouped(OpCost.totalMacs(g)),
+                            sha.substring(0, 16));
         }
         return 0;
     }
@@ -76,7 +98,8 @@ public final class ExportModelCommand extends BaseCommand {
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         if (Files.isDirectory(abs)) throw CliException.usage(file + ": is a directory");
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        Path tmp = abs.resolveSibling(
+                "." + abs.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
             Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -24,9 +24,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code pipefarm models inspect}. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show the ops of a .tflite file: type, output shape, parameter bytes, MACs, and totals.",
-            "Ops the IR does not know are kept opaque and listed separately (their MACs are not counted)."})
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show the ops of a .tflite file: type, output shape, parameter bytes, MACs, and totals.",
+            "Ops the IR does not know are kept opaque and listed separately (their MACs are not counted)."
+        })
 public final class InspectModelCommand extends BaseCommand {
     @Parameters(paramLabel = "FILE.tflite", description = "the model file")
     Path file;
@@ -40,7 +44,13 @@ public final class InspectModelCommand extends BaseCommand {
             printJson(toJson(g, size));
             return 0;
         }
-        out().printf("%s: model %s, %s bytes, %d ops, %d tensors%n", file, g.name(), Table.grouped(size), g.size(), g.tensors().size());
+        out().printf(
+                        "%s: model %s, %s bytes, %d ops, %d tensors%n",
+                        file,
+                        g.name(),
+                        Table.grouped(size),
+                        g.size(),
+                        g.tensors().size());
         out().println("inputs:  " + tensors(g, g.inputs()));
         out().println("outputs: " + tensors(g, g.outputs()));
         Table t = new Table("#", "op", "output", "params (B)", "MACs");
@@ -50,18 +60,29 @@ public final class InspectModelCommand extends BaseCommand {
             long m = OpCost.macs(g, op);
             params += p;
             macs += m;
-            t.row(op.index(), op.label() + (op.type() == OpType.OPAQUE ? " *" : ""), outputShapes(g, op),
-                    Table.grouped(p), op.type() == OpType.OPAQUE ? "?" : Table.grouped(m));
+            t.row(
+                    op.index(),
+                    op.label() + (op.type() == OpType.OPAQUE ? " *" : ""),
+                    outputShapes(g, op),
+                    Table.grouped(p),
+                    op.type() == OpType.OPAQUE ? "?" : Table.grouped(m));
         }
         t.row("", "total", "", Table.grouped(params), Table.grouped(macs));
         t.print(out());
-        out().printf("totals: %d ops, %s parameter bytes (%s weights), %s MACs (%.3f G)%n", g.size(), Table.grouped(params),
-                Table.grouped(OpCost.totalParamCount(g)), Table.grouped(macs), macs / 1e9);
+        out().printf(
+                        "totals: %d ops, %s parameter bytes (%s weights), %s MACs (%.3f G)%n",
+                        g.size(),
+                        Table.grouped(params),
+                        Table.grouped(OpCost.totalParamCount(g)),
+                        Table.grouped(macs),
+                        macs / 1e9);
         if (!opaque.isEmpty()) {
             Map<String, List<Integer>> byLabel = new LinkedHashMap<>();
-            for (Op op : opaque) byLabel.computeIfAbsent(op.label(), k -> new ArrayList<>()).add(op.index());
-            out().printf("unknown ops (kept opaque): %d op%s marked * above; their MACs are not counted%n",
-                    opaque.size(), opaque.size() == 1 ? "" : "s");
+            for (Op op : opaque)
+                byLabel.computeIfAbsent(op.label(), k -> new ArrayList<>()).add(op.index());
+            out().printf(
+                            "unknown ops (kept opaque): %d op%s marked * above; their MACs are not counted%n",
+                            opaque.size(), opaque.size() == 1 ? "" : "s");
             for (var e : byLabel.entrySet()) out().printf("  %-28s ops %s%n", e.getKey(), indexList(e.getValue()));
         }
         return 0;
@@ -133,7 +154,8 @@ public final class InspectModelCommand extends BaseCommand {
 
     private static String outputShapes(Graph g, Op op) {
         StringBuilder sb = new StringBuilder();
-        for (int t : op.outputs()) sb.append(sb.length() == 0 ? "" : " ").append(shape(g.tensor(t).shape()));
+        for (int t : op.outputs())
+            sb.append(sb.length() == 0 ? "" : " ").append(shape(g.tensor(t).shape()));
         return sb.toString();
     }
 
@@ -142,7 +164,11 @@ public final class InspectModelCommand extends BaseCommand {
         for (int id : ids) {
             Tensor t = g.tensor(id);
             if (sb.length() > 0) sb.append(", ");
-            sb.append(t.name()).append(' ').append(shape(t.shape())).append(' ').append(t.type().name().toLowerCase(Locale.ROOT));
+            sb.append(t.name())
+                    .append(' ')
+                    .append(shape(t.shape()))
+                    .append(' ')
+                    .append(t.type().name().toLowerCase(Locale.ROOT));
         }
         return sb.length() == 0 ? "(none)" : sb.toString();
     }

@@ -10,9 +10,13 @@ import io.pipefarm.model.zoo.ModelZoo;
 import picocli.CommandLine.Command;
 
 /** {@code pipefarm models list}. */
-@Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List the zoo models: input, parameters, MACs, op count.",
-            "Also buildable: fc:INPUTS,WIDTH,DEPTH and NASBench-101 cells (models export --fc / --nasbench-spec)."})
+@Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the zoo models: input, parameters, MACs, op count.",
+            "Also buildable: fc:INPUTS,WIDTH,DEPTH and NASBench-101 cells (models export --fc / --nasbench-spec)."
+        })
 public final class ListModelsCommand extends BaseCommand {
     @Override
     protected int run() {
@@ -36,7 +40,13 @@ public final class ListModelsCommand extends BaseCommand {
         }
         Table t = new Table("name", "input", "params", "MACs", "ops", "description");
         for (ModelInfo i : ModelZoo.infos()) {
-            t.row(i.name(), i.inputString(), Table.fixed(i.params() / 1e6, 2) + "M", Table.fixed(i.macs() / 1e9, 3) + "G", i.ops(), i.title());
+            t.row(
+                    i.name(),
+                    i.inputString(),
+                    Table.fixed(i.params() / 1e6, 2) + "M",
+                    Table.fixed(i.macs() / 1e9, 3) + "G",
+                    i.ops(),
+                    i.title());
         }
         t.print(out());
         out().println("also: fc:INPUTS,WIDTH,DEPTH (fully connected) and NASBench-101 cells (--nasbench-spec)");

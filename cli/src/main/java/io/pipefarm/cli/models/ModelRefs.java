@@ -35,7 +35,8 @@ public final class ModelRefs {
     /** A fully connected network from {@code "inputs,width,depth"}. */
     public static Graph fc(String sizes, String what) {
         String[] p = sizes.split(",", -1);
-        if (p.length != 3) throw CliException.usage(what + " expects INPUTS,WIDTH,DEPTH (e.g. 64,2048,4), got '" + sizes + "'");
+        if (p.length != 3)
+            throw CliException.usage(what + " expects INPUTS,WIDTH,DEPTH (e.g. 64,2048,4), got '" + sizes + "'");
         int[] v = new int[3];
         String[] names = {"INPUTS", "WIDTH", "DEPTH"};
         for (int i = 0; i < 3; i++) {
@@ -135,7 +136,8 @@ public final class ModelRefs {
             try {
                 out[i] = Integer.parseInt(p[i].trim());
             } catch (NumberFormatException e) {
-                throw CliException.usage(option + ": '" + p[i].trim() + "' is not an integer (expected a list like 12,40)");
+                throw CliException.usage(
+                        option + ": '" + p[i].trim() + "' is not an integer (expected a list like 12,40)");
             }
         }
         return out;

@@ -16,10 +16,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pipefarm models segment}. */
-@Command(name = "segment", mixinStandardHelpOptions = true,
-        description = {"Cut a .tflite model at the given op positions and write each segment as a standalone .tflite",
+@Command(
+        name = "segment",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Cut a .tflite model at the given op positions and write each segment as a standalone .tflite",
             "(<model>_segment_<i>_of_<k>.tflite) plus segments.json (index, range [i,j), key, bytes, input/output tensors).",
-            "Segment [i,j) holds ops i..j-1; cuts are positions 1..n-1, strictly increasing."})
+            "Segment [i,j) holds ops i..j-1; cuts are positions 1..n-1, strictly increasing."
+        })
 public final class SegmentModelCommand extends BaseCommand {
     @Parameters(paramLabel = "FILE.tflite", description = "the model file")
     Path file;
@@ -27,7 +31,11 @@ public final class SegmentModelCommand extends BaseCommand {
     @Option(names = "--cuts", required = true, paramLabel = "C1,C2,...", description = "cut positions, e.g. 12,40")
     String cuts;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output directory (created if missing)")
+    @Option(
+            names = {"-o", "--out"},
+            required = true,
+            paramLabel = "DIR",
+            description = "output directory (created if missing)")
     Path outDir;
 
     @Override
@@ -35,7 +43,8 @@ public final class SegmentModelCommand extends BaseCommand {
         int[] cs = ModelRefs.parseCuts(cuts, "--cuts");
         Graph g = InspectModelCommand.read(file);
         Segmenter.checkCuts(g, cs); // IllegalArgumentException -> exit 2 with the message
-        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw CliException.usage(outDir + ": exists and is not a directory");
+        if (Files.exists(outDir) && !Files.isDirectory(outDir))
+            throw CliException.usage(outDir + ": exists and is not a directory");
         Files.createDirectories(outDir);
         String stem = file.getFileName().toString().replaceFirst("\\.tflite$", "");
         int k = cs.length + 1;
@@ -70,15 +79,24 @@ public final class SegmentModelCommand extends BaseCommand {
             for (int id : s.inputs()) in.add(g.tensor(id).name());
             ArrayNode outs = o.putArray("outputs");
             for (int id : s.outputs()) outs.add(g.tensor(id).name());
-            t.row(i, "[" + s.start() + "," + s.end() + ")", s.opCount(), Table.grouped(s.bytes().length), s.key().substring(0, 12),
-                    name, names(g, s.inputs()), names(g, s.outputs()));
+            t.row(
+                    i,
+                    "[" + s.start() + "," + s.end() + ")",
+                    s.opCount(),
+                    Table.grouped(s.bytes().length),
+                    s.key().substring(0, 12),
+                    name,
+                    names(g, s.inputs()),
+                    names(g, s.outputs()));
         });
         if (failure[0] != null) throw failure[0];
         Files.writeString(outDir.resolve("segments.json"), Json.write(doc) + "\n", StandardCharsets.UTF_8);
         if (json) {
             printJson(doc);
         } else {
-            out().printf("%s: %d ops cut at %s into %d segments in %s%n", file, g.size(), cs.length == 0 ? "(no cuts)" : cuts.replace(" ", ""), k, outDir);
+            out().printf(
+                            "%s: %d ops cut at %s into %d segments in %s%n",
+                            file, g.size(), cs.length == 0 ? "(no cuts)" : cuts.replace(" ", ""), k, outDir);
             t.print(out());
             out().println("wrote " + outDir.resolve("segments.json"));
         }
@@ -87,7 +105,8 @@ public final class SegmentModelCommand extends BaseCommand {
 
     private static String names(Graph g, int[] ids) {
         StringBuilder sb = new StringBuilder();
-        for (int id : ids) sb.append(sb.length() == 0 ? "" : ",").append(g.tensor(id).name());
+        for (int id : ids)
+            sb.append(sb.length() == 0 ? "" : ",").append(g.tensor(id).name());
         String s = sb.toString();
         return s.length() > 48 ? s.substring(0, 45) + "..." : s;
     }

@@ -16,8 +16,11 @@ import picocli.CommandLine.Parameters;
  * named like Coral's ({@code <model>_segment_<i>_of_<k>.tflite}), {@code partition.json}, {@code partition.pb}
  * (the protobuf descriptor, pipefarm.partition.PartitionDescriptor) and {@code stages.svg}.
  */
-@Command(name = "fetch", mixinStandardHelpOptions = true,
-        description = "Fetch a partition the coordinator stored: segment .tflite files, partition.json, partition.pb and stages.svg.")
+@Command(
+        name = "fetch",
+        mixinStandardHelpOptions = true,
+        description =
+                "Fetch a partition the coordinator stored: segment .tflite files, partition.json, partition.pb and stages.svg.")
 public final class PartitionFetchCommand extends BaseCommand {
     /** {@code --json} output: the partition and the files written. */
     record Fetched(long id, List<String> files) {}
@@ -28,15 +31,20 @@ public final class PartitionFetchCommand extends BaseCommand {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory to write the files to")
     Path out;
 
-    @Option(names = "--url", paramLabel = "URL", description = "coordinator HTTP API (default: $PIPEFARM_URL or " + FarmClient.DEFAULT_URL + ")")
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description = "coordinator HTTP API (default: $PIPEFARM_URL or " + FarmClient.DEFAULT_URL + ")")
     String url;
 
     @Override
     protected int run() throws Exception {
         PartitionRemote remote = new PartitionRemote(FarmClient.resolveUrl(url), Duration.ofSeconds(60));
         PartitionSummary s = remote.status(id);
-        if ("running".equals(s.state())) throw new CliException(CliException.FAILURE, "partition " + id + " is still running; try again later");
-        if ("failed".equals(s.state())) throw new CliException(CliException.FAILURE, "partition " + id + " failed: " + s.error());
+        if ("running".equals(s.state()))
+            throw new CliException(CliException.FAILURE, "partition " + id + " is still running; try again later");
+        if ("failed".equals(s.state()))
+            throw new CliException(CliException.FAILURE, "partition " + id + " failed: " + s.error());
         List<Path> files = remote.fetch(id, out);
         if (json) {
             printJson(new Fetched(id, files.stream().map(Path::toString).toList()));

@@ -30,7 +30,8 @@ public final class PartitionOutputs {
      * Writes the files of a standalone search of {@code modelRef} (resolved to {@code g}) that started at
      * {@code createdMs}.
      */
-    public static Written write(Path dir, String modelRef, Graph g, PartitionResult r, String predictor, long createdMs) throws IOException {
+    public static Written write(Path dir, String modelRef, Graph g, PartitionResult r, String predictor, long createdMs)
+            throws IOException {
         Files.createDirectories(dir);
         List<Path> files = new ArrayList<>();
         List<String> keys = new ArrayList<>();
@@ -46,7 +47,8 @@ public final class PartitionOutputs {
         Path svg = dir.resolve("stages.svg");
         Files.writeString(svg, svg(r));
         files.add(svg);
-        PartitionDescriptor d = Descriptors.of(0, modelRef, g.size(), r, predictor, keys, createdMs, System.currentTimeMillis());
+        PartitionDescriptor d =
+                Descriptors.of(0, modelRef, g.size(), r, predictor, keys, createdMs, System.currentTimeMillis());
         Path desc = dir.resolve("partition.json");
         Files.writeString(desc, Descriptors.json(d) + "\n");
         files.add(desc);
@@ -58,9 +60,12 @@ public final class PartitionOutputs {
 
     /** The descriptor of a standalone search whose segments were not written (no keys). */
     public static Partition descriptor(String modelRef, Graph g, PartitionResult r, String predictor, long createdMs) {
-        return Descriptors.record(Descriptors.of(0, modelRef, g.size(), r, predictor, null, createdMs, System.currentTimeMillis()));
+        return Descriptors.record(
+                Descriptors.of(0, modelRef, g.size(), r, predictor, null, createdMs, System.currentTimeMillis()));
     }
 
     /** Two panels: stage latency (predicted and measured bars), and parameter MiB with the on-chip cache line. */
-    public static String svg(PartitionResult r) { return StageChart.svg(r); }
+    public static String svg(PartitionResult r) {
+        return StageChart.svg(r);
+    }
 }

@@ -26,22 +26,32 @@ import java.util.function.Consumer;
 final class PartitionRemote {
     private final FarmClient client;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     PartitionRemote(String url, Duration timeout) {
         this.token = System.getenv(FarmClient.TOKEN_ENV);
         this.client = new FarmClient(url, token, timeout);
     }
 
-    String url() { return client.url(); }
+    String url() {
+        return client.url();
+    }
 
     /** True when a coordinator answers {@code /api/health} at {@code url} (a refused connection fails at once; a busy coordinator gets 5 s). */
     static boolean reachable(String url) {
         try {
-            HttpClient h = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            HttpResponse<Void> r = h.send(HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/api/health"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            HttpClient h = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
+            HttpResponse<Void> r = h.send(
+                    HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/api/health"))
+                            .timeout(Duration.ofSeconds(5))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException | IllegalArgumentException e) {
             return false;
@@ -52,10 +62,13 @@ final class PartitionRemote {
     }
 
     PartitionSummary start(String model, int tpus, String method, String kind) {
-        return client.post("/api/partitions", new PartitionSearchRequest(model, tpus, method, kind), PartitionSummary.class);
+        return client.post(
+                "/api/partitions", new PartitionSearchRequest(model, tpus, method, kind), PartitionSummary.class);
     }
 
-    PartitionSummary status(long id) { return client.get("/api/partitions/" + id, PartitionSummary.class); }
+    PartitionSummary status(long id) {
+        return client.get("/api/partitions/" + id, PartitionSummary.class);
+    }
 
     /** Polls until the search is no longer running; {@code progress} gets each status. */
     PartitionSummary await(long id, Duration timeout, Consumer<PartitionSummary> progress) throws InterruptedException {
@@ -65,8 +78,10 @@ final class PartitionRemote {
             if (!"running".equals(s.state())) return s;
             progress.accept(s);
             if (System.nanoTime() > deadline) {
-                throw new CliException(CliException.FAILURE, "partition " + id + " still running after " + timeout.toSeconds()
-                        + " s; fetch it later with `pipefarm partition fetch " + id + " --out DIR`");
+                throw new CliException(
+                        CliException.FAILURE,
+                        "partition " + id + " still running after " + timeout.toSeconds()
+                                + " s; fetch it later with `pipefarm partition fetch " + id + " --out DIR`");
             }
             Thread.sleep(200);
         }
@@ -80,7 +95,9 @@ final class PartitionRemote {
         List<Path> files = new ArrayList<>();
         for (var s : d.getStagesList()) {
             byte[] seg = bytes("/api/partitions/" + id + "/segments/" + s.getIndex(), "application/octet-stream");
-            String file = s.getFile().isEmpty() ? Descriptors.segmentFileName(d.getModel(), s.getIndex(), d.getStagesCount()) : s.getFile();
+            String file = s.getFile().isEmpty()
+                    ? Descriptors.segmentFileName(d.getModel(), s.getIndex(), d.getStagesCount())
+                    : s.getFile();
             Path f = dir.resolve(file);
             Files.write(f, seg);
             files.add(f);
@@ -98,8 +115,10 @@ final class PartitionRemote {
     }
 
     private byte[] bytes(String path, String accept) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(client.url() + path)).timeout(Duration.ofSeconds(60))
-                .header("Accept", accept).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(client.url() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Accept", accept)
+                .GET();
         if (token != null && !token.isBlank()) b.header("Authorization", "Bearer " + token.trim());
         HttpResponse<byte[]> r;
         try {

@@ -31,7 +31,12 @@ public final class AgentsCommand extends BaseCommand {
         int devices = 0;
         for (AgentInfo ag : agents) {
             long seen = ag.lastSeenEpochMs();
-            a.row(ag.id(), ag.address(), ag.state(), seen <= 0 ? "-" : ago(now - seen), ag.devices().size());
+            a.row(
+                    ag.id(),
+                    ag.address(),
+                    ag.state(),
+                    seen <= 0 ? "-" : ago(now - seen),
+                    ag.devices().size());
             for (AgentInfo.DeviceInfo dev : ag.devices()) {
                 devices++;
                 d.row(ag.id(), dev.id(), dev.kind(), dev.runtime(), versions(dev.versions()));
@@ -42,7 +47,9 @@ public final class AgentsCommand extends BaseCommand {
             out().println();
             d.print(out());
         }
-        out().printf("%d agent%s, %d device%s%n", agents.size(), agents.size() == 1 ? "" : "s", devices, devices == 1 ? "" : "s");
+        out().printf(
+                        "%d agent%s, %d device%s%n",
+                        agents.size(), agents.size() == 1 ? "" : "s", devices, devices == 1 ? "" : "s");
         return 0;
     }
 
@@ -55,7 +62,10 @@ public final class AgentsCommand extends BaseCommand {
     private static String versions(Map<String, String> v) {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, String> e : v.entrySet()) {
-            sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(e.getValue());
+            sb.append(sb.length() == 0 ? "" : " ")
+                    .append(e.getKey())
+                    .append('=')
+                    .append(e.getValue());
         }
         String s = sb.toString();
         return s.isEmpty() ? "-" : s.length() > 60 ? s.substring(0, 57) + "..." : s;

@@ -24,18 +24,33 @@ public abstract class CampaignActionCommand extends BaseCommand {
         return 0;
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a campaign: no new jobs are leased; running jobs finish.")
+    @Command(
+            name = "pause",
+            mixinStandardHelpOptions = true,
+            description = "Pause a campaign: no new jobs are leased; running jobs finish.")
     public static final class Pause extends CampaignActionCommand {
-        @Override String action() { return "pause"; }
+        @Override
+        String action() {
+            return "pause";
+        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused campaign.")
     public static final class Resume extends CampaignActionCommand {
-        @Override String action() { return "resume"; }
+        @Override
+        String action() {
+            return "resume";
+        }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a campaign: its open jobs are cancelled.")
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description = "Cancel a campaign: its open jobs are cancelled.")
     public static final class Cancel extends CampaignActionCommand {
-        @Override String action() { return "cancel"; }
+        @Override
+        String action() {
+            return "cancel";
+        }
     }
 }

@@ -8,7 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code pipefarm campaign status [ID]}. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         description = "Show one campaign's progress, or a table of all campaigns.")
 public final class CampaignStatusCommand extends BaseCommand {
     @Mixin

@@ -12,8 +12,8 @@ import java.util.Locale;
 
 /** Text views of {@link CampaignStatus} and a blocking wait with a progress bar. */
 public final class CampaignView {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
-            .withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneId.systemDefault());
 
     private CampaignView() {}
 
@@ -27,8 +27,17 @@ public final class CampaignView {
     public static Table table(List<CampaignStatus> statuses) {
         Table t = new Table("id", "name", "state", "done", "failed", "open", "total", "rate/s", "ETA", "created");
         for (CampaignStatus s : statuses) {
-            t.row(s.id(), s.name(), s.state(), s.counts().done(), s.counts().failed(), s.counts().open(), s.total(),
-                    Table.fixed(s.doneRatePerS(), 2), s.finished() ? "-" : Table.duration(s.etaS()), time(s.createdEpochMs()));
+            t.row(
+                    s.id(),
+                    s.name(),
+                    s.state(),
+                    s.counts().done(),
+                    s.counts().failed(),
+                    s.counts().open(),
+                    s.total(),
+                    Table.fixed(s.doneRatePerS(), 2),
+                    s.finished() ? "-" : Table.duration(s.etaS()),
+                    time(s.createdEpochMs()));
         }
         return t;
     }
@@ -37,13 +46,18 @@ public final class CampaignView {
     public static void print(PrintWriter out, CampaignStatus s) {
         CampaignStatus.JobCounts c = s.counts();
         out.printf("campaign %d \"%s\": %s%n", s.id(), s.name(), s.state());
-        out.printf("  jobs     %d total: %d queued, %d leased, %d done, %d failed, %d cancelled%n", s.total(),
-                c.queued(), c.leased(), c.done(), c.failed(), c.cancelled());
-        out.printf("  rate     %s done/s%s%n", Table.fixed(s.doneRatePerS(), 2),
+        out.printf(
+                "  jobs     %d total: %d queued, %d leased, %d done, %d failed, %d cancelled%n",
+                s.total(), c.queued(), c.leased(), c.done(), c.failed(), c.cancelled());
+        out.printf(
+                "  rate     %s done/s%s%n",
+                Table.fixed(s.doneRatePerS(), 2),
                 s.finished() || s.etaS() < 0 ? "" : ", ETA " + Table.duration(s.etaS()));
         out.printf("  skipped  %d segment/kind pairs already profiled%n", s.skippedProfiled());
         out.printf("  created  %s, finished %s%n", time(s.createdEpochMs()), time(s.finishedEpochMs()));
-        out.println("  " + ProgressBar.render("", 30, c.done(), c.failed(), s.total(), s.doneRatePerS(), s.finished() ? -1 : s.etaS(), null));
+        out.println("  "
+                + ProgressBar.render(
+                        "", 30, c.done(), c.failed(), s.total(), s.doneRatePerS(), s.finished() ? -1 : s.etaS(), null));
         out.flush();
     }
 
@@ -52,7 +66,8 @@ public final class CampaignView {
      * cancelled, drawing a progress bar on {@code progressOut} (redrawn in place when {@code live});
      * returns the final status.
      */
-    public static CampaignStatus waitFor(FarmClient client, long id, PrintWriter progressOut, boolean live, long intervalMs)
+    public static CampaignStatus waitFor(
+            FarmClient client, long id, PrintWriter progressOut, boolean live, long intervalMs)
             throws InterruptedException {
         ProgressBar bar = new ProgressBar(progressOut, "campaign " + id, live, 30, live ? 0 : 10_000);
         while (true) {
@@ -62,7 +77,8 @@ public final class CampaignView {
                 bar.finish(done, failed, total, s.doneRatePerS(), s.state());
                 return s;
             }
-            bar.update(done, failed, total, s.doneRatePerS(), s.etaS(), s.state().equals("running") ? null : s.state());
+            bar.update(
+                    done, failed, total, s.doneRatePerS(), s.etaS(), s.state().equals("running") ? null : s.state());
             Thread.sleep(intervalMs);
         }
     }
@@ -72,7 +88,15 @@ public final class CampaignView {
         long created = s.createdEpochMs();
         long finished = s.finishedEpochMs() == null ? 0 : s.finishedEpochMs();
         String took = created > 0 && finished >= created ? " in " + Table.duration((finished - created) / 1000.0) : "";
-        return String.format(Locale.ROOT, "campaign %d %s%s: %d done, %d failed, %d cancelled of %d jobs",
-                s.id(), s.state(), took, s.counts().done(), s.counts().failed(), s.counts().cancelled(), s.total());
+        return String.format(
+                Locale.ROOT,
+                "campaign %d %s%s: %d done, %d failed, %d cancelled of %d jobs",
+                s.id(),
+                s.state(),
+                took,
+                s.counts().done(),
+                s.counts().failed(),
+                s.counts().cancelled(),
+                s.total());
     }
 }

@@ -14,6 +14,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.net.UnknownHostException;
 
 /**
  * A small client of the coordinator's HTTP JSON API (java.net.http + {@link ApiJson}): answers are read
@@ -72,7 +72,9 @@ public final class FarmClient {
         return DEFAULT_URL;
     }
 
-    public String url() { return base; }
+    public String url() {
+        return base;
+    }
 
     // ---- API calls ---------------------------------------------------------------------------
 
@@ -82,10 +84,14 @@ public final class FarmClient {
     }
 
     /** GET /api/campaigns: statuses of all campaigns. */
-    public List<CampaignStatus> campaigns() { return get("/api/campaigns", new TypeReference<List<CampaignStatus>>() { }); }
+    public List<CampaignStatus> campaigns() {
+        return get("/api/campaigns", new TypeReference<List<CampaignStatus>>() {});
+    }
 
     /** GET /api/campaigns/{id}. */
-    public CampaignStatus campaign(long id) { return get("/api/campaigns/" + id, CampaignStatus.class); }
+    public CampaignStatus campaign(long id) {
+        return get("/api/campaigns/" + id, CampaignStatus.class);
+    }
 
     /** POST /api/campaigns/{id}/{action} for pause, resume or cancel; the answer is the new status. */
     public CampaignStatus campaignAction(long id, String action) {
@@ -97,11 +103,13 @@ public final class FarmClient {
 
     /** GET /api/profiles with the non-null query parameters. */
     public List<ProfileRecord> profiles(Map<String, String> query) {
-        return get("/api/profiles" + query(query), new TypeReference<List<ProfileRecord>>() { });
+        return get("/api/profiles" + query(query), new TypeReference<List<ProfileRecord>>() {});
     }
 
     /** GET /api/agents. */
-    public List<AgentInfo> agents() { return get("/api/agents", new TypeReference<List<AgentInfo>>() { }); }
+    public List<AgentInfo> agents() {
+        return get("/api/agents", new TypeReference<List<AgentInfo>>() {});
+    }
 
     // ---- plumbing ----------------------------------------------------------------------------
 
@@ -116,9 +124,17 @@ public final class FarmClient {
 
     /** POST {@code body} (a record, or null for none) to {@code path}, the answer read as {@code type}. */
     public <T> T post(String path, Object body, Class<T> type) {
-        HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+        HttpRequest.BodyPublisher p = body == null
+                ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(ApiJson.bytes(body));
-        return decode(send(request(path).header("Content-Type", "application/json").POST(p).build()), path, type, null);
+        return decode(
+                send(request(path)
+                        .header("Content-Type", "application/json")
+                        .POST(p)
+                        .build()),
+                path,
+                type,
+                null);
     }
 
     /** {@code ?a=1&b=2} of the non-null entries (URL-encoded), or "" when there are none. */
@@ -127,13 +143,15 @@ public final class FarmClient {
         j.setEmptyValue("");
         for (var e : params.entrySet()) {
             if (e.getValue() == null) continue;
-            j.add(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+            j.add(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
         }
         return j.toString();
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
         if (token != null) b.header("Authorization", "Bearer " + token);
         return b;
     }
@@ -143,18 +161,40 @@ public final class FarmClient {
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (HttpConnectTimeoutException e) {
-            throw new FarmException(CliException.FAILURE, "no coordinator at " + base + " (connection timed out; start one with `pipefarm coordinator` or `pipefarm demo`)", 0, null, e);
+            throw new FarmException(
+                    CliException.FAILURE,
+                    "no coordinator at " + base
+                            + " (connection timed out; start one with `pipefarm coordinator` or `pipefarm demo`)",
+                    0,
+                    null,
+                    e);
         } catch (ConnectException e) {
-            throw new FarmException(CliException.FAILURE, "no coordinator at " + base + " (start one with `pipefarm coordinator` or `pipefarm demo`)", 0, null, e);
+            throw new FarmException(
+                    CliException.FAILURE,
+                    "no coordinator at " + base + " (start one with `pipefarm coordinator` or `pipefarm demo`)",
+                    0,
+                    null,
+                    e);
         } catch (HttpTimeoutException e) {
-            throw new FarmException(CliException.FAILURE, "the coordinator at " + base + " did not answer " + req.method() + " "
-                    + req.uri().getPath() + " within " + timeout.toSeconds() + " s", 0, null, e);
+            throw new FarmException(
+                    CliException.FAILURE,
+                    "the coordinator at " + base + " did not answer " + req.method() + " "
+                            + req.uri().getPath() + " within " + timeout.toSeconds() + " s",
+                    0,
+                    null,
+                    e);
         } catch (IOException e) {
             if (hasCause(e, UnresolvedAddressException.class) || hasCause(e, UnknownHostException.class)) {
-                throw new FarmException(CliException.FAILURE, "no coordinator at " + base + " (unknown host)", 0, null, e);
+                throw new FarmException(
+                        CliException.FAILURE, "no coordinator at " + base + " (unknown host)", 0, null, e);
             }
-            throw new FarmException(CliException.FAILURE, "talking to the coordinator at " + base + " failed: "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), 0, null, e);
+            throw new FarmException(
+                    CliException.FAILURE,
+                    "talking to the coordinator at " + base + " failed: "
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+                    0,
+                    null,
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FarmException(CliException.FAILURE, "interrupted", 0, null, e);
@@ -169,25 +209,35 @@ public final class FarmClient {
         } catch (IOException e) {
             error = null;
         }
-        String kind = error == null || error.kind() == null ? null : error.kind().id();
-        String message = error != null && error.message() != null ? error.message()
+        String kind =
+                error == null || error.kind() == null ? null : error.kind().id();
+        String message = error != null && error.message() != null
+                ? error.message()
                 : body.isBlank() ? "HTTP " + status : snippet(body);
         if (status == 401 || status == 403) {
-            throw new FarmException(CliException.USAGE, message + " (HTTP " + status + "; set " + TOKEN_ENV + ")", status, kind, null);
+            throw new FarmException(
+                    CliException.USAGE, message + " (HTTP " + status + "; set " + TOKEN_ENV + ")", status, kind, null);
         }
         if (status >= 400 && status < 500) {
-            if (status == 404 && kind == null) message = "not found: " + req.method() + " " + req.uri().getPath() + " (" + message + ")";
+            if (status == 404 && kind == null)
+                message = "not found: " + req.method() + " " + req.uri().getPath() + " (" + message + ")";
             throw new FarmException(CliException.USAGE, message, status, kind, null);
         }
-        throw new FarmException(CliException.FAILURE, "coordinator error (HTTP " + status + "): " + message, status, kind, null);
+        throw new FarmException(
+                CliException.FAILURE, "coordinator error (HTTP " + status + "): " + message, status, kind, null);
     }
 
     private <T> T decode(String body, String path, Class<T> type, TypeReference<T> ref) {
         try {
             return type != null ? ApiJson.read(body, type) : ApiJson.read(body, ref);
         } catch (IOException e) {
-            throw new FarmException(CliException.FAILURE, "the coordinator at " + base + " answered " + path
-                    + " with something that is not the JSON this client expects: " + snippet(body), 200, null, null);
+            throw new FarmException(
+                    CliException.FAILURE,
+                    "the coordinator at " + base + " answered " + path
+                            + " with something that is not the JSON this client expects: " + snippet(body),
+                    200,
+                    null,
+                    null);
         }
     }
 
@@ -206,8 +256,11 @@ public final class FarmClient {
         while (u.endsWith("/")) u = u.substring(0, u.length() - 1);
         try {
             URI uri = new URI(u);
-            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
-                throw CliException.usage("bad coordinator URL '" + url + "': expected http://HOST:PORT (e.g. " + DEFAULT_URL + ")");
+            if (uri.getScheme() == null
+                    || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null) {
+                throw CliException.usage(
+                        "bad coordinator URL '" + url + "': expected http://HOST:PORT (e.g. " + DEFAULT_URL + ")");
             }
         } catch (URISyntaxException e) {
             throw CliException.usage("bad coordinator URL '" + url + "': " + e.getMessage());

@@ -19,8 +19,12 @@ public final class FarmException extends CliException {
     }
 
     /** The HTTP status, or 0 when no answer arrived. */
-    public int httpStatus() { return httpStatus; }
+    public int httpStatus() {
+        return httpStatus;
+    }
 
     /** The API error's {@code kind} (e.g. {@code bad_input}, {@code not_found}), or null. */
-    public String errorKind() { return errorKind; }
+    public String errorKind() {
+        return errorKind;
+    }
 }

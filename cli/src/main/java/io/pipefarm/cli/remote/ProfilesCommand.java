@@ -12,7 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pipefarm profiles}. */
-@Command(name = "profiles", mixinStandardHelpOptions = true,
+@Command(
+        name = "profiles",
+        mixinStandardHelpOptions = true,
         description = "List stored profiles (latencies in ms), newest first as the coordinator returns them.")
 public final class ProfilesCommand extends BaseCommand {
     @Mixin
@@ -27,7 +29,11 @@ public final class ProfilesCommand extends BaseCommand {
     @Option(names = "--segment", paramLabel = "KEY", description = "only this segment key")
     String segment;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "at most N profiles (0 = all; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "100",
+            description = "at most N profiles (0 = all; default ${DEFAULT-VALUE})")
     int limit;
 
     @Override
@@ -48,19 +54,45 @@ public final class ProfilesCommand extends BaseCommand {
             return 0;
         }
         table(list).print(out());
-        out().printf("%d profile%s%s%n", list.size(), list.size() == 1 ? "" : "s",
-                limit > 0 && list.size() >= limit ? " (limit reached; --limit 0 for all)" : "");
+        out().printf(
+                        "%d profile%s%s%n",
+                        list.size(),
+                        list.size() == 1 ? "" : "s",
+                        limit > 0 && list.size() >= limit ? " (limit reached; --limit 0 for all)" : "");
         return 0;
     }
 
     /** The profiles as a table, latencies in ms. */
     public static Table table(List<ProfileRecord> profiles) {
-        Table t = new Table("id", "segment", "kind", "device", "n", "mean ms", "median ms", "p90 ms", "p99 ms", "stdev ms", "min ms", "created");
+        Table t = new Table(
+                "id",
+                "segment",
+                "kind",
+                "device",
+                "n",
+                "mean ms",
+                "median ms",
+                "p90 ms",
+                "p99 ms",
+                "stdev ms",
+                "min ms",
+                "created");
         for (ProfileRecord p : profiles) {
             ProfileRecord.Stats s = p.stats();
             String key = p.segmentKey();
-            t.row(p.id(), key.length() > 12 ? key.substring(0, 12) : key, p.deviceKind(), p.deviceId(), s.n(), ms(s.meanNs()),
-                    ms(s.medianNs()), ms(s.p90Ns()), ms(s.p99Ns()), ms(s.stdevNs()), ms(s.minNs()), CampaignView.time(p.createdEpochMs()));
+            t.row(
+                    p.id(),
+                    key.length() > 12 ? key.substring(0, 12) : key,
+                    p.deviceKind(),
+                    p.deviceId(),
+                    s.n(),
+                    ms(s.meanNs()),
+                    ms(s.medianNs()),
+                    ms(s.p90Ns()),
+                    ms(s.p99Ns()),
+                    ms(s.stdevNs()),
+                    ms(s.minNs()),
+                    CampaignView.time(p.createdEpochMs()));
         }
         return t;
     }

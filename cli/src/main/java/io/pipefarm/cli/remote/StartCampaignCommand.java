@@ -16,10 +16,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pipefarm campaign start}. */
-@Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start a campaign: profile segments of the models on the device kinds.",
+@Command(
+        name = "start",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Start a campaign: profile segments of the models on the device kinds.",
             "Segments: --cuts all (every contiguous segment), --cuts 12,40 (that segmentation), or",
-            "--random N --stages S --seed X (N random S-stage segmentations). Default: all."})
+            "--random N --stages S --seed X (N random S-stage segmentations). Default: all."
+        })
 public final class StartCampaignCommand extends BaseCommand {
     @Mixin
     RemoteOptions remote;
@@ -27,15 +32,24 @@ public final class StartCampaignCommand extends BaseCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "campaign name (default: chosen by the coordinator)")
     String name;
 
-    @Option(names = "--models", required = true, paramLabel = "M1,M2,...",
+    @Option(
+            names = "--models",
+            required = true,
+            paramLabel = "M1,M2,...",
             description = "zoo names, fc:INPUTS,WIDTH,DEPTH or nasbench:{...}; comma-separated or repeated")
     List<String> models;
 
-    @Option(names = "--kinds", required = true, paramLabel = "K1,K2,...",
+    @Option(
+            names = "--kinds",
+            required = true,
+            paramLabel = "K1,K2,...",
             description = "device kinds, e.g. sim-edgetpu-usb,cpu-x86_64-t1; comma-separated or repeated")
     List<String> kinds;
 
-    @Option(names = "--cuts", paramLabel = "all|C1,C2,...", description = "'all' or the cut positions of one segmentation")
+    @Option(
+            names = "--cuts",
+            paramLabel = "all|C1,C2,...",
+            description = "'all' or the cut positions of one segmentation")
     String cuts;
 
     @Option(names = "--random", paramLabel = "N", description = "profile N random segmentations")
@@ -47,32 +61,59 @@ public final class StartCampaignCommand extends BaseCommand {
     @Option(names = "--seed", paramLabel = "X", description = "seed of the random segmentations (default 1)")
     Long seed;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "untimed runs first (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "untimed runs first (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "timed runs (default ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--target-rel-error", paramLabel = "E", defaultValue = "0",
+    @Option(
+            names = "--target-rel-error",
+            paramLabel = "E",
+            defaultValue = "0",
             description = "keep timing until stdev/sqrt(n)/mean <= E (0 = exactly --runs; default ${DEFAULT-VALUE})")
     double targetRelError;
 
-    @Option(names = "--budget-ms", paramLabel = "MS", defaultValue = "60000", description = "time budget per job (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--budget-ms",
+            paramLabel = "MS",
+            defaultValue = "60000",
+            description = "time budget per job (default ${DEFAULT-VALUE})")
     long budgetMs;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "interpreter threads on CPUs (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "interpreter threads on CPUs (default ${DEFAULT-VALUE})")
     int threads;
 
     @Option(names = "--reprofile", description = "profile again even where fresh profiles exist")
     boolean reprofile;
 
-    @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "3", description = "attempts per job before it fails (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-attempts",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "attempts per job before it fails (default ${DEFAULT-VALUE})")
     int maxAttempts;
 
     @Option(names = "--wait", description = "show progress until the campaign is done or cancelled")
     boolean await;
 
-    @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "1000", description = "poll interval with --wait (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--interval-ms",
+            paramLabel = "MS",
+            defaultValue = "1000",
+            description = "poll interval with --wait (default ${DEFAULT-VALUE})")
     long intervalMs;
 
     /** The request body (validated); public for tests and for commands that start campaigns themselves. */
@@ -85,7 +126,8 @@ public final class StartCampaignCommand extends BaseCommand {
         if (ks.isEmpty()) throw CliException.usage("--kinds: give at least one device kind");
         if (warmup < 0) throw CliException.usage("--warmup must be >= 0");
         if (runs < 1) throw CliException.usage("--runs must be >= 1");
-        if (!(targetRelError >= 0) || Double.isInfinite(targetRelError)) throw CliException.usage("--target-rel-error must be >= 0");
+        if (!(targetRelError >= 0) || Double.isInfinite(targetRelError))
+            throw CliException.usage("--target-rel-error must be >= 0");
         if (budgetMs < 0) throw CliException.usage("--budget-ms must be >= 0");
         if (threads < 0) throw CliException.usage("--threads must be >= 0");
         if (maxAttempts < 1) throw CliException.usage("--max-attempts must be >= 1");
@@ -106,8 +148,11 @@ public final class StartCampaignCommand extends BaseCommand {
                 int[] cs = ModelRefs.parseCuts(cuts, "--cuts");
                 if (cs.length == 0) throw CliException.usage("--cuts: give 'all' or cut positions like 12,40");
                 for (int i = 0; i < cs.length; i++) {
-                    if (cs[i] <= 0) throw CliException.usage("--cuts: cut " + cs[i] + " is out of range: cuts are op positions >= 1");
-                    if (i > 0 && cs[i] <= cs[i - 1]) throw CliException.usage("--cuts: cuts must be strictly increasing, got " + cuts.trim());
+                    if (cs[i] <= 0)
+                        throw CliException.usage(
+                                "--cuts: cut " + cs[i] + " is out of range: cuts are op positions >= 1");
+                    if (i > 0 && cs[i] <= cs[i - 1])
+                        throw CliException.usage("--cuts: cuts must be strictly increasing, got " + cuts.trim());
                 }
                 c = CampaignCuts.given(cs);
             }
@@ -135,8 +180,12 @@ public final class StartCampaignCommand extends BaseCommand {
         boolean live = !json && ProgressBar.stdoutIsTerminal();
         CampaignStatus last = CampaignView.waitFor(client, id, json ? err() : out(), live, intervalMs);
         if (json) {
-            printJson(new StartCampaignReply(created.campaignId(), created.jobsEnqueued(), created.skippedProfiled(),
-                    created.skippedInFlight(), last));
+            printJson(new StartCampaignReply(
+                    created.campaignId(),
+                    created.jobsEnqueued(),
+                    created.skippedProfiled(),
+                    created.skippedInFlight(),
+                    last));
         } else {
             out().println(CampaignView.summary(last));
         }
@@ -145,9 +194,14 @@ public final class StartCampaignCommand extends BaseCommand {
 
     private void printCreated(StartCampaignReply created) {
         CampaignStatus status = created.status();
-        out().printf("campaign %d \"%s\" created: %d jobs enqueued, %d skipped (already profiled), %d skipped (in flight); %s%n",
-                created.campaignId(), status == null ? (name == null ? "" : name) : status.name(), created.jobsEnqueued(),
-                created.skippedProfiled(), created.skippedInFlight(), status == null ? "?" : status.state());
+        out().printf(
+                        "campaign %d \"%s\" created: %d jobs enqueued, %d skipped (already profiled), %d skipped (in flight); %s%n",
+                        created.campaignId(),
+                        status == null ? (name == null ? "" : name) : status.name(),
+                        created.jobsEnqueued(),
+                        created.skippedProfiled(),
+                        created.skippedInFlight(),
+                        status == null ? "?" : status.state());
         out().flush();
     }
 }

@@ -3,15 +3,15 @@ package io.pipefarm.cli.sim;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pipefarm.agent.edgetpu.EdgeTpuSegments;
-import io.pipefarm.model.device.DeviceKind;
-import io.pipefarm.model.sim.EdgeTpuSimConfig;
-import io.pipefarm.model.sim.EdgeTpuSimulator;
-import io.pipefarm.model.sim.Estimate;
 import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.command.CliException;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.cli.ui.Table;
+import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.model.graph.Graph;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.model.sim.Estimate;
 import io.pipefarm.model.tflite.TfliteReader;
 import io.pipefarm.model.zoo.ModelRef;
 import java.io.IOException;
@@ -24,20 +24,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pipefarm simulate MODEL|FILE.tflite --kind sim-edgetpu-usb|sim-edgetpu-pci [--json]}. */
-@Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Simulated Edge TPU latency of a model or segment: one warm inference (parameters cached),",
+@Command(
+        name = "simulate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Simulated Edge TPU latency of a model or segment: one warm inference (parameters cached),",
             "the extra time after a model switch, and the parameter bytes cached on chip vs streamed from host memory.",
             "MODEL is a zoo name (pipefarm models list), fc:INPUTS,WIDTH,DEPTH, nasbench:{...},",
-            "or an int8 .tflite file (FILE.tflite or file:PATH) that is not compiled for the Edge TPU."})
+            "or an int8 .tflite file (FILE.tflite or file:PATH) that is not compiled for the Edge TPU."
+        })
 public final class SimulateCommand extends BaseCommand {
     @Parameters(paramLabel = "MODEL|FILE.tflite", description = "zoo model, fc:/nasbench: reference, or .tflite file")
     String model;
 
-    @Option(names = "--kind", paramLabel = "KIND", defaultValue = "sim-edgetpu-usb",
-            description = "sim-edgetpu-usb (USB Accelerator) or sim-edgetpu-pci (Dev Board / M.2); default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--kind",
+            paramLabel = "KIND",
+            defaultValue = "sim-edgetpu-usb",
+            description =
+                    "sim-edgetpu-usb (USB Accelerator) or sim-edgetpu-pci (Dev Board / M.2); default ${DEFAULT-VALUE}")
     String kind;
 
-    @Option(names = "--ops", description = "also list every op: MACs, utilisation, cached / streamed parameter bytes, time")
+    @Option(
+            names = "--ops",
+            description = "also list every op: MACs, utilisation, cached / streamed parameter bytes, time")
     boolean ops;
 
     /** A model to simulate and where it came from. */
@@ -47,7 +58,8 @@ public final class SimulateCommand extends BaseCommand {
     protected int run() throws IOException {
         String k = kind.trim().toLowerCase(Locale.ROOT);
         if (!DeviceKind.tryParse(k).map(DeviceKind::isSimulated).orElse(false)) {
-            throw CliException.usage("unknown simulated device kind '" + kind + "' (use sim-edgetpu-usb or sim-edgetpu-pci)");
+            throw CliException.usage(
+                    "unknown simulated device kind '" + kind + "' (use sim-edgetpu-usb or sim-edgetpu-pci)");
         }
         Input in = resolve(model);
         if (EdgeTpuSegments.inspect(in.graph()).compiled()) {
@@ -66,27 +78,56 @@ public final class SimulateCommand extends BaseCommand {
         Graph g = in.graph();
         String label = in.source().equals(g.name()) ? g.name() : in.source() + ": " + g.name();
         out().printf("%s, %d ops, on %s%n", label, g.size(), e.deviceKind());
-        out().printf(Locale.ROOT, "latency:       %.3f ms per inference (warm: the same model ran last)%n",
-                e.latencyMillis());
-        out().printf(Locale.ROOT, "after switch:  %.3f ms (+%.3f ms to reload the parameter cache when another model ran last)%n",
-                (e.latencyNs() + switchNs) / 1e6, switchNs / 1e6);
-        out().printf(Locale.ROOT, "parameters:    %s on chip, %s streamed from host memory per inference (of %s; cache %s)%n",
-                mib(e.onChipParamBytes()), mib(e.streamedParamBytes()), mib(e.paramBytes()), mib(cache));
-        out().printf(Locale.ROOT, "breakdown:     ops %.3f ms (compute %.3f, streaming %.3f, overlapped), overheads %.3f ms, "
-                        + "input/output transfer %.3f ms (%s)%n",
-                e.opsNs() / 1e6, e.computeNs() / 1e6, e.streamNs() / 1e6, e.overheadNs() / 1e6, e.transferNs() / 1e6,
-                Table.bytes(e.transferBytes()));
-        out().printf(Locale.ROOT, "work:          %.3f GMACs%s%n", e.macs() / 1e9,
-                e.hostOps() > 0 ? String.format(Locale.ROOT, "; %d op(s) on the host CPU (from the first op the Edge TPU cannot run)", e.hostOps()) : "");
+        out().printf(
+                        Locale.ROOT,
+                        "latency:       %.3f ms per inference (warm: the same model ran last)%n",
+                        e.latencyMillis());
+        out().printf(
+                        Locale.ROOT,
+                        "after switch:  %.3f ms (+%.3f ms to reload the parameter cache when another model ran last)%n",
+                        (e.latencyNs() + switchNs) / 1e6,
+                        switchNs / 1e6);
+        out().printf(
+                        Locale.ROOT,
+                        "parameters:    %s on chip, %s streamed from host memory per inference (of %s; cache %s)%n",
+                        mib(e.onChipParamBytes()),
+                        mib(e.streamedParamBytes()),
+                        mib(e.paramBytes()),
+                        mib(cache));
+        out().printf(
+                        Locale.ROOT,
+                        "breakdown:     ops %.3f ms (compute %.3f, streaming %.3f, overlapped), overheads %.3f ms, "
+                                + "input/output transfer %.3f ms (%s)%n",
+                        e.opsNs() / 1e6,
+                        e.computeNs() / 1e6,
+                        e.streamNs() / 1e6,
+                        e.overheadNs() / 1e6,
+                        e.transferNs() / 1e6,
+                        Table.bytes(e.transferBytes()));
+        out().printf(
+                        Locale.ROOT,
+                        "work:          %.3f GMACs%s%n",
+                        e.macs() / 1e9,
+                        e.hostOps() > 0
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "; %d op(s) on the host CPU (from the first op the Edge TPU cannot run)",
+                                        e.hostOps())
+                                : "");
         if (opaque > 0) {
             out().printf("note:          %d op(s) the IR does not know are treated as host ops%n", opaque);
         }
         if (ops) {
             Table t = new Table("#", "op", "MACs", "util", "cached B", "streamed B", "time us", "where");
             for (Estimate.OpEstimate o : e.ops()) {
-                t.row(o.index(), o.type().name().toLowerCase(Locale.ROOT), Table.grouped(o.macs()),
-                        String.format(Locale.ROOT, "%.2f", o.utilisation()), Table.grouped(o.onChipParamBytes()),
-                        Table.grouped(o.streamedParamBytes()), String.format(Locale.ROOT, "%.1f", o.timeNs() / 1e3),
+                t.row(
+                        o.index(),
+                        o.type().name().toLowerCase(Locale.ROOT),
+                        Table.grouped(o.macs()),
+                        String.format(Locale.ROOT, "%.2f", o.utilisation()),
+                        Table.grouped(o.onChipParamBytes()),
+                        Table.grouped(o.streamedParamBytes()),
+                        String.format(Locale.ROOT, "%.1f", o.timeNs() / 1e3),
                         o.onHost() ? "host" : "tpu");
             }
             t.print(out());
@@ -168,6 +209,7 @@ public final class SimulateCommand extends BaseCommand {
     }
 
     private static String mib(long bytes) {
-        return String.format(Locale.ROOT, "%.2f MiB (%s B)", bytes / (double) EdgeTpuSimConfig.MIB, Table.grouped(bytes));
+        return String.format(
+                Locale.ROOT, "%.2f MiB (%s B)", bytes / (double) EdgeTpuSimConfig.MIB, Table.grouped(bytes));
     }
 }

@@ -12,9 +12,13 @@ public final class Json {
 
     private Json() {}
 
-    public static ObjectNode object() { return MAPPER.createObjectNode(); }
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
 
-    public static ArrayNode array() { return MAPPER.createArrayNode(); }
+    public static ArrayNode array() {
+        return MAPPER.createArrayNode();
+    }
 
     /** Indented JSON text of a value (a record, a tree node, a map, ...). */
     public static String write(Object value) {

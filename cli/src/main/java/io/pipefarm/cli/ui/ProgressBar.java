@@ -57,11 +57,13 @@ public final class ProgressBar {
     }
 
     /** Like {@link #update(long, long, long, double, double)} with a short note appended (e.g. "paused"). */
-    public synchronized void update(long done, long failed, long total, double ratePerSec, double etaSeconds, String note) {
+    public synchronized void update(
+            long done, long failed, long total, double ratePerSec, double etaSeconds, String note) {
         if (finished) return;
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         double rate = ratePerSec >= 0 ? ratePerSec : (elapsed > 0 ? (done + failed) / elapsed : 0);
-        double eta = etaSeconds >= 0 ? etaSeconds : (rate > 0 && total > 0 ? Math.max(0, total - done - failed) / rate : -1);
+        double eta =
+                etaSeconds >= 0 ? etaSeconds : (rate > 0 && total > 0 ? Math.max(0, total - done - failed) / rate : -1);
         String line = render(label, width, done, failed, total, rate, eta, note);
         long now = System.currentTimeMillis();
         if (live) {
@@ -101,15 +103,26 @@ public final class ProgressBar {
     }
 
     /** The bar as text (no newline); pure, for tests and for callers drawing it themselves. */
-    public static String render(String label, int width, long done, long failed, long total, double ratePerSec,
-                                double etaSeconds, String note) {
+    public static String render(
+            String label,
+            int width,
+            long done,
+            long failed,
+            long total,
+            double ratePerSec,
+            double etaSeconds,
+            String note) {
         StringBuilder sb = new StringBuilder();
         if (label != null && !label.isEmpty()) sb.append(label).append("  ");
         long finished = done + failed;
         int full = total <= 0 ? 0 : (int) Math.min(width, finished * width / total);
         int bad = total <= 0 ? 0 : (int) Math.min(full, Math.round((double) failed * width / total));
         if (failed > 0 && bad == 0 && full > 0) bad = 1;
-        sb.append('[').append("#".repeat(full - bad)).append("x".repeat(bad)).append("-".repeat(width - full)).append(']');
+        sb.append('[')
+                .append("#".repeat(full - bad))
+                .append("x".repeat(bad))
+                .append("-".repeat(width - full))
+                .append(']');
         String totalText = total > 0 ? Long.toString(total) : "?";
         sb.append(String.format(Locale.ROOT, "  %" + totalText.length() + "d/%s", finished, totalText));
         if (total > 0) sb.append(String.format(Locale.ROOT, " %3d%%", finished * 100 / total));

@@ -19,7 +19,11 @@ import java.util.Locale;
  */
 public final class Table {
     /** Column alignment. */
-    public enum Align { AUTO, LEFT, RIGHT }
+    public enum Align {
+        AUTO,
+        LEFT,
+        RIGHT
+    }
 
     private final String[] headers;
     private final Align[] align;
@@ -55,17 +59,23 @@ public final class Table {
     /** Adds a row; missing trailing cells are blank, extra cells are an error. */
     public Table row(Object... cells) {
         if (cells.length > headers.length) {
-            throw new IllegalArgumentException("row has " + cells.length + " cells, the table has " + headers.length + " columns");
+            throw new IllegalArgumentException(
+                    "row has " + cells.length + " cells, the table has " + headers.length + " columns");
         }
         String[] r = new String[headers.length];
-        for (int i = 0; i < r.length; i++) r[i] = i < cells.length ? (cells[i] == null ? "-" : String.valueOf(cells[i])) : "";
+        for (int i = 0; i < r.length; i++)
+            r[i] = i < cells.length ? (cells[i] == null ? "-" : String.valueOf(cells[i])) : "";
         rows.add(r);
         return this;
     }
 
-    public int size() { return rows.size(); }
+    public int size() {
+        return rows.size();
+    }
 
-    public boolean isEmpty() { return rows.isEmpty(); }
+    public boolean isEmpty() {
+        return rows.isEmpty();
+    }
 
     /** The table as text, each line ending with a newline. */
     public String render() {
@@ -97,7 +107,9 @@ public final class Table {
     }
 
     @Override
-    public String toString() { return render(); }
+    public String toString() {
+        return render();
+    }
 
     private void line(StringBuilder sb, String[] cells, int[] width, boolean[] right) {
         StringBuilder l = new StringBuilder(indent);
@@ -118,7 +130,8 @@ public final class Table {
     /** Numbers with optional sign, grouping, decimals, a percent or a unit-ish suffix (e.g. 1.5M, 12%, 3.2x). */
     static boolean looksNumeric(String s) {
         if (s.equals("-")) return true;
-        return s.matches("[-+]?[0-9][0-9,_]*(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s?([%xkKMGTB]|ms|s|us|ns|KiB|MiB|GiB|MB|GB|kB)?");
+        return s.matches(
+                "[-+]?[0-9][0-9,_]*(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s?([%xkKMGTB]|ms|s|us|ns|KiB|MiB|GiB|MB|GB|kB)?");
     }
 
     /** Formats a number with a fixed number of decimals in the ROOT locale. */
@@ -150,6 +163,8 @@ public final class Table {
         if (!Double.isFinite(seconds) || seconds < 0) return "-";
         long s = Math.round(seconds);
         long h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
-        return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, sec) : String.format(Locale.ROOT, "%d:%02d", m, sec);
+        return h > 0
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, sec)
+                : String.format(Locale.ROOT, "%d:%02d", m, sec);
     }
 }

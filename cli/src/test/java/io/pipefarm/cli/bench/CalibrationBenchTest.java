@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.model.sim.CalibrationReport;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.ui.Json;
+import io.pipefarm.model.sim.CalibrationReport;
 import org.junit.jupiter.api.Test;
 
 class CalibrationBenchTest {
@@ -15,7 +15,8 @@ class CalibrationBenchTest {
     void textHasEveryPublishedModelTheSweepAndTheTargets() {
         CliRun r = CliRun.of("bench", "calibration");
         assertEquals(0, r.code(), r::toString);
-        for (CalibrationReport.Published p : CalibrationReport.PUBLISHED) assertTrue(r.out().contains(p.model()), r::toString);
+        for (CalibrationReport.Published p : CalibrationReport.PUBLISHED)
+            assertTrue(r.out().contains(p.model()), r::toString);
         assertTrue(r.out().contains("sim-edgetpu-usb") && r.out().contains("sim-edgetpu-pci"), r::toString);
         assertTrue(r.out().contains("FC sweep"), r::toString);
         assertTrue(r.out().contains("model switch"), r::toString);
@@ -32,11 +33,18 @@ class CalibrationBenchTest {
         for (JsonNode m : j.path("models")) {
             assertTrue(Math.abs(m.path("error_pct").asDouble()) <= 15.0, m.toString());
         }
-        assertEquals(CalibrationReport.FC_HIDDEN.length, j.path("fc_sweep").path("rows").size());
+        assertEquals(
+                CalibrationReport.FC_HIDDEN.length,
+                j.path("fc_sweep").path("rows").size());
         JsonNode first = j.path("fc_sweep").path("rows").get(0);
         assertTrue(first.path("published_ms").isNull(), "no published point at hidden " + first.path("hidden"));
         assertTrue(j.path("checks").path("models_ok").asBoolean());
-        assertTrue(j.path("checks").path("fc_cliff").asDouble() >= 20.0, j.path("checks").toString());
-        assertEquals(CalibrationReport.PUBLISHED_SWITCH_MS, j.path("model_switch").path("published_ms").asDouble(), 1e-9);
+        assertTrue(
+                j.path("checks").path("fc_cliff").asDouble() >= 20.0,
+                j.path("checks").toString());
+        assertEquals(
+                CalibrationReport.PUBLISHED_SWITCH_MS,
+                j.path("model_switch").path("published_ms").asDouble(),
+                1e-9);
     }
 }

@@ -18,7 +18,19 @@ class PartitionCommandTest {
 
     @Test
     void runWritesSegmentsDescriptorAndChart(@TempDir Path dir) throws Exception {
-        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "3", "--method", "exact", "--out", dir.toString(), "--json");
+        CliRun r = CliRun.of(
+                "partition",
+                "run",
+                "--standalone",
+                "--model",
+                "squeezenet",
+                "--tpus",
+                "3",
+                "--method",
+                "exact",
+                "--out",
+                dir.toString(),
+                "--json");
         assertEquals(0, r.code(), r.toString());
         JsonNode report = Json.MAPPER.readTree(r.out());
         assertEquals("standalone", report.get("via").asText());
@@ -30,36 +42,53 @@ class PartitionCommandTest {
         assertEquals(2, j.get("cuts").size());
         assertTrue(j.get("bottleneck_ns").asDouble() > 0);
         int ops = j.get("ops").asInt();
-        assertEquals(ops * (ops + 1) / 2, j.get("search_cost").get("segments_profiled").asInt());
+        assertEquals(
+                ops * (ops + 1) / 2,
+                j.get("search_cost").get("segments_profiled").asInt());
         for (int i = 0; i < 3; i++) {
             Path f = dir.resolve("squeezenet_segment_" + i + "_of_3.tflite");
             assertTrue(Files.size(f) > 0, f.toString());
             JsonNode st = j.get("stages").get(i);
             assertEquals(f.getFileName().toString(), st.get("file").asText());
-            assertEquals(st.get("end").asInt() - st.get("start").asInt(), TfliteReader.read(f).size());
+            assertEquals(
+                    st.get("end").asInt() - st.get("start").asInt(),
+                    TfliteReader.read(f).size());
         }
         assertTrue(Files.readString(dir.resolve("stages.svg")).startsWith("<svg"));
         assertTrue(Files.readString(dir.resolve("stages.svg")).contains("on-chip cache"));
         // partition.json is what --json printed, and the JSON twin of partition.pb
         JsonNode desc = Json.MAPPER.readTree(Files.readString(dir.resolve("partition.json")));
         assertEquals(j, desc);
-        assertEquals(PartitionDescriptor.parseFrom(Files.readAllBytes(dir.resolve("partition.pb"))),
+        assertEquals(
+                PartitionDescriptor.parseFrom(Files.readAllBytes(dir.resolve("partition.pb"))),
                 Descriptors.parseJson(Files.readString(dir.resolve("partition.json"))));
     }
 
     @Test
     void textOutputOfEvenAndProfile() {
-        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "fc:64,2020,4", "--tpus", "3", "--method", "even");
+        CliRun r = CliRun.of(
+                "partition", "run", "--standalone", "--model", "fc:64,2020,4", "--tpus", "3", "--method", "even");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("bottleneck"), r.out());
-        r = CliRun.of("partition", "run", "--standalone", "--model", "inception_v1", "--tpus", "2", "--method", "profile");
+        r = CliRun.of(
+                "partition", "run", "--standalone", "--model", "inception_v1", "--tpus", "2", "--method", "profile");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("segments profiled"), r.out());
     }
 
     @Test
     void hybridTrainsThePredictorOnSimulatedNetworks() throws Exception {
-        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "mobilenet_v2", "--tpus", "2", "--method", "hybrid", "--json");
+        CliRun r = CliRun.of(
+                "partition",
+                "run",
+                "--standalone",
+                "--model",
+                "mobilenet_v2",
+                "--tpus",
+                "2",
+                "--method",
+                "hybrid",
+                "--json");
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out()).get("partition");
         assertTrue(j.get("predictor").asText().contains("xgboost"));
@@ -69,7 +98,8 @@ class PartitionCommandTest {
 
     @Test
     void badInput() {
-        CliRun r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "2", "--method", "fastest");
+        CliRun r = CliRun.of(
+                "partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "2", "--method", "fastest");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("unknown partition method 'fastest'"), r.err());
         r = CliRun.of("partition", "run", "--standalone", "--model", "fc:8,8,1", "--tpus", "9", "--method", "exact");
@@ -77,7 +107,8 @@ class PartitionCommandTest {
         assertTrue(r.err().contains("each stage needs at least one op"), r.err());
         r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "0", "--method", "exact");
         assertEquals(2, r.code(), r.toString());
-        r = CliRun.of("partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "2", "--kind", "edgetpu-usb");
+        r = CliRun.of(
+                "partition", "run", "--standalone", "--model", "squeezenet", "--tpus", "2", "--kind", "edgetpu-usb");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("needs a farm"), r.err());
         r = CliRun.of("partition", "fetch", "7", "--out", "unused-dir", "--url", "http://127.0.0.1:1");

@@ -1,6 +1,5 @@
 package io.pipefarm.cli.partition;
 
-import io.pipefarm.coordinator.partition.SimulatedCosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,20 +8,22 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
-import io.pipefarm.model.sim.EdgeTpuSimConfig;
-import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.agent.service.AgentNode;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.farm.FarmWiring;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.coordinator.CoordinatorNode;
+import io.pipefarm.coordinator.partition.SimulatedCosts;
 import io.pipefarm.coordinator.partition.service.Descriptors;
 import io.pipefarm.coordinator.predictor.LatencyPredictor;
 import io.pipefarm.coordinator.store.Database;
+import io.pipefarm.coordinator.store.ProfileStore;
 import io.pipefarm.coordinator.store.SegmentStore;
 import io.pipefarm.model.features.SegmentFeatures;
 import io.pipefarm.model.graph.Graph;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.proto.partition.PartitionDescriptor;
 import io.pipefarm.proto.partition.SearchCost;
 import io.pipefarm.proto.partition.Stage;
@@ -42,7 +43,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import io.pipefarm.coordinator.store.ProfileStore;
 
 /**
  * Partition searches through a real coordinator and one agent with two simulated Edge TPUs (loopback
@@ -63,7 +63,9 @@ class PartitionFarmTest {
     static final String MODEL = "fc:64,512,4";
     static final String KIND = "sim-edgetpu-usb";
 
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     CoordinatorNode c;
     AgentNode agent;
     final HttpClient http = HttpClient.newHttpClient();
@@ -72,15 +74,30 @@ class PartitionFarmTest {
     static LatencyPredictor standIn(String kind) {
         EdgeTpuSimulator sim = new EdgeTpuSimulator(EdgeTpuSimConfig.forKind(KIND));
         return new LatencyPredictor() {
-            @Override public String deviceKind() { return kind; }
-            @Override public String family() { return "test-stand-in"; }
-            @Override public long version() { return 0; }
-            @Override public double[] predictNanos(List<SegmentFeatures> batch) {
+            @Override
+            public String deviceKind() {
+                return kind;
+            }
+
+            @Override
+            public String family() {
+                return "test-stand-in";
+            }
+
+            @Override
+            public long version() {
+                return 0;
+            }
+
+            @Override
+            public double[] predictNanos(List<SegmentFeatures> batch) {
                 double[] out = new double[batch.size()];
                 if (batch.isEmpty()) return out;
                 Graph g = FarmWiring.resolve(MODEL);
                 SimulatedCosts sc = new SimulatedCosts(g, sim, 3);
-                for (int q = 0; q < out.length; q++) out[q] = 1.15 * sc.latencyNs(batch.get(q).start(), batch.get(q).end());
+                for (int q = 0; q < out.length; q++)
+                    out[q] = 1.15
+                            * sc.latencyNs(batch.get(q).start(), batch.get(q).end());
                 return out;
             }
         };
@@ -89,16 +106,37 @@ class PartitionFarmTest {
     @BeforeAll
     void start() throws Exception {
         int cport;
-        try (ServerSocket s = new ServerSocket(0)) { cport = s.getLocalPort(); }
+        try (ServerSocket s = new ServerSocket(0)) {
+            cport = s.getLocalPort();
+        }
         int aport;
-        try (ServerSocket s = new ServerSocket(0)) { aport = s.getLocalPort(); }
-        c = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", cport, 0,
-                Database.memUrl("partition-farm-" + System.nanoTime()), List.of(), Duration.ofSeconds(10), TEST));
+        try (ServerSocket s = new ServerSocket(0)) {
+            aport = s.getLocalPort();
+        }
+        c = FarmWiring.startCoordinator(new CoordinatorNode.Settings(
+                "127.0.0.1",
+                cport,
+                0,
+                Database.memUrl("partition-farm-" + System.nanoTime()),
+                List.of(),
+                Duration.ofSeconds(10),
+                TEST));
         c.partitions().usePredictors(PartitionFarmTest::standIn);
-        agent = AgentNode.start(new AgentNode.Settings("a1", "127.0.0.1", aport, List.of("127.0.0.1:" + cport),
-                dir.resolve("cache"), Duration.ofSeconds(5), TEST), List.of(new SimulatedEdgeTpuRuntime(List.of(KIND, KIND), 0.0)));
+        agent = AgentNode.start(
+                new AgentNode.Settings(
+                        "a1",
+                        "127.0.0.1",
+                        aport,
+                        List.of("127.0.0.1:" + cport),
+                        dir.resolve("cache"),
+                        Duration.ofSeconds(5),
+                        TEST),
+                List.of(new SimulatedEdgeTpuRuntime(List.of(KIND, KIND), 0.0)));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (c.store().agents().list().stream().mapToLong(a -> a.devices().size()).sum() < 2) {
+        while (c.store().agents().list().stream()
+                        .mapToLong(a -> a.devices().size())
+                        .sum()
+                < 2) {
             if (System.nanoTime() > deadline) throw new AssertionError("the agent did not register");
             Thread.sleep(100);
         }
@@ -111,19 +149,28 @@ class PartitionFarmTest {
     }
 
     HttpResponse<String> post(String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(c.httpUrl() + "/api/partitions")).POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(c.httpUrl() + "/api/partitions"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<byte[]> get(String path, String accept) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(c.httpUrl() + path)).header("Accept", accept).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(c.httpUrl() + path))
+                        .header("Accept", accept)
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
     JsonNode await(long id) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
-            JsonNode s = Json.MAPPER.readTree(get("/api/partitions/" + id, "application/json").body());
+            JsonNode s = Json.MAPPER.readTree(
+                    get("/api/partitions/" + id, "application/json").body());
             if (!"running".equals(s.get("state").asText())) return s;
             if (System.nanoTime() > deadline) throw new AssertionError("partition " + id + " still running: " + s);
             Thread.sleep(100);
@@ -132,7 +179,8 @@ class PartitionFarmTest {
 
     @Test
     void hybridThroughTheFarmServesDescriptorSegmentsChartAndFetch() throws Exception {
-        HttpResponse<String> created = post("{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"hybrid\", \"kind\": \"" + KIND + "\"}");
+        HttpResponse<String> created =
+                post("{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"hybrid\", \"kind\": \"" + KIND + "\"}");
         assertEquals(202, created.statusCode(), created.body());
         long id = Json.MAPPER.readTree(created.body()).get("id").asLong();
         JsonNode s = await(id);
@@ -146,11 +194,13 @@ class PartitionFarmTest {
         assertTrue(from.equals("measured") || from.equals("measured+predicted"), from);
         int profiled = r.get("search_cost").get("segments_profiled").asInt();
         assertTrue(profiled >= 1, r.toString());
-        assertTrue(c.store().profiles().list(ProfileStore.Query.all().kind(KIND)).size() >= profiled,
+        assertTrue(
+                c.store().profiles().list(ProfileStore.Query.all().kind(KIND)).size() >= profiled,
                 "the verification profiles were measured on the farm and stored");
 
         // descriptor: JSON and protobuf agree (round trip)
-        String json = new String(get("/api/partitions/" + id + "/descriptor", "application/json").body());
+        String json = new String(
+                get("/api/partitions/" + id + "/descriptor", "application/json").body());
         HttpResponse<byte[]> pbResp = get("/api/partitions/" + id + "/descriptor", "application/x-protobuf");
         assertEquals(200, pbResp.statusCode());
         assertTrue(pbResp.headers().firstValue("Content-Type").orElse("").contains("x-protobuf"));
@@ -162,7 +212,8 @@ class PartitionFarmTest {
 
         // segments by key, chart
         for (int i = 0; i < 2; i++) {
-            byte[] seg = get("/api/partitions/" + id + "/segments/" + i, "application/octet-stream").body();
+            byte[] seg = get("/api/partitions/" + id + "/segments/" + i, "application/octet-stream")
+                    .body();
             assertEquals(pb.getStages(i).getSegmentKey(), SegmentStore.keyOf(seg));
         }
         assertEquals(404, get("/api/partitions/" + id + "/segments/2", "*/*").statusCode());
@@ -183,24 +234,49 @@ class PartitionFarmTest {
 
         // one partition.json schema: partition.proto's fields, written alike by fetch and by a standalone run --out
         Path standalone = dir.resolve("standalone");
-        CliRun run = CliRun.of("partition", "run", "--standalone", "--model", MODEL, "--tpus", "2", "--method", "even",
-                "--out", standalone.toString());
+        CliRun run = CliRun.of(
+                "partition",
+                "run",
+                "--standalone",
+                "--model",
+                MODEL,
+                "--tpus",
+                "2",
+                "--method",
+                "even",
+                "--out",
+                standalone.toString());
         assertEquals(0, run.code(), run.toString());
         JsonNode fetched = Json.MAPPER.readTree(Files.readString(out.resolve("partition.json")));
         JsonNode written = Json.MAPPER.readTree(Files.readString(standalone.resolve("partition.json")));
         assertEquals(protoFields(PartitionDescriptor.getDescriptor()), fields(fetched));
         assertEquals(fields(fetched), fields(written));
-        assertEquals(protoFields(Stage.getDescriptor()), fields(fetched.get("stages").get(0)));
-        assertEquals(fields(fetched.get("stages").get(0)), fields(written.get("stages").get(0)));
+        assertEquals(
+                protoFields(Stage.getDescriptor()), fields(fetched.get("stages").get(0)));
+        assertEquals(
+                fields(fetched.get("stages").get(0)),
+                fields(written.get("stages").get(0)));
         assertEquals(protoFields(SearchCost.getDescriptor()), fields(fetched.get("search_cost")));
         assertEquals(fields(fetched.get("search_cost")), fields(written.get("search_cost")));
-        assertEquals(json, Json.MAPPER.writeValueAsString(Json.MAPPER.readTree(json)), "the API descriptor is compact JSON");
+        assertEquals(
+                json, Json.MAPPER.writeValueAsString(Json.MAPPER.readTree(json)), "the API descriptor is compact JSON");
         assertEquals(Json.MAPPER.readTree(json), fetched, "partition.json is GET .../descriptor");
     }
 
     @Test
     void runGoesThroughTheCoordinatorWhenOneAnswers() throws Exception {
-        CliRun r = CliRun.of("partition", "run", "--model", MODEL, "--tpus", "2", "--method", "even", "--url", c.httpUrl(), "--json");
+        CliRun r = CliRun.of(
+                "partition",
+                "run",
+                "--model",
+                MODEL,
+                "--tpus",
+                "2",
+                "--method",
+                "even",
+                "--url",
+                c.httpUrl(),
+                "--json");
         assertEquals(0, r.code(), r.toString());
         JsonNode j = Json.MAPPER.readTree(r.out());
         assertEquals("coordinator", j.get("via").asText());
@@ -211,18 +287,29 @@ class PartitionFarmTest {
 
     @Test
     void badInputIs400WithAClearMessage() throws Exception {
-        assertBad("{\"model\": \"" + MODEL + "\", \"tpus\": 3, \"method\": \"exact\"}", "2 devices of kind 'sim-edgetpu-usb'");
-        assertBad("{\"model\": \"" + MODEL + "\", \"tpus\": 999, \"method\": \"exact\"}", "each stage needs at least one op");
-        assertBad("{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"bogus\"}", "unknown partition method 'bogus'");
+        assertBad(
+                "{\"model\": \"" + MODEL + "\", \"tpus\": 3, \"method\": \"exact\"}",
+                "2 devices of kind 'sim-edgetpu-usb'");
+        assertBad(
+                "{\"model\": \"" + MODEL + "\", \"tpus\": 999, \"method\": \"exact\"}",
+                "each stage needs at least one op");
+        assertBad(
+                "{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"bogus\"}",
+                "unknown partition method 'bogus'");
         assertBad("{\"model\": \"no_such_model\", \"tpus\": 2}", "no_such_model");
-        assertBad("{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"kind\": \"sim-edgetpu-pci\"}", "0 devices of kind 'sim-edgetpu-pci'");
+        assertBad(
+                "{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"kind\": \"sim-edgetpu-pci\"}",
+                "0 devices of kind 'sim-edgetpu-pci'");
         assertBad("{\"tpus\": 2}", "'model'");
         assertBad("not json", "not JSON");
         try {
             c.partitions().usePredictors(kind -> standIn("edgetpu-pci"));
-            assertBad("{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"predict\"}", "predictor is for device kind 'edgetpu-pci'");
+            assertBad(
+                    "{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"predict\"}",
+                    "predictor is for device kind 'edgetpu-pci'");
             c.partitions().usePredictors(kind -> null);
-            assertBad("{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"hybrid\"}", "needs a latency predictor");
+            assertBad(
+                    "{\"model\": \"" + MODEL + "\", \"tpus\": 2, \"method\": \"hybrid\"}", "needs a latency predictor");
         } finally {
             c.partitions().usePredictors(PartitionFarmTest::standIn);
         }
@@ -246,6 +333,8 @@ class PartitionFarmTest {
         assertEquals(400, r.statusCode(), r.body());
         JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
         assertEquals("bad_input", e.get("kind").asText(), r.body());
-        assertTrue(e.get("message").asText().contains(fragment), e.get("message").asText() + " should mention " + fragment);
+        assertTrue(
+                e.get("message").asText().contains(fragment),
+                e.get("message").asText() + " should mention " + fragment);
     }
 }

@@ -46,7 +46,8 @@ class PredictorCommandTest {
     static CoordinatorNode node;
     static String url;
 
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
 
     @BeforeAll
     static void start() throws IOException {
@@ -54,8 +55,13 @@ class PredictorCommandTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        node = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", port, 0,
-                "jdbc:h2:mem:predictor-cli-test;LOCK_TIMEOUT=10000", List.of(), Duration.ofSeconds(30),
+        node = FarmWiring.startCoordinator(new CoordinatorNode.Settings(
+                "127.0.0.1",
+                port,
+                0,
+                "jdbc:h2:mem:predictor-cli-test;LOCK_TIMEOUT=10000",
+                List.of(),
+                Duration.ofSeconds(30),
                 ConfigFactory.parseString("""
                         pekko.loglevel = WARNING
                         pipefarm.predictor.min-profiles = 50
@@ -71,7 +77,9 @@ class PredictorCommandTest {
     }
 
     record Run(int code, String out, String err) {
-        JsonNode json() throws IOException { return Json.MAPPER.readTree(out); }
+        JsonNode json() throws IOException {
+            return Json.MAPPER.readTree(out);
+        }
     }
 
     static Run cli(String... args) {
@@ -85,7 +93,9 @@ class PredictorCommandTest {
 
     static HttpResponse<byte[]> http(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path));
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()) : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        b = body == null
+                ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body));
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
@@ -99,7 +109,8 @@ class PredictorCommandTest {
             long id = store.models().add(ref, ref, mf.size(), 1);
             for (int i = 0; i < mf.size(); i++) {
                 for (int j = i + 1; j <= mf.size(); j++) {
-                    String key = store.segments().put((ref + "/" + i + "-" + j).getBytes(StandardCharsets.UTF_8), id, i, j, null, 1);
+                    String key = store.segments()
+                            .put((ref + "/" + i + "-" + j).getBytes(StandardCharsets.UTF_8), id, i, j, null, 1);
                     keys.add(key);
                     double[] a = mf.segment(i, j).aggregates();
                     lat.put(key, (50_000 + 2_000 * a[0] + a[11] / 2e3 + a[18] / 300) * (1 + 0.3 * Math.log1p(a[0])));
@@ -110,14 +121,25 @@ class PredictorCommandTest {
         // leased as the coordinator leases: queued jobs read, granted and written in one batch
         List<JobQueue.LeaseGrant> grants = new ArrayList<>();
         for (JobQueue.Candidate c : store.jobs().queued(kind, keys.size())) {
-            grants.add(new JobQueue.LeaseGrant(c, "test-agent", "dev", JobQueue.token(), 2 + Duration.ofMinutes(5).toMillis()));
+            grants.add(new JobQueue.LeaseGrant(
+                    c,
+                    "test-agent",
+                    "dev",
+                    JobQueue.token(),
+                    2 + Duration.ofMinutes(5).toMillis()));
         }
         store.jobs().leaseAll(grants, 2);
         List<JobQueue.Result> results = new ArrayList<>();
         for (JobQueue.LeaseGrant g : grants) {
             double ns = lat.get(g.job().segmentKey());
-            results.add(new JobQueue.Result(g.job().jobId(), g.leaseToken(), "test-agent", "dev",
-                    new ProfileStats(10, ns, ns, ns, ns, 0, ns), null, Map.of()));
+            results.add(new JobQueue.Result(
+                    g.job().jobId(),
+                    g.leaseToken(),
+                    "test-agent",
+                    "dev",
+                    new ProfileStats(10, ns, ns, ns, ns, 0, ns),
+                    null,
+                    Map.of()));
         }
         store.jobs().completeAll(results, 3);
     }
@@ -131,7 +153,11 @@ class PredictorCommandTest {
         profile(node.store(), 2, "cpu-x86_64-t1");
         Run little = cli("predictor", "train", "--kind", "cpu-x86_64-t1");
         assertEquals(2, little.code());
-        assertTrue(little.err().contains("need at least 50 profiles of kind cpu-x86_64-t1 from at least 5 architectures; have"), little.err());
+        assertTrue(
+                little.err()
+                        .contains(
+                                "need at least 50 profiles of kind cpu-x86_64-t1 from at least 5 architectures; have"),
+                little.err());
         Run none = cli("predictor", "eval", "--kind", "cpu-x86_64-t1");
         assertEquals(2, none.code());
         assertTrue(none.err().contains("no predictor has been trained"), none.err());
@@ -181,7 +207,8 @@ class PredictorCommandTest {
         assertEquals(202, async.statusCode());
         JsonNode queued = Json.MAPPER.readTree(async.body());
         assertTrue(queued.has("id") && queued.has("state"), queued.toString());
-        HttpResponse<byte[]> jobResp = http("GET", "/api/predictors/jobs/" + queued.path("id").asLong(), null);
+        HttpResponse<byte[]> jobResp =
+                http("GET", "/api/predictors/jobs/" + queued.path("id").asLong(), null);
         assertEquals(200, jobResp.statusCode());
 
         Run help = cli("predictor", "train", "--help");

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pipefarm.model.sim.CalibrationReport;
-import io.pipefarm.model.sim.EdgeTpuSimConfig;
-import io.pipefarm.model.sim.EdgeTpuSimulator;
-import io.pipefarm.model.sim.Estimate;
 import io.pipefarm.cli.CliRun;
 import io.pipefarm.cli.ui.Json;
 import io.pipefarm.model.graph.DType;
@@ -17,6 +13,10 @@ import io.pipefarm.model.graph.OpOptions;
 import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Quant;
 import io.pipefarm.model.graph.Tensor;
+import io.pipefarm.model.sim.CalibrationReport;
+import io.pipefarm.model.sim.EdgeTpuSimConfig;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
+import io.pipefarm.model.sim.Estimate;
 import io.pipefarm.model.tflite.TfliteWriter;
 import io.pipefarm.model.zoo.ModelZoo;
 import java.nio.file.Files;
@@ -52,7 +52,11 @@ class SimulateCommandTest {
         assertEquals(e.onChipParamBytes(), j.path("on_chip_param_bytes").asLong());
         assertEquals(e.streamedParamBytes(), j.path("streamed_param_bytes").asLong());
         assertEquals(e.ops().size(), j.path("op_estimates").size());
-        double published = CalibrationReport.PUBLISHED.stream().filter(p -> p.model().equals("mobilenet_v2")).findFirst().orElseThrow().pciMs();
+        double published = CalibrationReport.PUBLISHED.stream()
+                .filter(p -> p.model().equals("mobilenet_v2"))
+                .findFirst()
+                .orElseThrow()
+                .pciMs();
         assertEquals(published, j.path("latency_ms").asDouble(), published * 0.15);
     }
 
@@ -77,7 +81,9 @@ class SimulateCommandTest {
 
     @Test
     void badInputIsOneLineAndExit2() throws Exception {
-        assertBad(CliRun.of("simulate", "mobilenet_v1", "--kind", "edgetpu-usb"), "unknown simulated device kind 'edgetpu-usb'");
+        assertBad(
+                CliRun.of("simulate", "mobilenet_v1", "--kind", "edgetpu-usb"),
+                "unknown simulated device kind 'edgetpu-usb'");
         assertBad(CliRun.of("simulate", dir.resolve("missing.tflite").toString()), "no such file");
         assertBad(CliRun.of("simulate", "no_such_model"), "no_such_model");
         assertBad(CliRun.of("simulate", "fc:64,x,4"), "fc");
@@ -100,10 +106,16 @@ class SimulateCommandTest {
 
     static byte[] compiledSegment() {
         Quant q = Quant.perTensor(0.05f, 0);
-        List<Tensor> ts = List.of(new Tensor(0, "x", DType.INT8, new int[] {1, 8}, q, null),
+        List<Tensor> ts = List.of(
+                new Tensor(0, "x", DType.INT8, new int[] {1, 8}, q, null),
                 new Tensor(1, "y", DType.INT8, new int[] {1, 8}, q, null));
-        List<Op> ops = List.of(new Op(0, OpType.OPAQUE, new int[] {0}, new int[] {1},
-                new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, new byte[16]), 1));
+        List<Op> ops = List.of(new Op(
+                0,
+                OpType.OPAQUE,
+                new int[] {0},
+                new int[] {1},
+                new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, new byte[16]),
+                1));
         return new TfliteWriter().write(new Graph("seg_edgetpu", ts, ops, new int[] {0}, new int[] {1}));
     }
 }

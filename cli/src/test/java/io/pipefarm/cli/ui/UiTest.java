@@ -13,11 +13,13 @@ class UiTest {
         Table t = new Table("name", "ops", "size");
         t.row("mobilenet_v1", 31, "4.3 MiB");
         t.row("vgg16", 23, "132.1 MiB");
-        assertEquals(""
-                + "name          ops       size\n"
-                + "------------  ---  ---------\n"
-                + "mobilenet_v1   31    4.3 MiB\n"
-                + "vgg16          23  132.1 MiB\n", t.render());
+        assertEquals(
+                ""
+                        + "name          ops       size\n"
+                        + "------------  ---  ---------\n"
+                        + "mobilenet_v1   31    4.3 MiB\n"
+                        + "vgg16          23  132.1 MiB\n",
+                t.render());
     }
 
     @Test
@@ -33,7 +35,9 @@ class UiTest {
     void progressBarRendersCountsRateAndEta() {
         String s = ProgressBar.render("c7", 10, 40, 10, 100, 2.5, 20, null);
         assertEquals("c7  [####x-----]   50/100  50%  done 40  failed 10  2.5/s  ETA 0:20", s);
-        assertEquals("[----------]  0/?  done 0  failed 0  -/s  paused", ProgressBar.render("", 10, 0, 0, 0, 0, -1, "paused"));
+        assertEquals(
+                "[----------]  0/?  done 0  failed 0  -/s  paused",
+                ProgressBar.render("", 10, 0, 0, 0, 0, -1, "paused"));
     }
 
     @Test

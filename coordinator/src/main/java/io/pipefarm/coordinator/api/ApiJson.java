@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -51,7 +51,8 @@ public final class ApiJson {
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + value.getClass().getSimpleName() + " as JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException(
+                    "cannot encode " + value.getClass().getSimpleName() + " as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -65,7 +66,8 @@ public final class ApiJson {
         try {
             return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + value.getClass().getSimpleName() + " as JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException(
+                    "cannot encode " + value.getClass().getSimpleName() + " as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -74,15 +76,19 @@ public final class ApiJson {
      * that shape, with {@code example} in the message so the caller sees what was expected.
      */
     public static <T> T request(String body, Class<T> type, String example) {
-        if (body == null || body.isBlank()) throw new ApiException(ApiError.Kind.BAD_INPUT, "the request body is empty; expected JSON like " + example);
+        if (body == null || body.isBlank())
+            throw new ApiException(ApiError.Kind.BAD_INPUT, "the request body is empty; expected JSON like " + example);
         JsonNode tree;
         try {
             tree = STRICT.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new ApiException(ApiError.Kind.BAD_INPUT, "the request body is not JSON (" + firstLine(e.getOriginalMessage())
-                    + "); expected JSON like " + example);
+            throw new ApiException(
+                    ApiError.Kind.BAD_INPUT,
+                    "the request body is not JSON (" + firstLine(e.getOriginalMessage()) + "); expected JSON like "
+                            + example);
         }
-        if (tree == null || !tree.isObject()) throw new ApiException(ApiError.Kind.BAD_INPUT, "expected a JSON object like " + example);
+        if (tree == null || !tree.isObject())
+            throw new ApiException(ApiError.Kind.BAD_INPUT, "expected a JSON object like " + example);
         try {
             return STRICT.forType(type).readValue(tree);
         } catch (IOException e) {

@@ -11,7 +11,8 @@ import java.util.List;
  * {@code stages} stages, seeded by {@code seed}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CampaignCuts(String mode, List<Integer> cuts, List<List<Integer>> ranges, Integer count, Integer stages, Long seed) {
+public record CampaignCuts(
+        String mode, List<Integer> cuts, List<List<Integer>> ranges, Integer count, Integer stages, Long seed) {
     public CampaignCuts {
         cuts = cuts == null ? null : Copies.list(cuts);
         if (ranges != null) {

@@ -1,10 +1,10 @@
 package io.pipefarm.coordinator.api;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ArrayList;
 
 /** Immutable copies for the records' compact constructors; JSON may leave a list or map out (then empty). */
 final class Copies {

@@ -8,5 +8,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * 60 000 ms budget, runtime-default threads, no raw samples.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ProfileSettings(Integer warmupRuns, Integer timedRuns, Double targetRelError, Integer maxRuns,
-                              Long timeBudgetMs, Integer threads, Boolean keepSamples) {}
+public record ProfileSettings(
+        Integer warmupRuns,
+        Integer timedRuns,
+        Double targetRelError,
+        Integer maxRuns,
+        Long timeBudgetMs,
+        Integer threads,
+        Boolean keepSamples) {}

@@ -9,8 +9,14 @@ import java.util.List;
  * defaults, no re-profiling, 3 attempts).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record StartCampaignRequest(String name, List<String> models, List<String> kinds, CampaignCuts cuts,
-                                   ProfileSettings spec, Boolean reprofile, Integer maxAttempts) {
+public record StartCampaignRequest(
+        String name,
+        List<String> models,
+        List<String> kinds,
+        CampaignCuts cuts,
+        ProfileSettings spec,
+        Boolean reprofile,
+        Integer maxAttempts) {
     public StartCampaignRequest {
         models = models == null ? null : Copies.list(models);
         kinds = kinds == null ? null : Copies.list(kinds);

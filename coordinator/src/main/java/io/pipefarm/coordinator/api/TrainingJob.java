@@ -6,9 +6,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * A predictor training job ({@code state}: queued | running | done | failed): {@code result} when
  * done, {@code error} when failed.
  */
-public record TrainingJob(long id, String kind, String state, long createdEpochMs, Long finishedEpochMs,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) TrainingOutcome result,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) ApiError.Detail error) {
+public record TrainingJob(
+        long id,
+        String kind,
+        String state,
+        long createdEpochMs,
+        Long finishedEpochMs,
+        @JsonInclude(JsonInclude.Include.NON_NULL) TrainingOutcome result,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ApiError.Detail error) {
 
     /** True when done or failed. */
     public boolean finished() {

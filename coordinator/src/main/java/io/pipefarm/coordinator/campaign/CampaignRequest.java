@@ -10,8 +10,14 @@ import java.util.List;
  *     {@code nasbench:{"matrix":...,"ops":...}}
  * @param cuts which segments of each model to profile
  */
-public record CampaignRequest(String name, List<String> models, Cuts cuts, List<String> kinds, ProfileSpec spec,
-                              boolean reprofile, int maxAttempts) {
+public record CampaignRequest(
+        String name,
+        List<String> models,
+        Cuts cuts,
+        List<String> kinds,
+        ProfileSpec spec,
+        boolean reprofile,
+        int maxAttempts) {
 
     /** How segments are chosen from a model's order. */
     public sealed interface Cuts {
@@ -20,8 +26,14 @@ public record CampaignRequest(String name, List<String> models, Cuts cuts, List<
 
         /** The segmentation at these cuts: [0, c1), [c1, c2), ..., [ck, n). */
         record Given(int[] cuts) implements Cuts {
-            public Given { cuts = cuts.clone(); }
-            @Override public int[] cuts() { return cuts.clone(); }
+            public Given {
+                cuts = cuts.clone();
+            }
+
+            @Override
+            public int[] cuts() {
+                return cuts.clone();
+            }
         }
 
         /** Exactly these segments [i, j) (e.g. the ones a partition search wants measured). */

@@ -24,7 +24,11 @@ public final class CampaignSpecs {
 
     /** A sensible default: 1 warm-up, 10 timed runs, 60 s budget. */
     public static ProfileSpec defaultSpec() {
-        return ProfileSpec.newBuilder().setWarmupRuns(1).setTimedRuns(10).setTimeBudgetMs(60_000).build();
+        return ProfileSpec.newBuilder()
+                .setWarmupRuns(1)
+                .setTimedRuns(10)
+                .setTimeBudgetMs(60_000)
+                .build();
     }
 
     /** Parses and checks a request body; BAD_INPUT (ApiException or StoreException) says what is wrong. */
@@ -40,7 +44,13 @@ public final class CampaignSpecs {
         CampaignRequest.Cuts cuts = cuts(r.cuts());
         ProfileSpec spec = spec(r.spec());
         if (spec.getTimedRuns() < 1) throw StoreException.badInput("the profile spec needs timed_runs >= 1");
-        return new CampaignRequest(name, models, cuts, kinds, spec, r.reprofile() != null && r.reprofile(),
+        return new CampaignRequest(
+                name,
+                models,
+                cuts,
+                kinds,
+                spec,
+                r.reprofile() != null && r.reprofile(),
                 r.maxAttempts() == null ? 3 : r.maxAttempts());
     }
 
@@ -53,11 +63,18 @@ public final class CampaignSpecs {
         CampaignCuts cuts;
         if (r.cuts() instanceof CampaignRequest.Cuts.Given g) cuts = CampaignCuts.given(g.cuts());
         else if (r.cuts() instanceof CampaignRequest.Cuts.Ranges rs) cuts = CampaignCuts.ranges(rs.ranges());
-        else if (r.cuts() instanceof CampaignRequest.Cuts.Random rr) cuts = CampaignCuts.random(rr.count(), rr.stages(), rr.seed());
+        else if (r.cuts() instanceof CampaignRequest.Cuts.Random rr)
+            cuts = CampaignCuts.random(rr.count(), rr.stages(), rr.seed());
         else cuts = CampaignCuts.all();
         ProfileSpec s = r.spec();
-        ProfileSettings spec = new ProfileSettings(s.getWarmupRuns(), s.getTimedRuns(), s.getTargetRelError(), s.getMaxRuns(),
-                s.getTimeBudgetMs(), s.getThreads(), s.getKeepSamples());
+        ProfileSettings spec = new ProfileSettings(
+                s.getWarmupRuns(),
+                s.getTimedRuns(),
+                s.getTargetRelError(),
+                s.getMaxRuns(),
+                s.getTimeBudgetMs(),
+                s.getThreads(),
+                s.getKeepSamples());
         return new StartCampaignRequest(r.name(), r.models(), r.kinds(), cuts, spec, r.reprofile(), r.maxAttempts());
     }
 
@@ -83,7 +100,8 @@ public final class CampaignSpecs {
         return switch (mode) {
             case "all" -> new CampaignRequest.Cuts.All();
             case "given" -> {
-                if (c.cuts() == null) throw StoreException.badInput("cuts mode 'given' needs a 'cuts' array like [12, 40]");
+                if (c.cuts() == null)
+                    throw StoreException.badInput("cuts mode 'given' needs a 'cuts' array like [12, 40]");
                 int[] xs = new int[c.cuts().size()];
                 for (int i = 0; i < xs.length; i++) {
                     if (c.cuts().get(i) == null) throw StoreException.badInput("cut " + i + " is null, not an integer");
@@ -92,18 +110,24 @@ public final class CampaignSpecs {
                 yield new CampaignRequest.Cuts.Given(xs);
             }
             case "ranges" -> {
-                if (c.ranges() == null) throw StoreException.badInput("cuts mode 'ranges' needs a 'ranges' array of [i, j] pairs");
+                if (c.ranges() == null)
+                    throw StoreException.badInput("cuts mode 'ranges' needs a 'ranges' array of [i, j] pairs");
                 int[][] rs = new int[c.ranges().size()][];
                 for (int i = 0; i < rs.length; i++) {
                     List<Integer> r = c.ranges().get(i);
-                    if (r.size() != 2 || r.get(0) == null || r.get(1) == null) throw StoreException.badInput("segment " + r + " is not an [i, j] pair");
+                    if (r.size() != 2 || r.get(0) == null || r.get(1) == null)
+                        throw StoreException.badInput("segment " + r + " is not an [i, j] pair");
                     rs[i] = new int[] {r.get(0), r.get(1)};
                 }
                 yield new CampaignRequest.Cuts.Ranges(rs);
             }
-            case "random" -> new CampaignRequest.Cuts.Random(c.count() == null ? 3 : c.count(), c.stages() == null ? 3 : c.stages(),
-                    c.seed() == null ? 1 : c.seed());
-            default -> throw StoreException.badInput("unknown cuts mode '" + mode + "'; use all, given, ranges or random");
+            case "random" ->
+                new CampaignRequest.Cuts.Random(
+                        c.count() == null ? 3 : c.count(),
+                        c.stages() == null ? 3 : c.stages(),
+                        c.seed() == null ? 1 : c.seed());
+            default ->
+                throw StoreException.badInput("unknown cuts mode '" + mode + "'; use all, given, ranges or random");
         };
     }
 
@@ -124,7 +148,8 @@ public final class CampaignSpecs {
 
     private static List<String> strings(List<String> xs, String field) {
         if (xs == null) throw StoreException.badInput("'" + field + "' must be an array of strings");
-        for (String x : xs) if (x == null) throw StoreException.badInput("'" + field + "' must contain strings, not null");
+        for (String x : xs)
+            if (x == null) throw StoreException.badInput("'" + field + "' must contain strings, not null");
         return xs;
     }
 }

@@ -11,7 +11,8 @@ public final class Svg {
     private final StringBuilder sb = new StringBuilder();
 
     public Svg(int width, int height) {
-        add("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">",
+        add(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">",
                 width, height);
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
     }
@@ -28,7 +29,8 @@ public final class Svg {
 
     /** Text centred on (x, y), turned 90 degrees anticlockwise (a vertical axis label). */
     public Svg verticalText(double x, double y, String text) {
-        return add("<text x=\"%.1f\" y=\"%.1f\" transform=\"rotate(-90 %.1f %.1f)\" text-anchor=\"middle\">%s</text>",
+        return add(
+                "<text x=\"%.1f\" y=\"%.1f\" transform=\"rotate(-90 %.1f %.1f)\" text-anchor=\"middle\">%s</text>",
                 x, y, x, y, esc(text));
     }
 
@@ -37,22 +39,28 @@ public final class Svg {
     }
 
     public Svg dashedLine(double x1, double y1, double x2, double y2, String stroke, String dashes) {
-        return add("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"%s\"/>",
+        return add(
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"%s\"/>",
                 x1, y1, x2, y2, stroke, dashes);
     }
 
     public Svg frame(double x, double y, double w, double h) {
-        return add("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"black\"/>", x, y, w, h);
+        return add(
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"black\"/>",
+                x, y, w, h);
     }
 
     /** A bar standing on {@code baseY}, at least half a unit tall so zero values still show; hovering shows {@code tooltip}. */
     public Svg bar(double x, double baseY, double w, double h, String fill, String tooltip) {
-        return add("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s</title></rect>",
+        return add(
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s</title></rect>",
                 x, baseY - h, w, Math.max(h, 0.5), fill, esc(tooltip));
     }
 
     public Svg dot(double cx, double cy, double r, String fill, double opacity) {
-        return add("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" fill-opacity=\"%.2f\"/>", cx, cy, r, fill, opacity);
+        return add(
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" fill-opacity=\"%.2f\"/>",
+                cx, cy, r, fill, opacity);
     }
 
     /** Starts a nested viewport: what is drawn until {@link #endClip()} is clipped to it, in its own coordinates. */

@@ -34,31 +34,72 @@ public final class ApiRecords {
 
     public static CampaignStatus campaign(CampaignStore.Status s) {
         CampaignStore.Campaign c = s.campaign();
-        CampaignStatus.JobCounts counts = new CampaignStatus.JobCounts(s.count(JobState.QUEUED), s.count(JobState.LEASED),
-                s.count(JobState.DONE), s.count(JobState.FAILED), s.count(JobState.CANCELLED));
-        return new CampaignStatus(c.id(), c.name(), lower(c.state()), s.total(), counts, s.doneRatePerSec(), s.etaSeconds(),
-                c.skippedProfiled(), c.skippedInFlight(), c.createdMs(), c.finishedMs());
+        CampaignStatus.JobCounts counts = new CampaignStatus.JobCounts(
+                s.count(JobState.QUEUED),
+                s.count(JobState.LEASED),
+                s.count(JobState.DONE),
+                s.count(JobState.FAILED),
+                s.count(JobState.CANCELLED));
+        return new CampaignStatus(
+                c.id(),
+                c.name(),
+                lower(c.state()),
+                s.total(),
+                counts,
+                s.doneRatePerSec(),
+                s.etaSeconds(),
+                c.skippedProfiled(),
+                c.skippedInFlight(),
+                c.createdMs(),
+                c.finishedMs());
     }
 
     public static StartCampaignReply created(CampaignStore.Created c, CampaignStore.Status status) {
-        return new StartCampaignReply(c.campaignId(), c.jobsEnqueued(), c.skippedProfiled(), c.skippedInFlight(), campaign(status));
+        return new StartCampaignReply(
+                c.campaignId(), c.jobsEnqueued(), c.skippedProfiled(), c.skippedInFlight(), campaign(status));
     }
 
     public static ProfileRecord profile(ProfileStore.Profile p) {
         ProfileStats s = p.stats();
-        return new ProfileRecord(p.id(), p.jobId(), p.segmentKey(), p.deviceKind(), p.agentId(), p.deviceId(),
+        return new ProfileRecord(
+                p.id(),
+                p.jobId(),
+                p.segmentKey(),
+                p.deviceKind(),
+                p.agentId(),
+                p.deviceId(),
                 new ProfileRecord.Stats(s.n(), s.meanNs(), s.medianNs(), s.p90Ns(), s.p99Ns(), s.stdevNs(), s.minNs()),
-                p.versions(), p.hasSamples(), p.createdMs());
+                p.versions(),
+                p.hasSamples(),
+                p.createdMs());
     }
 
     public static AgentInfo agent(AgentStore.Agent a) {
-        return new AgentInfo(a.id(), a.address(), lower(a.state()), a.lastSeenMs(), a.versions(), a.devices().stream()
-                .map(d -> new AgentInfo.DeviceInfo(d.id(), d.kind(), d.runtime(), d.versions(), d.properties())).toList());
+        return new AgentInfo(
+                a.id(),
+                a.address(),
+                lower(a.state()),
+                a.lastSeenMs(),
+                a.versions(),
+                a.devices().stream()
+                        .map(d -> new AgentInfo.DeviceInfo(d.id(), d.kind(), d.runtime(), d.versions(), d.properties()))
+                        .toList());
     }
 
     public static PredictorVersion predictor(PredictorStore.Version v) {
-        return new PredictorVersion(v.id(), v.kind(), v.version(), v.family(), v.serving(), v.createdMs(), v.promotedMs(),
-                v.metrics(), v.data(), v.heldOut(), v.profilesMaxId(), v.artifactSize());
+        return new PredictorVersion(
+                v.id(),
+                v.kind(),
+                v.version(),
+                v.family(),
+                v.serving(),
+                v.createdMs(),
+                v.promotedMs(),
+                v.metrics(),
+                v.data(),
+                v.heldOut(),
+                v.profilesMaxId(),
+                v.artifactSize());
     }
 
     public static PredictorMetrics metrics(Metrics m) {
@@ -67,15 +108,33 @@ public final class ApiRecords {
 
     public static TrainingJob job(PredictorService.Job j) {
         PredictorService.Outcome o = j.outcome();
-        TrainingOutcome result = o == null ? null : new TrainingOutcome(o.version().id(), o.version().kind(), o.version().version(),
-                o.version().family(), o.promoted(), o.reason(), metrics(o.metrics()), metrics(o.servingMetrics()), o.previousServingId());
-        ApiError.Detail error = j.errorKind() == null ? null : new ApiError.Detail(ApiReplies.kind(j.errorKind()), j.error());
+        TrainingOutcome result = o == null
+                ? null
+                : new TrainingOutcome(
+                        o.version().id(),
+                        o.version().kind(),
+                        o.version().version(),
+                        o.version().family(),
+                        o.promoted(),
+                        o.reason(),
+                        metrics(o.metrics()),
+                        metrics(o.servingMetrics()),
+                        o.previousServingId());
+        ApiError.Detail error =
+                j.errorKind() == null ? null : new ApiError.Detail(ApiReplies.kind(j.errorKind()), j.error());
         return new TrainingJob(j.id(), j.kind(), j.state().label(), j.createdMs(), j.finishedMs(), result, error);
     }
 
     public static PredictorEvaluation evaluation(PredictorService.Evaluation e) {
         PredictorStore.Version v = e.version();
-        return new PredictorEvaluation(v.id(), v.kind(), v.version(), v.family(), v.serving(), section(e.all()), section(e.heldOut()),
+        return new PredictorEvaluation(
+                v.id(),
+                v.kind(),
+                v.version(),
+                v.family(),
+                v.serving(),
+                section(e.all()),
+                section(e.heldOut()),
                 v.heldOut());
     }
 
@@ -96,8 +155,17 @@ public final class ApiRecords {
                 result = null;
             }
         }
-        return new PartitionSummary(p.id(), p.modelRef(), p.kind(), p.k(), p.method(), p.state().db(), p.error(), p.createdMs(),
-                p.finishedMs(), result);
+        return new PartitionSummary(
+                p.id(),
+                p.modelRef(),
+                p.kind(),
+                p.k(),
+                p.method(),
+                p.state().db(),
+                p.error(),
+                p.createdMs(),
+                p.finishedMs(),
+                result);
     }
 
     private static String lower(Enum<?> e) {

@@ -28,7 +28,9 @@ final class ApiReplies {
     private ApiReplies() {}
 
     static HttpResponse json(StatusCode code, Object body) {
-        return HttpResponse.create().withStatus(code).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.bytes(body)));
+        return HttpResponse.create()
+                .withStatus(code)
+                .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.bytes(body)));
     }
 
     static HttpResponse ok(Object body) {
@@ -49,7 +51,8 @@ final class ApiReplies {
         Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (e instanceof ApiException a) return new ApiError.Detail(a.kind(), a.getMessage());
         if (e instanceof StoreException s) return new ApiError.Detail(kind(s.kind()), s.getMessage());
-        if (e instanceof PredictorException p) return new ApiError.Detail(kind(p.kind()), String.valueOf(p.getMessage()));
+        if (e instanceof PredictorException p)
+            return new ApiError.Detail(kind(p.kind()), String.valueOf(p.getMessage()));
         LOG.warn("HTTP request failed unexpectedly", e);
         return new ApiError.Detail(ApiError.Kind.INTERNAL, String.valueOf(e));
     }
@@ -75,12 +78,14 @@ final class ApiReplies {
 
     /** Runs {@code work} on {@code blocking} (store and training calls block); any failure becomes its error answer. */
     static CompletionStage<HttpResponse> async(Executor blocking, Supplier<HttpResponse> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return work.get();
-            } catch (RuntimeException e) {
-                return error(e);
-            }
-        }, blocking);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return work.get();
+                    } catch (RuntimeException e) {
+                        return error(e);
+                    }
+                },
+                blocking);
     }
 }

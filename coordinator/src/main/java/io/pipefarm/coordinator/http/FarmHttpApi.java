@@ -52,8 +52,14 @@ public final class FarmHttpApi extends AllDirectives {
     private final PredictorService predictors;
     private final PartitionService partitions;
 
-    public FarmHttpApi(FarmStore store, CampaignPlanner planner, Consumer<ToCoordinator> coordinator, Executor blocking,
-                       Supplier<List<ModelInfo>> models, PredictorService predictors, PartitionService partitions) {
+    public FarmHttpApi(
+            FarmStore store,
+            CampaignPlanner planner,
+            Consumer<ToCoordinator> coordinator,
+            Executor blocking,
+            Supplier<List<ModelInfo>> models,
+            PredictorService predictors,
+            PartitionService partitions) {
         this.store = store;
         this.planner = planner;
         this.coordinator = coordinator;
@@ -65,12 +71,20 @@ public final class FarmHttpApi extends AllDirectives {
 
     /** The routes; with a non-empty token every route but {@code /api/health} needs {@code Authorization: Bearer <token>}. */
     public Route routes(String token) {
-        Route open = path(PathMatchers.segment("api").slash("health"), () -> get(() -> complete(ApiReplies.ok(Health.OK))));
-        Route guarded = token == null || token.isEmpty() ? api() : optionalHeaderValueByName("Authorization",
-                h -> h.isPresent() && h.get().equals("Bearer " + token) ? api()
-                        : complete(ApiReplies.error(ApiError.Kind.UNAUTHORIZED, h.isPresent()
-                                ? "wrong token: set PIPEFARM_TOKEN to this coordinator's token (sent as 'Authorization: Bearer <token>')"
-                                : "this coordinator needs a token: set PIPEFARM_TOKEN (sent as 'Authorization: Bearer <token>')")));
+        Route open =
+                path(PathMatchers.segment("api").slash("health"), () -> get(() -> complete(ApiReplies.ok(Health.OK))));
+        Route guarded = token == null || token.isEmpty()
+                ? api()
+                : optionalHeaderValueByName(
+                        "Authorization",
+                        h -> h.isPresent() && h.get().equals("Bearer " + token)
+                                ? api()
+                                : complete(
+                                        ApiReplies.error(
+                                                ApiError.Kind.UNAUTHORIZED,
+                                                h.isPresent()
+                                                        ? "wrong token: set PIPEFARM_TOKEN to this coordinator's token (sent as 'Authorization: Bearer <token>')"
+                                                        : "this coordinator needs a token: set PIPEFARM_TOKEN (sent as 'Authorization: Bearer <token>')")));
         return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(open, guarded)));
     }
 
@@ -81,40 +95,84 @@ public final class FarmHttpApi extends AllDirectives {
 
     private Route api() {
         return concat(
-                path(PathMatchers.segment("blobs").slash(PathMatchers.segment()), key -> get(() -> async(() -> blob(key)))),
-                pathPrefix("api", () -> concat(
-                        path("models", () -> get(() -> complete(ApiReplies.ok(models.get())))),
-                        path("agents", () -> get(() -> async(() -> ApiReplies.ok(store.agents().list().stream().map(ApiRecords::agent).toList())))),
-                        new PredictorRoutes(predictors, blocking).routes(),
-                        PartitionRoutes.route(partitions, blocking),
-                        path("profiles", () -> get(() -> parameterOptional("model", model ->
-                                parameterOptional("kind", kind -> parameterOptional("segment", segment ->
-                                        parameterOptional("limit", limit -> async(() -> profiles(model, kind, segment, limit)))))))),
-                        pathPrefix("campaigns", () -> concat(
-                                pathEnd(() -> concat(
-                                        get(() -> async(() -> ApiReplies.ok(campaigns()))),
-                                        post(() -> entity(Unmarshaller.entityToString(), body -> async(() -> createCampaign(body)))))),
-                                pathPrefix(PathMatchers.longSegment(), id -> concat(
-                                        pathEnd(() -> get(() -> async(() -> ApiReplies.ok(status(id))))),
-                                        path("pause", () -> post(() -> async(() -> change(id, "pause")))),
-                                        path("resume", () -> post(() -> async(() -> change(id, "resume")))),
-                                        path("cancel", () -> post(() -> async(() -> change(id, "cancel")))))))))));
+                path(
+                        PathMatchers.segment("blobs").slash(PathMatchers.segment()),
+                        key -> get(() -> async(() -> blob(key)))),
+                pathPrefix(
+                        "api",
+                        () -> concat(
+                                path("models", () -> get(() -> complete(ApiReplies.ok(models.get())))),
+                                path(
+                                        "agents",
+                                        () -> get(() -> async(() -> ApiReplies.ok(store.agents().list().stream()
+                                                .map(ApiRecords::agent)
+                                                .toList())))),
+                                new PredictorRoutes(predictors, blocking).routes(),
+                                PartitionRoutes.route(partitions, blocking),
+                                path(
+                                        "profiles",
+                                        () -> get(() -> parameterOptional(
+                                                "model",
+                                                model -> parameterOptional(
+                                                        "kind",
+                                                        kind -> parameterOptional(
+                                                                "segment",
+                                                                segment -> parameterOptional(
+                                                                        "limit",
+                                                                        limit -> async(() -> profiles(
+                                                                                model, kind, segment, limit)))))))),
+                                pathPrefix(
+                                        "campaigns",
+                                        () -> concat(
+                                                pathEnd(() -> concat(
+                                                        get(() -> async(() -> ApiReplies.ok(campaigns()))),
+                                                        post(() -> entity(
+                                                                Unmarshaller.entityToString(),
+                                                                body -> async(() -> createCampaign(body)))))),
+                                                pathPrefix(
+                                                        PathMatchers.longSegment(),
+                                                        id -> concat(
+                                                                pathEnd(() -> get(
+                                                                        () -> async(() -> ApiReplies.ok(status(id))))),
+                                                                path(
+                                                                        "pause",
+                                                                        () -> post(() ->
+                                                                                async(() -> change(id, "pause")))),
+                                                                path(
+                                                                        "resume",
+                                                                        () -> post(() ->
+                                                                                async(() -> change(id, "resume")))),
+                                                                path(
+                                                                        "cancel",
+                                                                        () -> post(() -> async(
+                                                                                () -> change(id, "cancel")))))))))));
     }
 
     /** Rejected requests as API errors: a path no route has, a method the path does not take, anything else as bad input. */
     private RejectionHandler rejections() {
         return RejectionHandler.newBuilder()
-                .handleAll(MethodRejection.class, rs -> extractMethod(m -> extractUri(u -> complete(ApiReplies.error(ApiError.Kind.METHOD_NOT_ALLOWED,
-                        m.name() + " " + u.path() + " is not allowed; use " + rs.stream().map(r -> r.supported().name()).distinct()
-                                .collect(Collectors.joining(" or ")))))))
-                .handle(Rejection.class, r -> complete(ApiReplies.error(ApiError.Kind.BAD_INPUT, "request rejected: " + r)))
-                .handleNotFound(extractMethod(m -> extractUri(u -> complete(ApiReplies.error(ApiError.Kind.UNKNOWN_ROUTE,
+                .handleAll(
+                        MethodRejection.class,
+                        rs -> extractMethod(m -> extractUri(u -> complete(ApiReplies.error(
+                                ApiError.Kind.METHOD_NOT_ALLOWED,
+                                m.name() + " " + u.path() + " is not allowed; use "
+                                        + rs.stream()
+                                                .map(r -> r.supported().name())
+                                                .distinct()
+                                                .collect(Collectors.joining(" or ")))))))
+                .handle(
+                        Rejection.class,
+                        r -> complete(ApiReplies.error(ApiError.Kind.BAD_INPUT, "request rejected: " + r)))
+                .handleNotFound(extractMethod(m -> extractUri(u -> complete(ApiReplies.error(
+                        ApiError.Kind.UNKNOWN_ROUTE,
                         "no route " + m.name() + " " + u.path() + " (the routes are listed in docs/api.md)")))))
                 .build();
     }
 
     private ExceptionHandler exceptions() {
-        return ExceptionHandler.newBuilder().match(RuntimeException.class, e -> complete(ApiReplies.error(e))).build();
+        return ExceptionHandler.newBuilder()
+                .match(RuntimeException.class, e -> complete(ApiReplies.error(e)))
+                .build();
     }
 
     private Route async(Supplier<HttpResponse> work) {
@@ -125,14 +183,18 @@ public final class FarmHttpApi extends AllDirectives {
         SegmentStore.checkKey(key);
         Optional<byte[]> b = store.segments().blob(key);
         if (b.isEmpty()) throw StoreException.notFound("no segment blob with key " + key);
-        return HttpResponse.create().withStatus(StatusCodes.OK)
+        return HttpResponse.create()
+                .withStatus(StatusCodes.OK)
                 .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, b.get()));
     }
 
     private HttpResponse createCampaign(String body) {
         CampaignStore.Created created = planner.plan(CampaignSpecs.parse(body));
-        coordinator.accept(ToCoordinator.newBuilder().setQueueChanged(QueueChanged.newBuilder().setReason("campaign created")).build());
-        CampaignStore.Status status = store.campaigns().status(created.campaignId(), System.currentTimeMillis(), RATE_WINDOW);
+        coordinator.accept(ToCoordinator.newBuilder()
+                .setQueueChanged(QueueChanged.newBuilder().setReason("campaign created"))
+                .build());
+        CampaignStore.Status status =
+                store.campaigns().status(created.campaignId(), System.currentTimeMillis(), RATE_WINDOW);
         return ApiReplies.json(StatusCodes.CREATED, ApiRecords.created(created, status));
     }
 
@@ -143,23 +205,30 @@ public final class FarmHttpApi extends AllDirectives {
             case "resume" -> store.campaigns().resume(id, now);
             default -> store.campaigns().cancel(id, now);
         }
-        coordinator.accept(ToCoordinator.newBuilder().setQueueChanged(QueueChanged.newBuilder().setReason("campaign " + what)).build());
+        coordinator.accept(ToCoordinator.newBuilder()
+                .setQueueChanged(QueueChanged.newBuilder().setReason("campaign " + what))
+                .build());
         return ApiReplies.ok(status(id));
     }
 
     private List<CampaignStatus> campaigns() {
         long now = System.currentTimeMillis();
-        return store.campaigns().list().stream().map(c -> ApiRecords.campaign(store.campaigns().status(c.id(), now, RATE_WINDOW))).toList();
+        return store.campaigns().list().stream()
+                .map(c -> ApiRecords.campaign(store.campaigns().status(c.id(), now, RATE_WINDOW)))
+                .toList();
     }
 
     private CampaignStatus status(long id) {
         return ApiRecords.campaign(store.campaigns().status(id, System.currentTimeMillis(), RATE_WINDOW));
     }
 
-    private HttpResponse profiles(Optional<String> model, Optional<String> kind, Optional<String> segment, Optional<String> limit) {
+    private HttpResponse profiles(
+            Optional<String> model, Optional<String> kind, Optional<String> segment, Optional<String> limit) {
         ProfileStore.Query q = ProfileStore.Query.all();
         if (model.isPresent()) {
-            long id = store.models().byName(model.get()).map(m -> m.id())
+            long id = store.models()
+                    .byName(model.get())
+                    .map(m -> m.id())
                     .orElseThrow(() -> StoreException.notFound("unknown model '" + model.get() + "'"));
             q = q.model(id);
         }
@@ -172,6 +241,7 @@ public final class FarmHttpApi extends AllDirectives {
                 throw StoreException.badInput("limit must be an integer, got '" + limit.get() + "'");
             }
         }
-        return ApiReplies.ok(store.profiles().list(q).stream().map(ApiRecords::profile).toList());
+        return ApiReplies.ok(
+                store.profiles().list(q).stream().map(ApiRecords::profile).toList());
     }
 }

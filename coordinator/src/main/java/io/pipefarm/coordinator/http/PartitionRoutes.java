@@ -41,7 +41,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class PartitionRoutes extends AllDirectives {
     public static final String PROTOBUF = "application/x-protobuf";
-    static final ContentType.Binary PROTOBUF_TYPE = ContentTypes.create(MediaTypes.applicationBinary("x-protobuf", false, "pb"));
+    static final ContentType.Binary PROTOBUF_TYPE =
+            ContentTypes.create(MediaTypes.applicationBinary("x-protobuf", false, "pb"));
 
     private final PartitionService service;
     private final Executor blocking;
@@ -57,16 +58,25 @@ public final class PartitionRoutes extends AllDirectives {
     }
 
     Route route() {
-        return pathPrefix("partitions", () -> concat(
-                pathEnd(() -> concat(
-                        post(() -> entity(Unmarshaller.entityToString(), body -> async(() -> create(body)))),
-                        get(() -> async(this::list)))),
-                pathPrefix(PathMatchers.longSegment(), id -> concat(
-                        pathEnd(() -> get(() -> async(() -> ApiReplies.ok(ApiRecords.partition(row(id)))))),
-                        path("descriptor", () -> get(() -> optionalHeaderValueByName("Accept", accept ->
-                                async(() -> descriptor(id, accept))))),
-                        path(PathMatchers.segment("segments").slash(PathMatchers.integerSegment()), i -> get(() -> async(() -> segment(id, i)))),
-                        path("chart.svg", () -> get(() -> async(() -> chart(id))))))));
+        return pathPrefix(
+                "partitions",
+                () -> concat(
+                        pathEnd(() -> concat(
+                                post(() -> entity(Unmarshaller.entityToString(), body -> async(() -> create(body)))),
+                                get(() -> async(this::list)))),
+                        pathPrefix(
+                                PathMatchers.longSegment(),
+                                id -> concat(
+                                        pathEnd(() ->
+                                                get(() -> async(() -> ApiReplies.ok(ApiRecords.partition(row(id)))))),
+                                        path(
+                                                "descriptor",
+                                                () -> get(() -> optionalHeaderValueByName(
+                                                        "Accept", accept -> async(() -> descriptor(id, accept))))),
+                                        path(
+                                                PathMatchers.segment("segments").slash(PathMatchers.integerSegment()),
+                                                i -> get(() -> async(() -> segment(id, i)))),
+                                        path("chart.svg", () -> get(() -> async(() -> chart(id))))))));
     }
 
     private PartitionService service() {
@@ -79,7 +89,8 @@ public final class PartitionRoutes extends AllDirectives {
     }
 
     private HttpResponse list() {
-        return ApiReplies.ok(service().store().list(100).stream().map(ApiRecords::partition).toList());
+        return ApiReplies.ok(
+                service().store().list(100).stream().map(ApiRecords::partition).toList());
     }
 
     private PartitionStore.Partition row(long id) {
@@ -89,7 +100,9 @@ public final class PartitionRoutes extends AllDirectives {
     private HttpResponse descriptor(long id, Optional<String> accept) {
         PartitionDescriptor d = service().descriptor(id);
         if (accept.isPresent() && accept.get().contains(PROTOBUF)) {
-            return HttpResponse.create().withStatus(StatusCodes.OK).withEntity(HttpEntities.create(PROTOBUF_TYPE, d.toByteArray()));
+            return HttpResponse.create()
+                    .withStatus(StatusCodes.OK)
+                    .withEntity(HttpEntities.create(PROTOBUF_TYPE, d.toByteArray()));
         }
         return ApiReplies.ok(Descriptors.record(d));
     }
@@ -97,24 +110,31 @@ public final class PartitionRoutes extends AllDirectives {
     private HttpResponse segment(long id, int i) {
         PartitionDescriptor d = service().descriptor(id);
         if (i < 0 || i >= d.getStagesCount()) {
-            throw StoreException.notFound("partition " + id + " has stages 0.." + (d.getStagesCount() - 1) + ", not " + i);
+            throw StoreException.notFound(
+                    "partition " + id + " has stages 0.." + (d.getStagesCount() - 1) + ", not " + i);
         }
         Stage s = d.getStages(i);
-        byte[] b = service.farmStore().segments().blob(s.getSegmentKey())
-                .orElseThrow(() -> StoreException.notFound("the segment blob " + s.getSegmentKey() + " of partition " + id + " is gone"));
+        byte[] b = service.farmStore()
+                .segments()
+                .blob(s.getSegmentKey())
+                .orElseThrow(() -> StoreException.notFound(
+                        "the segment blob " + s.getSegmentKey() + " of partition " + id + " is gone"));
         if (!SegmentStore.keyOf(b).equals(s.getSegmentKey())) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "segment blob " + s.getSegmentKey() + " does not match its key");
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE, "segment blob " + s.getSegmentKey() + " does not match its key");
         }
-        return HttpResponse.create().withStatus(StatusCodes.OK)
-                .addHeader(RawHeader.create("Content-Disposition",
-                        "attachment; filename=\"" + s.getFile() + "\""))
+        return HttpResponse.create()
+                .withStatus(StatusCodes.OK)
+                .addHeader(RawHeader.create("Content-Disposition", "attachment; filename=\"" + s.getFile() + "\""))
                 .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, b));
     }
 
     private HttpResponse chart(long id) {
         String svg = StageChart.svg(Descriptors.result(service().descriptor(id)));
-        return HttpResponse.create().withStatus(StatusCodes.OK)
-                .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.IMAGE_SVG_XML), svg.getBytes(StandardCharsets.UTF_8)));
+        return HttpResponse.create()
+                .withStatus(StatusCodes.OK)
+                .withEntity(HttpEntities.create(
+                        ContentTypes.create(MediaTypes.IMAGE_SVG_XML), svg.getBytes(StandardCharsets.UTF_8)));
     }
 
     private Route async(Supplier<HttpResponse> work) {

@@ -55,25 +55,44 @@ public final class PredictorRoutes extends AllDirectives {
     }
 
     public Route routes() {
-        return pathPrefix("predictors", () -> concat(
-                pathEnd(() -> get(() -> parameterOptional("kind", kind -> async(() -> list(kind))))),
-                path("train", () -> post(() -> entity(Unmarshaller.entityToString(), body -> async(() -> train(body))))),
-                path(PathMatchers.segment("jobs").slash(PathMatchers.longSegment()), id -> get(() -> async(() -> job(id)))),
-                path("eval", () -> get(() -> parameterOptional("kind", kind -> async(() -> evalKind(kind))))),
-                pathPrefix(PathMatchers.longSegment(), id -> concat(
-                        pathEnd(() -> get(() -> async(() -> ApiReplies.ok(ApiRecords.predictor(version(id)))))),
-                        path("artifact", () -> get(() -> async(() -> artifact(id)))),
-                        path("eval", () -> concat(get(() -> async(() -> eval(id))), post(() -> async(() -> eval(id))))),
-                        path("plot.svg", () -> get(() -> async(() -> plot(id))))))));
+        return pathPrefix(
+                "predictors",
+                () -> concat(
+                        pathEnd(() -> get(() -> parameterOptional("kind", kind -> async(() -> list(kind))))),
+                        path(
+                                "train",
+                                () -> post(
+                                        () -> entity(Unmarshaller.entityToString(), body -> async(() -> train(body))))),
+                        path(
+                                PathMatchers.segment("jobs").slash(PathMatchers.longSegment()),
+                                id -> get(() -> async(() -> job(id)))),
+                        path("eval", () -> get(() -> parameterOptional("kind", kind -> async(() -> evalKind(kind))))),
+                        pathPrefix(
+                                PathMatchers.longSegment(),
+                                id -> concat(
+                                        pathEnd(() -> get(
+                                                () -> async(() -> ApiReplies.ok(ApiRecords.predictor(version(id)))))),
+                                        path("artifact", () -> get(() -> async(() -> artifact(id)))),
+                                        path(
+                                                "eval",
+                                                () -> concat(
+                                                        get(() -> async(() -> eval(id))),
+                                                        post(() -> async(() -> eval(id))))),
+                                        path("plot.svg", () -> get(() -> async(() -> plot(id))))))));
     }
 
     private HttpResponse list(Optional<String> kind) {
-        return ApiReplies.ok(service().store().list(kind.filter(k -> !k.isBlank()).orElse(null)).stream().map(ApiRecords::predictor).toList());
+        return ApiReplies.ok(
+                service().store().list(kind.filter(k -> !k.isBlank()).orElse(null)).stream()
+                        .map(ApiRecords::predictor)
+                        .toList());
     }
 
     private HttpResponse train(String body) {
-        TrainPredictorRequest req = ApiJson.request(body, TrainPredictorRequest.class, "{\"kind\": \"sim-edgetpu-usb\"}");
-        if (req.kind() == null || req.kind().isBlank()) throw StoreException.badInput("say which device kind to train: {\"kind\": \"sim-edgetpu-usb\"}");
+        TrainPredictorRequest req =
+                ApiJson.request(body, TrainPredictorRequest.class, "{\"kind\": \"sim-edgetpu-usb\"}");
+        if (req.kind() == null || req.kind().isBlank())
+            throw StoreException.badInput("say which device kind to train: {\"kind\": \"sim-edgetpu-usb\"}");
         int wait = req.waitSeconds() == null ? 0 : req.waitSeconds();
         if (wait < 0 || wait > 600) throw StoreException.badInput("wait_seconds must be 0..600, got " + wait);
         PredictorService s = service();
@@ -89,16 +108,21 @@ public final class PredictorRoutes extends AllDirectives {
                 break;
             }
         }
-        return ApiReplies.json(StatusCodes.ACCEPTED, ApiRecords.job(s.job(job.id()).orElse(job)));
+        return ApiReplies.json(
+                StatusCodes.ACCEPTED, ApiRecords.job(s.job(job.id()).orElse(job)));
     }
 
     private HttpResponse job(long id) {
-        return service().job(id).map(j -> ApiReplies.ok(ApiRecords.job(j)))
-                .orElseThrow(() -> StoreException.notFound("no training job " + id + " (jobs are kept in memory; the coordinator may have restarted)"));
+        return service()
+                .job(id)
+                .map(j -> ApiReplies.ok(ApiRecords.job(j)))
+                .orElseThrow(() -> StoreException.notFound(
+                        "no training job " + id + " (jobs are kept in memory; the coordinator may have restarted)"));
     }
 
     private HttpResponse evalKind(Optional<String> kind) {
-        String k = kind.filter(x -> !x.isBlank()).orElseThrow(() -> StoreException.badInput("say which kind: /api/predictors/eval?kind=K"));
+        String k = kind.filter(x -> !x.isBlank())
+                .orElseThrow(() -> StoreException.badInput("say which kind: /api/predictors/eval?kind=K"));
         return ApiReplies.ok(ApiRecords.evaluation(service().evaluateServing(k)));
     }
 
@@ -110,8 +134,10 @@ public final class PredictorRoutes extends AllDirectives {
     private HttpResponse artifact(long id) {
         PredictorStore.Version v = version(id);
         byte[] bytes = service().store().artifact(id).orElseThrow(() -> StoreException.notFound("no predictor " + id));
-        return HttpResponse.create().withStatus(StatusCodes.OK)
-                .addHeader(ContentDisposition.create(ContentDispositionTypes.ATTACHMENT,
+        return HttpResponse.create()
+                .withStatus(StatusCodes.OK)
+                .addHeader(ContentDisposition.create(
+                        ContentDispositionTypes.ATTACHMENT,
                         Map.of("filename", "predictor-" + v.kind() + "-v" + v.version() + ".zip")))
                 .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.APPLICATION_ZIP), bytes));
     }
@@ -119,8 +145,10 @@ public final class PredictorRoutes extends AllDirectives {
     private HttpResponse plot(long id) {
         version(id);
         String svg = service().plotSvg(id);
-        return HttpResponse.create().withStatus(StatusCodes.OK)
-                .withEntity(HttpEntities.create(ContentTypes.create(MediaTypes.IMAGE_SVG_XML), svg.getBytes(StandardCharsets.UTF_8)));
+        return HttpResponse.create()
+                .withStatus(StatusCodes.OK)
+                .withEntity(HttpEntities.create(
+                        ContentTypes.create(MediaTypes.IMAGE_SVG_XML), svg.getBytes(StandardCharsets.UTF_8)));
     }
 
     private PredictorStore.Version version(long id) {

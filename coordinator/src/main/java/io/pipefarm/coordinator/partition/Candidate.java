@@ -17,12 +17,19 @@ public record Candidate(int[] cuts, double bottleneckNs, double endToEndNs) {
         cuts = cuts.clone();
     }
 
-    @Override public int[] cuts() { return cuts.clone(); }
+    @Override
+    public int[] cuts() {
+        return cuts.clone();
+    }
 
-    public int stages() { return cuts.length + 1; }
+    public int stages() {
+        return cuts.length + 1;
+    }
 
     /** The stage ranges {@code {start, end}} of these cuts in an {@code n}-op model. */
-    public int[][] ranges(int n) { return ranges(cuts, n); }
+    public int[][] ranges(int n) {
+        return ranges(cuts, n);
+    }
 
     public static int[][] ranges(int[] cuts, int n) {
         int[][] r = new int[cuts.length + 1][];
@@ -48,12 +55,19 @@ public record Candidate(int[] cuts, double bottleneckNs, double endToEndNs) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Candidate c && Arrays.equals(cuts, c.cuts) && bottleneckNs == c.bottleneckNs && endToEndNs == c.endToEndNs;
+        return o instanceof Candidate c
+                && Arrays.equals(cuts, c.cuts)
+                && bottleneckNs == c.bottleneckNs
+                && endToEndNs == c.endToEndNs;
     }
 
     @Override
-    public int hashCode() { return Arrays.hashCode(cuts); }
+    public int hashCode() {
+        return Arrays.hashCode(cuts);
+    }
 
     @Override
-    public String toString() { return "Candidate" + Arrays.toString(cuts) + "[max " + bottleneckNs + ", sum " + endToEndNs + "]"; }
+    public String toString() {
+        return "Candidate" + Arrays.toString(cuts) + "[max " + bottleneckNs + ", sum " + endToEndNs + "]";
+    }
 }

@@ -1,10 +1,10 @@
 package io.pipefarm.coordinator.partition;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.Arrays;
 
 /**
  * A reimplementation of Coral's {@code partition_with_profiling} (libcoral
@@ -62,11 +62,20 @@ public final class CoralProfilingPartitioner {
      * bounds, and the work: bisection steps, targets tried, latency requests (cache hits included) and pipelines
      * compiled and benchmarked (the bound-finding one included).
      */
-    public record Outcome(int[] cuts, double lastSegmentNs, double lowerNs, double upperNs, int bisectionSteps,
-                          int targetsTried, long requests, int pipelines) {}
+    public record Outcome(
+            int[] cuts,
+            double lastSegmentNs,
+            double lowerNs,
+            double upperNs,
+            int bisectionSteps,
+            int targetsTried,
+            long requests,
+            int pipelines) {}
 
     /** Runs with bounds from the naive split. */
-    public Outcome run() { return run(-1, -1); }
+    public Outcome run() {
+        return run(-1, -1);
+    }
 
     /** Runs; when both initial bounds are {@code >= 0} the bound-finding run is skipped. */
     public Outcome run(long initialLowerNs, long initialUpperNs) {
@@ -188,10 +197,23 @@ public final class CoralProfilingPartitioner {
         return lat[s];
     }
 
-    private static long key(int start, int count) { return ((long) start << 32) | (count & 0xffffffffL); }
+    private static long key(int start, int count) {
+        return ((long) start << 32) | (count & 0xffffffffL);
+    }
 
-    public int bisectionSteps() { return bisectionSteps; }
-    public int targetsTried() { return targetsTried; }
-    public long requests() { return requests; }
-    public int pipelines() { return pipelines; }
+    public int bisectionSteps() {
+        return bisectionSteps;
+    }
+
+    public int targetsTried() {
+        return targetsTried;
+    }
+
+    public long requests() {
+        return requests;
+    }
+
+    public int pipelines() {
+        return pipelines;
+    }
 }

@@ -43,10 +43,10 @@ final class HybridSearch {
      * @param settled  how many times a settled candidate became the best so far
      * @param rankings how many times the candidates were ranked
      */
-    record Outcome(Candidate best, int settled, int rankings) { }
+    record Outcome(Candidate best, int settled, int rankings) {}
 
     /** A candidate's bounds under the current costs. */
-    private record Bounds(double lowerBottleneckNs, double maxMeasuredNs, double endToEndNs) { }
+    private record Bounds(double lowerBottleneckNs, double maxMeasuredNs, double endToEndNs) {}
 
     private final String modelName;
     private final int ops;
@@ -54,6 +54,7 @@ final class HybridSearch {
     private final PartitionConfig config;
     /** Predicted stage cost of every segment, {@code [i][j]}. */
     private final double[][] predictedNs;
+
     private final Profiler profiler;
     private final Prefetcher prefetcher;
 
@@ -65,12 +66,19 @@ final class HybridSearch {
     private double calibration = 1.0;
     /** The relative error {@code e} the predictions are trusted within. */
     private double errorBound;
+
     private Candidate best;
     private int settled;
     private int rankings;
 
-    HybridSearch(String modelName, int ops, int stages, PartitionConfig config, double[][] predictedNs,
-                 Profiler profiler, Prefetcher prefetcher) {
+    HybridSearch(
+            String modelName,
+            int ops,
+            int stages,
+            PartitionConfig config,
+            double[][] predictedNs,
+            Profiler profiler,
+            Prefetcher prefetcher) {
         this.modelName = modelName;
         this.ops = ops;
         this.stages = stages;
@@ -109,7 +117,8 @@ final class HybridSearch {
         for (Candidate c : ranked) {
             int[][] ranges = c.ranges(ops);
             Bounds b = bounds(ranges);
-            if (best != null && !(b.lowerBottleneckNs() < best.bottleneckNs())) continue; // cannot beat the best settled one
+            if (best != null && !(b.lowerBottleneckNs() < best.bottleneckNs()))
+                continue; // cannot beat the best settled one
             // the unprofiled stages that could still be this candidate's bottleneck
             List<int[]> open = new ArrayList<>();
             int[] costliest = null;
@@ -169,7 +178,8 @@ final class HybridSearch {
     /** The step cap was hit before any candidate was settled: measures the best ranked one. */
     private void profileBestRanked() {
         Candidate top = PartitionDp.optimal(ops, stages, currentCosts());
-        if (top == null) throw new IllegalArgumentException("no valid partition of " + modelName + " into " + stages + " stages");
+        if (top == null)
+            throw new IllegalArgumentException("no valid partition of " + modelName + " into " + stages + " stages");
         for (int[] r : top.ranges(ops)) if (!isProfiled(r)) measuredNs[r[0]][r[1]] = profiler.stageNs(r[0], r[1]);
         best = Candidate.evaluate(top.cuts(), ops, StageCosts.of(measuredNs));
         settled++;

@@ -29,11 +29,18 @@ public enum Method {
         this.needsMeasurement = needsMeasurement;
     }
 
-    public boolean needsPrediction() { return needsPrediction; }
-    public boolean needsMeasurement() { return needsMeasurement; }
+    public boolean needsPrediction() {
+        return needsPrediction;
+    }
+
+    public boolean needsMeasurement() {
+        return needsMeasurement;
+    }
 
     /** Lower-case name as users write it. */
-    public String id() { return name().toLowerCase(Locale.ROOT); }
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
     /** The method named {@code s} (case-insensitive); a clear error listing the methods otherwise. */
     public static Method parse(String s) {

@@ -23,10 +23,19 @@ import io.pipefarm.model.device.DeviceKind.Link;
  *                                (it grows to the error seen on the model's profiled segments); callers that know
  *                                the predictor's held-out error pass it here (default 2 %)
  */
-public record PartitionConfig(long onChipCacheBytes, double linkBytesPerSec, double compileSecondsPerSegment,
-                              int warmupRuns, int timedRuns, long diffThresholdNs, int searchStep,
-                              int hybridCandidates, int hybridRounds, boolean hybridCalibrate, long seed,
-                              double hybridError) {
+public record PartitionConfig(
+        long onChipCacheBytes,
+        double linkBytesPerSec,
+        double compileSecondsPerSegment,
+        int warmupRuns,
+        int timedRuns,
+        long diffThresholdNs,
+        int searchStep,
+        int hybridCandidates,
+        int hybridRounds,
+        boolean hybridCalibrate,
+        long seed,
+        double hybridError) {
 
     public static final long MIB = 1024L * 1024L;
     /** 7.625 MiB, the usable parameter cache the compiler reports. */
@@ -37,8 +46,10 @@ public record PartitionConfig(long onChipCacheBytes, double linkBytesPerSec, dou
     public PartitionConfig {
         if (onChipCacheBytes < 0) throw new IllegalArgumentException("onChipCacheBytes must be >= 0");
         if (!(linkBytesPerSec > 0)) throw new IllegalArgumentException("linkBytesPerSec must be > 0");
-        if (!(compileSecondsPerSegment >= 0)) throw new IllegalArgumentException("compileSecondsPerSegment must be >= 0");
-        if (warmupRuns < 0 || timedRuns < 1) throw new IllegalArgumentException("need warmupRuns >= 0 and timedRuns >= 1");
+        if (!(compileSecondsPerSegment >= 0))
+            throw new IllegalArgumentException("compileSecondsPerSegment must be >= 0");
+        if (warmupRuns < 0 || timedRuns < 1)
+            throw new IllegalArgumentException("need warmupRuns >= 0 and timedRuns >= 1");
         if (diffThresholdNs < 1) throw new IllegalArgumentException("diffThresholdNs must be >= 1");
         if (searchStep < 1) throw new IllegalArgumentException("searchStep must be >= 1");
         if (hybridCandidates < 1) throw new IllegalArgumentException("hybridCandidates must be >= 1");
@@ -50,7 +61,8 @@ public record PartitionConfig(long onChipCacheBytes, double linkBytesPerSec, dou
     public static PartitionConfig forKind(String kind) {
         boolean pcie = DeviceKind.tryParse(kind).flatMap(DeviceKind::link).orElse(Link.USB) == Link.PCIE;
         double link = pcie ? 430.0e6 : 300.0e6;
-        return new PartitionConfig(DEFAULT_CACHE_BYTES, link, 2.0, 1, 10, 1_000_000L, 1, 8, 2, true, 1L, DEFAULT_HYBRID_ERROR);
+        return new PartitionConfig(
+                DEFAULT_CACHE_BYTES, link, 2.0, 1, 10, 1_000_000L, 1, 8, 2, true, 1L, DEFAULT_HYBRID_ERROR);
     }
 
     /**
@@ -62,35 +74,103 @@ public record PartitionConfig(long onChipCacheBytes, double linkBytesPerSec, dou
         return Math.min(0.5, Math.max(0.005, 2.5 * mapePercent / 100));
     }
 
-    public static PartitionConfig defaults() { return forKind("edgetpu-usb"); }
+    public static PartitionConfig defaults() {
+        return forKind("edgetpu-usb");
+    }
 
     public PartitionConfig withHybrid(int candidates, int rounds) {
-        return new PartitionConfig(onChipCacheBytes, linkBytesPerSec, compileSecondsPerSegment, warmupRuns, timedRuns,
-                diffThresholdNs, searchStep, candidates, rounds, hybridCalibrate, seed, hybridError);
+        return new PartitionConfig(
+                onChipCacheBytes,
+                linkBytesPerSec,
+                compileSecondsPerSegment,
+                warmupRuns,
+                timedRuns,
+                diffThresholdNs,
+                searchStep,
+                candidates,
+                rounds,
+                hybridCalibrate,
+                seed,
+                hybridError);
     }
 
     public PartitionConfig withHybridError(double e) {
-        return new PartitionConfig(onChipCacheBytes, linkBytesPerSec, compileSecondsPerSegment, warmupRuns, timedRuns,
-                diffThresholdNs, searchStep, hybridCandidates, hybridRounds, hybridCalibrate, seed, e);
+        return new PartitionConfig(
+                onChipCacheBytes,
+                linkBytesPerSec,
+                compileSecondsPerSegment,
+                warmupRuns,
+                timedRuns,
+                diffThresholdNs,
+                searchStep,
+                hybridCandidates,
+                hybridRounds,
+                hybridCalibrate,
+                seed,
+                e);
     }
 
     public PartitionConfig withSeed(long s) {
-        return new PartitionConfig(onChipCacheBytes, linkBytesPerSec, compileSecondsPerSegment, warmupRuns, timedRuns,
-                diffThresholdNs, searchStep, hybridCandidates, hybridRounds, hybridCalibrate, s, hybridError);
+        return new PartitionConfig(
+                onChipCacheBytes,
+                linkBytesPerSec,
+                compileSecondsPerSegment,
+                warmupRuns,
+                timedRuns,
+                diffThresholdNs,
+                searchStep,
+                hybridCandidates,
+                hybridRounds,
+                hybridCalibrate,
+                s,
+                hybridError);
     }
 
     public PartitionConfig withCompileSeconds(double s) {
-        return new PartitionConfig(onChipCacheBytes, linkBytesPerSec, s, warmupRuns, timedRuns,
-                diffThresholdNs, searchStep, hybridCandidates, hybridRounds, hybridCalibrate, seed, hybridError);
+        return new PartitionConfig(
+                onChipCacheBytes,
+                linkBytesPerSec,
+                s,
+                warmupRuns,
+                timedRuns,
+                diffThresholdNs,
+                searchStep,
+                hybridCandidates,
+                hybridRounds,
+                hybridCalibrate,
+                seed,
+                hybridError);
     }
 
     public PartitionConfig withDiffThresholdNs(long d) {
-        return new PartitionConfig(onChipCacheBytes, linkBytesPerSec, compileSecondsPerSegment, warmupRuns, timedRuns,
-                d, searchStep, hybridCandidates, hybridRounds, hybridCalibrate, seed, hybridError);
+        return new PartitionConfig(
+                onChipCacheBytes,
+                linkBytesPerSec,
+                compileSecondsPerSegment,
+                warmupRuns,
+                timedRuns,
+                d,
+                searchStep,
+                hybridCandidates,
+                hybridRounds,
+                hybridCalibrate,
+                seed,
+                hybridError);
     }
 
     public PartitionConfig withCacheBytes(long b) {
-        return new PartitionConfig(b, linkBytesPerSec, compileSecondsPerSegment, warmupRuns, timedRuns,
-                diffThresholdNs, searchStep, hybridCandidates, hybridRounds, hybridCalibrate, seed, hybridError);
+        return new PartitionConfig(
+                b,
+                linkBytesPerSec,
+                compileSecondsPerSegment,
+                warmupRuns,
+                timedRuns,
+                diffThresholdNs,
+                searchStep,
+                hybridCandidates,
+                hybridRounds,
+                hybridCalibrate,
+                seed,
+                hybridError);
     }
 }

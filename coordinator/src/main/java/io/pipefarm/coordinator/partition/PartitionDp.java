@@ -29,11 +29,14 @@ public final class PartitionDp {
     static int check(int n, int k, int maxCut) {
         if (k < 1) throw new IllegalArgumentException("the number of stages must be >= 1, got " + k);
         if (n < 1) throw new IllegalArgumentException("the model has no ops: nothing to partition");
-        if (k > n) throw new IllegalArgumentException("cannot split " + n + " ops into " + k + " stages: each stage needs at least one op");
+        if (k > n)
+            throw new IllegalArgumentException(
+                    "cannot split " + n + " ops into " + k + " stages: each stage needs at least one op");
         int mc = Math.min(maxCut, n - 1);
         if (k > 1 && mc < k - 1) {
-            throw new IllegalArgumentException("no valid cut: " + k + " stages need " + (k - 1) + " cuts at or before op " + mc
-                    + " (the last stage must contain every op from the first output op on)");
+            throw new IllegalArgumentException(
+                    "no valid cut: " + k + " stages need " + (k - 1) + " cuts at or before op " + mc
+                            + " (the last stage must contain every op from the first output op on)");
         }
         return mc;
     }
@@ -44,7 +47,9 @@ public final class PartitionDp {
     }
 
     /** The optimal partition (bottleneck, then end-to-end); cuts may be at most {@code n - 1}. */
-    public static Candidate optimal(int n, int k, StageCosts c) { return optimal(n, k, c, n - 1); }
+    public static Candidate optimal(int n, int k, StageCosts c) {
+        return optimal(n, k, c, n - 1);
+    }
 
     /** The optimal partition whose cuts are all {@code <= maxCut}. */
     public static Candidate optimal(int n, int k, StageCosts c, int maxCut) {
@@ -67,11 +72,14 @@ public final class PartitionDp {
                 }
                 cur[j] = best;
             }
-            double[] sw = prev; prev = cur; cur = sw;
+            double[] sw = prev;
+            prev = cur;
+            cur = sw;
         }
         double bstar = prev[n];
         if (!(bstar < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("no valid partition into " + k + " stages: every one has a stage that cannot run");
+            throw new IllegalArgumentException(
+                    "no valid partition into " + k + " stages: every one has a stage that cannot run");
         }
         // min-sum among stages costing <= B*
         double[][] sum = new double[k + 1][n + 1];
@@ -87,7 +95,10 @@ public final class PartitionDp {
                 for (int i = s - 1; i < j && i <= maxEnd(s - 1, k, n, mc); i++) {
                     if (!(t[i][j] <= bstar) || sum[s - 1][i] == Double.POSITIVE_INFINITY) continue;
                     double v = sum[s - 1][i] + t[i][j];
-                    if (v < best) { best = v; bi = i; }
+                    if (v < best) {
+                        best = v;
+                        bi = i;
+                    }
                 }
                 sum[s][j] = best;
                 arg[s][j] = bi;
@@ -103,7 +114,9 @@ public final class PartitionDp {
     }
 
     /** The {@code m} best partitions, best first (fewer when fewer exist). */
-    public static List<Candidate> best(int n, int k, StageCosts c, int m) { return best(n, k, c, m, n - 1); }
+    public static List<Candidate> best(int n, int k, StageCosts c, int m) {
+        return best(n, k, c, m, n - 1);
+    }
 
     /** The {@code m} best partitions whose cuts are all {@code <= maxCut}, best first. */
     public static List<Candidate> best(int n, int k, StageCosts c, int m, int maxCut) {
@@ -123,7 +136,8 @@ public final class PartitionDp {
         int lo = 0, hi = hiIdx; // smallest index with count >= m
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (count(t, n, k, mc, vals[mid], m) >= m) hi = mid; else lo = mid + 1;
+            if (count(t, n, k, mc, vals[mid], m) >= m) hi = mid;
+            else lo = mid + 1;
         }
         double tv = vals[lo];
         double tprev = lo > 0 ? vals[lo - 1] : Double.NEGATIVE_INFINITY;
@@ -138,7 +152,8 @@ public final class PartitionDp {
     static double[] distinctFinite(double[][] t, int n) {
         double[] v = new double[n * (n + 1) / 2];
         int m = 0;
-        for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) if (t[i][j] < Double.POSITIVE_INFINITY) v[m++] = t[i][j];
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j <= n; j++) if (t[i][j] < Double.POSITIVE_INFINITY) v[m++] = t[i][j];
         Arrays.sort(v, 0, m);
         int u = 0;
         for (int q = 0; q < m; q++) if (u == 0 || v[q] != v[u - 1]) v[u++] = v[q];
@@ -158,12 +173,17 @@ public final class PartitionDp {
                 for (int i = s - 1; i < j && i <= maxEnd(s - 1, k, n, mc); i++) {
                     if (prev[i] > 0 && t[i][j] <= thr) {
                         acc += prev[i];
-                        if (acc >= cap) { acc = cap; break; }
+                        if (acc >= cap) {
+                            acc = cap;
+                            break;
+                        }
                     }
                 }
                 cur[j] = acc;
             }
-            long[] sw = prev; prev = cur; cur = sw;
+            long[] sw = prev;
+            prev = cur;
+            cur = sw;
         }
         return prev[n];
     }
@@ -179,7 +199,10 @@ public final class PartitionDp {
                 if (s > 1 && i > mc) continue;
                 for (int j = i + 1; j <= n; j++) {
                     if (s < k && j > mc) break;
-                    if (feasible[r - 1][j] && t[i][j] <= thr) { feasible[r][i] = true; break; }
+                    if (feasible[r - 1][j] && t[i][j] <= thr) {
+                        feasible[r][i] = true;
+                        break;
+                    }
                 }
             }
         }
@@ -188,8 +211,17 @@ public final class PartitionDp {
         dfs(t, n, k, mc, thr, feasible, 0, 1, cuts, out);
     }
 
-    private static void dfs(double[][] t, int n, int k, int mc, double thr, boolean[][] feasible, int start, int s,
-                            int[] cuts, List<Candidate> out) {
+    private static void dfs(
+            double[][] t,
+            int n,
+            int k,
+            int mc,
+            double thr,
+            boolean[][] feasible,
+            int start,
+            int s,
+            int[] cuts,
+            List<Candidate> out) {
         if (s == k) {
             out.add(Candidate.evaluate(cuts, n, StageCosts.of(t)));
             return;
@@ -229,7 +261,8 @@ public final class PartitionDp {
                         for (int pf = 0; pf < 2; pf++) {
                             if ((pf == 1 || above) != (f == 1)) continue;
                             List<Entry> l = lists[s - 1][i][pf];
-                            if (l != null && !l.isEmpty()) pq.add(new Head(l.get(0).sum() + v, i, pf, 0));
+                            if (l != null && !l.isEmpty())
+                                pq.add(new Head(l.get(0).sum() + v, i, pf, 0));
                         }
                     }
                     if (pq.isEmpty()) continue;
@@ -238,7 +271,8 @@ public final class PartitionDp {
                         Head h = pq.poll();
                         kept.add(new Entry(h.sum, h.i, h.f, h.rank));
                         List<Entry> l = lists[s - 1][h.i][h.f];
-                        if (h.rank + 1 < l.size()) pq.add(new Head(l.get(h.rank + 1).sum() + t[h.i][j], h.i, h.f, h.rank + 1));
+                        if (h.rank + 1 < l.size())
+                            pq.add(new Head(l.get(h.rank + 1).sum() + t[h.i][j], h.i, h.f, h.rank + 1));
                     }
                     lists[s][j][f] = kept;
                 }

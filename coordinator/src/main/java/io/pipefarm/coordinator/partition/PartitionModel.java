@@ -25,8 +25,11 @@ public final class PartitionModel {
         this.name = Objects.requireNonNull(name, "name");
         this.n = opParamBytes.length;
         if (n == 0) throw new IllegalArgumentException("model " + name + " has no ops: nothing to partition");
-        if (cutBytes.length != n + 1) throw new IllegalArgumentException("cutBytes needs n + 1 = " + (n + 1) + " entries, got " + cutBytes.length);
-        if (firstOutputOp < 0 || firstOutputOp >= n) throw new IllegalArgumentException("first output op " + firstOutputOp + " outside 0.." + (n - 1));
+        if (cutBytes.length != n + 1)
+            throw new IllegalArgumentException(
+                    "cutBytes needs n + 1 = " + (n + 1) + " entries, got " + cutBytes.length);
+        if (firstOutputOp < 0 || firstOutputOp >= n)
+            throw new IllegalArgumentException("first output op " + firstOutputOp + " outside 0.." + (n - 1));
         this.opParamBytes = opParamBytes.clone();
         this.cutBytes = cutBytes.clone();
         this.firstOutputOp = firstOutputOp;
@@ -60,16 +63,34 @@ public final class PartitionModel {
         return new PartitionModel(name, opParamBytes, cutBytes, firstOutputOp, null);
     }
 
-    public String name() { return name; }
-    public int size() { return n; }
-    public int firstOutputOp() { return firstOutputOp; }
+    public String name() {
+        return name;
+    }
+
+    public int size() {
+        return n;
+    }
+
+    public int firstOutputOp() {
+        return firstOutputOp;
+    }
     /** The graph this model was built from, or null for a synthetic model. */
-    public Graph graph() { return graph; }
-    public long opParamBytes(int i) { return opParamBytes[i]; }
-    public long totalParamBytes() { return prefixParam[n]; }
+    public Graph graph() {
+        return graph;
+    }
+
+    public long opParamBytes(int i) {
+        return opParamBytes[i];
+    }
+
+    public long totalParamBytes() {
+        return prefixParam[n];
+    }
 
     /** Bytes of the tensors crossing cut {@code c} ({@code 0 <= c <= n}: model inputs at 0, outputs at n). */
-    public long cutBytes(int c) { return cutBytes[c]; }
+    public long cutBytes(int c) {
+        return cutBytes[c];
+    }
 
     /**
      * Parameter bytes of segment {@code [i, j)}: its distinct constant tensors for a graph (a tensor shared

@@ -18,20 +18,35 @@ import java.util.List;
  * @param endToEndNs    the sum of stage latencies
  * @param cost          what the search cost
  */
-public record PartitionResult(String model, String method, String deviceKind, int[] cuts, List<Stage> stages,
-                              String objectiveFrom, double bottleneckNs, double endToEndNs, SearchCost cost) {
+public record PartitionResult(
+        String model,
+        String method,
+        String deviceKind,
+        int[] cuts,
+        List<Stage> stages,
+        String objectiveFrom,
+        double bottleneckNs,
+        double endToEndNs,
+        SearchCost cost) {
 
     public PartitionResult {
         cuts = cuts.clone();
         stages = List.copyOf(stages);
     }
 
-    @Override public int[] cuts() { return cuts.clone(); }
+    @Override
+    public int[] cuts() {
+        return cuts.clone();
+    }
 
-    public int stageCount() { return stages.size(); }
+    public int stageCount() {
+        return stages.size();
+    }
 
     /** Pipeline throughput, inferences per second: 1 / bottleneck. */
-    public double throughputPerSec() { return bottleneckNs > 0 ? 1e9 / bottleneckNs : Double.NaN; }
+    public double throughputPerSec() {
+        return bottleneckNs > 0 ? 1e9 / bottleneckNs : Double.NaN;
+    }
 
     /**
      * One stage.
@@ -49,10 +64,25 @@ public record PartitionResult(String model, String method, String deviceKind, in
      * @param outputBytes       bytes out of the stage over the host link
      * @param cutBytesAfter     bytes crossing the cut at {@code end} (0 for the last stage)
      */
-    public record Stage(int index, int start, int end, double predictedNs, double measuredNs, boolean measuredBySearch,
-                        long paramBytes, long cacheBytes, long inputBytes, long outputBytes, long cutBytesAfter) {
-        public int ops() { return end - start; }
-        public boolean fitsOnChip() { return paramBytes <= cacheBytes; }
+    public record Stage(
+            int index,
+            int start,
+            int end,
+            double predictedNs,
+            double measuredNs,
+            boolean measuredBySearch,
+            long paramBytes,
+            long cacheBytes,
+            long inputBytes,
+            long outputBytes,
+            long cutBytesAfter) {
+        public int ops() {
+            return end - start;
+        }
+
+        public boolean fitsOnChip() {
+            return paramBytes <= cacheBytes;
+        }
     }
 
     /**
@@ -65,9 +95,11 @@ public record PartitionResult(String model, String method, String deviceKind, in
      * @param candidates       candidates verified (hybrid) or target latencies tried (profile), else 0
      * @param rounds           verification rounds (hybrid) or bisection steps (profile), else 0
      */
-    public record SearchCost(int segmentsProfiled, long probes, double deviceTimeNs, double computeNs,
-                             int candidates, int rounds) {
+    public record SearchCost(
+            int segmentsProfiled, long probes, double deviceTimeNs, double computeNs, int candidates, int rounds) {
         /** Solve time: compute wall time plus modelled device time. */
-        public double solveTimeNs() { return computeNs + deviceTimeNs; }
+        public double solveTimeNs() {
+            return computeNs + deviceTimeNs;
+        }
     }
 }

@@ -36,7 +36,12 @@ public final class Partitioner {
      * @param measured  measured latencies (for exact, hybrid, profile; optional for the others, then used only
      *                  to report on the result)
      */
-    public Partitioner(PartitionModel model, int k, PartitionConfig config, SegmentCostSource predicted, SegmentCostSource measured) {
+    public Partitioner(
+            PartitionModel model,
+            int k,
+            PartitionConfig config,
+            SegmentCostSource predicted,
+            SegmentCostSource measured) {
         this.model = Objects.requireNonNull(model, "model");
         this.config = Objects.requireNonNull(config, "config");
         this.k = k;
@@ -49,9 +54,17 @@ public final class Partitioner {
         }
     }
 
-    public PartitionModel model() { return model; }
-    public int stages() { return k; }
-    public PartitionConfig config() { return config; }
+    public PartitionModel model() {
+        return model;
+    }
+
+    public int stages() {
+        return k;
+    }
+
+    public PartitionConfig config() {
+        return config;
+    }
 
     public String deviceKind() {
         return measured != null ? measured.deviceKind() : predicted != null ? predicted.deviceKind() : "unknown";
@@ -60,10 +73,12 @@ public final class Partitioner {
     /** Runs {@code method}. */
     public PartitionResult run(Method method) {
         if (method.needsPrediction() && predicted == null) {
-            throw new IllegalArgumentException("method " + method.id() + " needs a latency predictor for " + deviceKind());
+            throw new IllegalArgumentException(
+                    "method " + method.id() + " needs a latency predictor for " + deviceKind());
         }
         if (method.needsMeasurement() && measured == null) {
-            throw new IllegalArgumentException("method " + method.id() + " needs measured latencies (profiles or a device)");
+            throw new IllegalArgumentException(
+                    "method " + method.id() + " needs measured latencies (profiles or a device)");
         }
         return switch (method) {
             case EXACT -> exact();
@@ -111,9 +126,18 @@ public final class Partitioner {
 
         TimedSession() {
             SegmentCostSource timed = new SegmentCostSource() {
-                @Override public String deviceKind() { return measured.deviceKind(); }
-                @Override public boolean includesTransfer() { return measured.includesTransfer(); }
-                @Override public double latencyNs(int i, int j) {
+                @Override
+                public String deviceKind() {
+                    return measured.deviceKind();
+                }
+
+                @Override
+                public boolean includesTransfer() {
+                    return measured.includesTransfer();
+                }
+
+                @Override
+                public double latencyNs(int i, int j) {
                     long t0 = System.nanoTime();
                     try {
                         return measured.latencyNs(i, j);
@@ -125,7 +149,9 @@ public final class Partitioner {
             session = new ProfilingSession(timed, config);
         }
 
-        double stage(int i, int j) { return measuredStage(session, i, j); }
+        double stage(int i, int j) {
+            return measuredStage(session, i, j);
+        }
 
         /** Coral's probe: every segment of a candidate compiled and benchmarked again, as one pipeline. */
         double[] pipeline(int[][] ranges) {
@@ -153,8 +179,13 @@ public final class Partitioner {
 
         PartitionResult.SearchCost cost(long t0, int candidates, int rounds) {
             double compute = System.nanoTime() - t0 - insideNs;
-            return new PartitionResult.SearchCost(session.profiledSegments(), session.probes(), session.deviceTimeNs(),
-                    Math.max(0, compute), candidates, rounds);
+            return new PartitionResult.SearchCost(
+                    session.profiledSegments(),
+                    session.probes(),
+                    session.deviceTimeNs(),
+                    Math.max(0, compute),
+                    candidates,
+                    rounds);
         }
     }
 
@@ -182,13 +213,24 @@ public final class Partitioner {
         long t0 = System.nanoTime();
         Candidate c;
         if (predicted instanceof BatchCostSource b) {
-            c = PredictSearch.optimal(model.size(), k, model.size() - 1, ranges -> {
-                double[] lat = b.latenciesNs(ranges);
-                double[] out = new double[lat.length];
-                for (int q = 0; q < lat.length; q++) out[q] = stage(predicted, lat[q], ranges.get(q)[0], ranges.get(q)[1]);
-                return out;
-            }, k >= 3 && model.graph() != null ? PredictSearch.ioOverCount(model.graph(), 1e9 / config.linkBytesPerSec()) : null,
-                    k >= 3 && model.totalParamBytes() > config.onChipCacheBytes() ? PredictSearch.spillOverlap(model, config.onChipCacheBytes()) : null).best();
+            c = PredictSearch.optimal(
+                            model.size(),
+                            k,
+                            model.size() - 1,
+                            ranges -> {
+                                double[] lat = b.latenciesNs(ranges);
+                                double[] out = new double[lat.length];
+                                for (int q = 0; q < lat.length; q++)
+                                    out[q] = stage(predicted, lat[q], ranges.get(q)[0], ranges.get(q)[1]);
+                                return out;
+                            },
+                            k >= 3 && model.graph() != null
+                                    ? PredictSearch.ioOverCount(model.graph(), 1e9 / config.linkBytesPerSec())
+                                    : null,
+                            k >= 3 && model.totalParamBytes() > config.onChipCacheBytes()
+                                    ? PredictSearch.spillOverlap(model, config.onChipCacheBytes())
+                                    : null)
+                    .best();
         } else {
             c = PartitionDp.optimal(model.size(), k, StageCosts.of(predictedTable()));
         }
@@ -205,13 +247,16 @@ public final class Partitioner {
     public PartitionResult hybrid() {
         long t0 = System.nanoTime();
         TimedSession ts = new TimedSession();
-        HybridSearch.Outcome o = new HybridSearch(model.name(), model.size(), k, config, predictedTable(), ts::stage,
-                ts::prefetch).run();
+        HybridSearch.Outcome o = new HybridSearch(
+                        model.name(), model.size(), k, config, predictedTable(), ts::stage, ts::prefetch)
+                .run();
         return report(Method.HYBRID, o.best().cuts(), ts.session, ts.cost(t0, o.settled(), o.rankings()));
     }
 
     /** Coral's partition_with_profiling. */
-    public PartitionResult profile() { return profile(-1, -1); }
+    public PartitionResult profile() {
+        return profile(-1, -1);
+    }
 
     /** Coral's partition_with_profiling with initial bounds (both {@code >= 0} skip the bound-finding run). */
     public PartitionResult profile(long initialLowerNs, long initialUpperNs) {
@@ -221,8 +266,17 @@ public final class Partitioner {
         CoralProfilingPartitioner.Outcome o = coral.run(initialLowerNs, initialUpperNs);
         PartitionResult.SearchCost c = ts.cost(t0, o.targetsTried(), o.bisectionSteps());
         // probes = Coral's latency requests (cache hits included), not the session's per-segment requests
-        return report(Method.PROFILE, o.cuts(), ts.session, new PartitionResult.SearchCost(c.segmentsProfiled(), o.requests(),
-                c.deviceTimeNs(), c.computeNs(), c.candidates(), c.rounds()));
+        return report(
+                Method.PROFILE,
+                o.cuts(),
+                ts.session,
+                new PartitionResult.SearchCost(
+                        c.segmentsProfiled(),
+                        o.requests(),
+                        c.deviceTimeNs(),
+                        c.computeNs(),
+                        c.candidates(),
+                        c.rounds()));
     }
 
     /** Equal parameter bytes (the compiler's {@code --num_segments}). */
@@ -242,7 +296,8 @@ public final class Partitioner {
         for (int s = 0; s < k - 1; s++) {
             int maxEnd = n - (k - 1 - s);
             int end = start + 1;
-            while (end < maxEnd && stage(predicted, predicted.latencyNs(start, end + 1), start, end + 1) <= target) end++;
+            while (end < maxEnd && stage(predicted, predicted.latencyNs(start, end + 1), start, end + 1) <= target)
+                end++;
             cuts[s] = end;
             start = end;
         }
@@ -253,7 +308,8 @@ public final class Partitioner {
     public PartitionResult random() {
         long t0 = System.nanoTime();
         int n = model.size();
-        SplittableRandom rnd = new SplittableRandom(config.seed() * 31 + model.name().hashCode());
+        SplittableRandom rnd =
+                new SplittableRandom(config.seed() * 31 + model.name().hashCode());
         TreeSet<Integer> cs = new TreeSet<>();
         while (cs.size() < k - 1) cs.add(1 + rnd.nextInt(n - 1));
         int[] cuts = cs.stream().mapToInt(Integer::intValue).toArray();
@@ -268,7 +324,8 @@ public final class Partitioner {
      * NaN when none). The objective is from measured latencies when every stage has one, from measured ones with
      * predicted ones filling the gaps ({@code measured+predicted}) when some have, else from the predicted ones.
      */
-    public PartitionResult report(Method method, int[] cuts, ProfilingSession searched, PartitionResult.SearchCost cost) {
+    public PartitionResult report(
+            Method method, int[] cuts, ProfilingSession searched, PartitionResult.SearchCost cost) {
         int n = model.size();
         int[][] ranges = Candidate.ranges(cuts, n);
         List<PartitionResult.Stage> stages = new ArrayList<>();
@@ -283,8 +340,18 @@ public final class Partitioner {
             else if (measured != null) me = stage(measured, measured.knownLatencyNs(i, j), i, j);
             else me = Double.NaN;
             long[] io = model.segmentIoBytes(i, j);
-            stages.add(new PartitionResult.Stage(s, i, j, pr, me, bySearch, model.segmentParamBytes(i, j),
-                    config.onChipCacheBytes(), io[0], io[1], j < n ? model.cutBytes(j) : 0));
+            stages.add(new PartitionResult.Stage(
+                    s,
+                    i,
+                    j,
+                    pr,
+                    me,
+                    bySearch,
+                    model.segmentParamBytes(i, j),
+                    config.onChipCacheBytes(),
+                    io[0],
+                    io[1],
+                    j < n ? model.cutBytes(j) : 0));
             double v = Double.isNaN(me) ? pr : me;
             if (!Double.isNaN(me)) known++;
             max = Math.max(max, v);
@@ -294,8 +361,16 @@ public final class Partitioner {
         }
         String from = known == ranges.length ? "measured" : known > 0 ? "measured+predicted" : "predicted";
         boolean pure = known == 0;
-        return new PartitionResult(model.name(), method.id(), deviceKind(), cuts, stages, from,
-                pure ? pmax : max, pure ? psum : sum, cost);
+        return new PartitionResult(
+                model.name(),
+                method.id(),
+                deviceKind(),
+                cuts,
+                stages,
+                from,
+                pure ? pmax : max,
+                pure ? psum : sum,
+                cost);
     }
 
     /** Named figures of a result for descriptors and logs. */

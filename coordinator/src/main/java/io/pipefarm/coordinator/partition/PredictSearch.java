@@ -1,10 +1,10 @@
 package io.pipefarm.coordinator.partition;
 
+import io.pipefarm.model.graph.Graph;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import io.pipefarm.model.graph.Graph;
 import java.util.Comparator;
+import java.util.List;
 
 /**
  * The optimal partition under stage costs that are expensive one by one but cheap in batches (a latency predictor),
@@ -63,6 +63,7 @@ public final class PredictSearch {
     private final Batch batch;
     /** Costed stage costs; NaN: not costed. */
     private final double[][] known;
+
     private int costed;
     /** Of the segments returned by the last {@link #needed}: the least optimistic bottleneck of a partition using it. */
     private double[][] priority;
@@ -77,7 +78,9 @@ public final class PredictSearch {
     }
 
     /** The optimal partition of {@code n} ops into {@code k} stages, every cut {@code <= maxCut}. */
-    public static Result optimal(int n, int k, int maxCut, Batch batch) { return optimal(n, k, maxCut, batch, null, null); }
+    public static Result optimal(int n, int k, int maxCut, Batch batch) {
+        return optimal(n, k, maxCut, batch, null, null);
+    }
 
     /**
      * As {@link #optimal(int, int, int, Batch)}; {@code overCount(i, j)} (ns, may be null) is subtracted from the additive
@@ -99,7 +102,9 @@ public final class PredictSearch {
         int n = m.size();
         long[] pre = new long[n + 1];
         for (int i = 0; i < n; i++) pre[i + 1] = pre[i] + m.opParamBytes(i);
-        return (i, j) -> Math.max(0, pre[j] - cacheBytes) + Math.max(0, pre[n] - pre[i] - cacheBytes) - Math.max(0, pre[j] - pre[i] - cacheBytes);
+        return (i, j) -> Math.max(0, pre[j] - cacheBytes)
+                + Math.max(0, pre[n] - pre[i] - cacheBytes)
+                - Math.max(0, pre[j] - pre[i] - cacheBytes);
     }
 
     /**
@@ -124,8 +129,10 @@ public final class PredictSearch {
         }
         if (todo.isEmpty()) return;
         double[] v = batch.stageCosts(todo);
-        if (v.length != todo.size()) throw new IllegalStateException("batch returned " + v.length + " costs for " + todo.size() + " segments");
-        for (int q = 0; q < v.length; q++) known[todo.get(q)[0]][todo.get(q)[1]] = Double.isNaN(v[q]) ? Double.POSITIVE_INFINITY : v[q];
+        if (v.length != todo.size())
+            throw new IllegalStateException("batch returned " + v.length + " costs for " + todo.size() + " segments");
+        for (int q = 0; q < v.length; q++)
+            known[todo.get(q)[0]][todo.get(q)[1]] = Double.isNaN(v[q]) ? Double.POSITIVE_INFINITY : v[q];
         costed += todo.size();
     }
 
@@ -171,7 +178,9 @@ public final class PredictSearch {
             for (int i = 1; i <= mc; i++) {
                 for (int j = i + 1; j <= mc; j++) {
                     double v = base[i][j] - x[i][j];
-                    q[i][j] = Double.isFinite(v) ? Math.max(0, v) : 0; // a prefix, suffix or whole model that cannot run: no estimate
+                    q[i][j] = Double.isFinite(v)
+                            ? Math.max(0, v)
+                            : 0; // a prefix, suffix or whole model that cannot run: no estimate
                 }
             }
             if (!exhaustive && u < Double.POSITIVE_INFINITY) rho = calibration(q, u);
@@ -179,7 +188,8 @@ public final class PredictSearch {
                 for (int j = i + 1; j <= n; j++) {
                     double v = known[i][j];
                     if (!Double.isNaN(v)) o[i][j] = v;
-                    else if (i == 0 || j == n || i > mc || j > mc) o[i][j] = Double.POSITIVE_INFINITY; // not a stage (or costed)
+                    else if (i == 0 || j == n || i > mc || j > mc)
+                        o[i][j] = Double.POSITIVE_INFINITY; // not a stage (or costed)
                     else o[i][j] = exhaustive ? 0 : q[i][j] * rho;
                 }
             }
@@ -213,17 +223,23 @@ public final class PredictSearch {
             if (exhaustive) break;
         }
         Candidate best = optimalKnown();
-        if (best == null) throw new IllegalArgumentException("no valid partition into " + k + " stages: every one has a stage that cannot run");
+        if (best == null)
+            throw new IllegalArgumentException(
+                    "no valid partition into " + k + " stages: every one has a stage that cannot run");
         return new Result(best, costed, rounds);
     }
 
     /** The DP optimum over the costed segments, or null when no partition has all its stages costed and finite. */
     private Candidate optimalKnown() {
         try {
-            return PartitionDp.optimal(n, k, (i, j) -> {
-                double v = known[i][j];
-                return Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
-            }, mc);
+            return PartitionDp.optimal(
+                    n,
+                    k,
+                    (i, j) -> {
+                        double v = known[i][j];
+                        return Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
+                    },
+                    mc);
         } catch (IllegalArgumentException e) {
             return null;
         }
@@ -273,7 +289,8 @@ public final class PredictSearch {
                 double zz = z[i][j];
                 while (lo < hi) {
                     int mid = (lo + hi) >>> 1;
-                    if (zs[mid] >= zz) lo = mid + 1; else hi = mid;
+                    if (zs[mid] >= zz) lo = mid + 1;
+                    else hi = mid;
                 }
                 x[i][j] = lo == 0 ? total : best[lo - 1];
             }
@@ -301,7 +318,10 @@ public final class PredictSearch {
     private List<int[]> needed(double[][] o, double u, double sumBound) {
         // f[s][j]: least max of o over the splits of [0, j) into s stages; g[r][i]: of [i, n) into r stages;
         // fs, gs: least sum over those splits whose stages are all <= u
-        double[][] f = new double[k][n + 1], g = new double[k][n + 1], fs = new double[k][n + 1], gs = new double[k][n + 1];
+        double[][] f = new double[k][n + 1],
+                g = new double[k][n + 1],
+                fs = new double[k][n + 1],
+                gs = new double[k][n + 1];
         for (double[][] t : List.of(f, g, fs, gs)) for (double[] r : t) Arrays.fill(r, Double.POSITIVE_INFINITY);
         f[0][0] = 0;
         fs[0][0] = 0;

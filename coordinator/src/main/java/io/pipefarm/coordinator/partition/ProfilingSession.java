@@ -27,7 +27,9 @@ public final class ProfilingSession {
         this.invokesPerProfile = config.warmupRuns() + config.timedRuns();
     }
 
-    public SegmentCostSource source() { return source; }
+    public SegmentCostSource source() {
+        return source;
+    }
 
     /** The measured latency of {@code [i, j)}, profiling it on first request. */
     public double latencyNs(int i, int j) {
@@ -61,7 +63,9 @@ public final class ProfilingSession {
     }
 
     /** True when {@code [i, j)} has been profiled in this session. */
-    public boolean isMeasured(int i, int j) { return cache.containsKey(key(i, j)); }
+    public boolean isMeasured(int i, int j) {
+        return cache.containsKey(key(i, j));
+    }
 
     /** The cached latency of {@code [i, j)}, or NaN when not profiled. */
     public double cached(int i, int j) {
@@ -70,16 +74,26 @@ public final class ProfilingSession {
     }
 
     /** Segment profiles performed (a segment profiled again counts again). */
-    public int profiledSegments() { return profiles; }
+    public int profiledSegments() {
+        return profiles;
+    }
 
     /** Distinct segments profiled. */
-    public int distinctSegments() { return cache.size(); }
+    public int distinctSegments() {
+        return cache.size();
+    }
 
     /** Requests, including cache hits. */
-    public long probes() { return probes; }
+    public long probes() {
+        return probes;
+    }
 
     /** Modelled device time of the profiling so far, ns. */
-    public double deviceTimeNs() { return deviceTimeNs; }
+    public double deviceTimeNs() {
+        return deviceTimeNs;
+    }
 
-    private static long key(int i, int j) { return ((long) i << 32) | (j & 0xffffffffL); }
+    private static long key(int i, int j) {
+        return ((long) i << 32) | (j & 0xffffffffL);
+    }
 }

@@ -23,7 +23,9 @@ public interface SegmentCostSource {
      * the host link (a measured invoke on a USB/PCIe accelerator does); false when the search must add
      * {@code io bytes / link rate} itself (e.g. a predictor of on-chip time only).
      */
-    default boolean includesTransfer() { return false; }
+    default boolean includesTransfer() {
+        return false;
+    }
 
     /**
      * Latencies of every segment of an {@code n}-op model: {@code out[i][j]} for {@code 0 <= i < j <= n}
@@ -40,21 +42,34 @@ public interface SegmentCostSource {
      * source that profiles on devices can measure them together (e.g. one campaign, in parallel) rather than
      * one by one. Does not count as profiling; the later {@link #latencyNs} calls do. Default: nothing.
      */
-    default void prefetch(List<int[]> ranges) { }
+    default void prefetch(List<int[]> ranges) {}
 
     /**
      * The latency of {@code [i, j)} when it is known without profiling anything (a table, a simulator, a stored
      * profile), else NaN. Reports use it for stages a search did not profile. Default: {@link #latencyNs}, for
      * sources where asking costs nothing.
      */
-    default double knownLatencyNs(int i, int j) { return latencyNs(i, j); }
+    default double knownLatencyNs(int i, int j) {
+        return latencyNs(i, j);
+    }
 
     /** A source from a table {@code t[i][j]} (tests, stored profiles). */
     static SegmentCostSource ofTable(String deviceKind, double[][] t, boolean includesTransfer) {
         return new SegmentCostSource() {
-            @Override public String deviceKind() { return deviceKind; }
-            @Override public double latencyNs(int i, int j) { return t[i][j]; }
-            @Override public boolean includesTransfer() { return includesTransfer; }
+            @Override
+            public String deviceKind() {
+                return deviceKind;
+            }
+
+            @Override
+            public double latencyNs(int i, int j) {
+                return t[i][j];
+            }
+
+            @Override
+            public boolean includesTransfer() {
+                return includesTransfer;
+            }
         };
     }
 }

@@ -25,7 +25,9 @@ final class SegmentIoTable {
         int[][] outs = new int[n][];
         for (int k = 0; k < n; k++) {
             Op op = g.op(k);
-            ins[k] = Arrays.stream(op.inputs()).filter(t -> t >= 0 && !constant[t]).toArray();
+            ins[k] = Arrays.stream(op.inputs())
+                    .filter(t -> t >= 0 && !constant[t])
+                    .toArray();
             outs[k] = op.outputs();
         }
         long[][] io = new long[n + 1][n + 1];

@@ -1,8 +1,8 @@
 package io.pipefarm.coordinator.partition;
 
-import io.pipefarm.model.sim.EdgeTpuSimulator;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.segment.Segmenter;
+import io.pipefarm.model.sim.EdgeTpuSimulator;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,13 +28,24 @@ public final class SimulatedCosts implements SegmentCostSource {
         this.samples = samples;
     }
 
-    @Override public String deviceKind() { return sim.deviceKind(); }
-    @Override public boolean includesTransfer() { return true; }
+    @Override
+    public String deviceKind() {
+        return sim.deviceKind();
+    }
 
-    public Graph graph() { return graph; }
+    @Override
+    public boolean includesTransfer() {
+        return true;
+    }
+
+    public Graph graph() {
+        return graph;
+    }
 
     /** Segments simulated so far (distinct). */
-    public long simulated() { return simulated; }
+    public long simulated() {
+        return simulated;
+    }
 
     @Override
     public double latencyNs(int i, int j) {

@@ -25,6 +25,7 @@ import java.util.TreeSet;
 public final class SimulatorPredictor {
     /** Seed of the NASBench-101 training sample (disjoint from the benches' evaluated samples by their own seeds). */
     public static final long TRAIN_SEED = 0x7EA1L;
+
     static final int NASBENCH_NETWORKS = 10;
     static final int[] FC_WIDTHS = {1000, 1800, 2300, 3000};
     static final List<String> ZOO = List.of("mobilenet_v1", "mobilenet_v2", "squeezenet", "inception_v1");
@@ -60,7 +61,11 @@ public final class SimulatorPredictor {
         }
         try (PredictorTrainer trainer = new PredictorTrainer(PredictorTrainer.Options.quick())) {
             PredictorTrainer.Result r = trainer.train(sim.deviceKind(), data, null);
-            return new Trained(r.best().predictor(), data.size() - r.heldOut().size(), archs.size(), r.best().heldOut());
+            return new Trained(
+                    r.best().predictor(),
+                    data.size() - r.heldOut().size(),
+                    archs.size(),
+                    r.best().heldOut());
         }
     }
 

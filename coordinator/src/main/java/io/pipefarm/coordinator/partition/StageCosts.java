@@ -8,7 +8,9 @@ public interface StageCosts {
     double cost(int i, int j);
 
     /** A dense table {@code t[i][j]}. */
-    static StageCosts of(double[][] t) { return (i, j) -> t[i][j]; }
+    static StageCosts of(double[][] t) {
+        return (i, j) -> t[i][j];
+    }
 
     /** All costs of an {@code n}-op model in a table {@code [n+1][n+1]} (entries with {@code j <= i} are NaN). */
     static double[][] table(int n, StageCosts c) {

@@ -2,7 +2,6 @@ package io.pipefarm.coordinator.predictor;
 
 import io.pipefarm.model.features.ModelFeatures;
 import io.pipefarm.model.features.SegmentFeatures;
-
 import java.util.ArrayList;
 import java.util.List;
 

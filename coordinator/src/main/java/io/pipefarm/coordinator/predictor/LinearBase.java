@@ -1,7 +1,6 @@
 package io.pipefarm.coordinator.predictor;
 
 import io.pipefarm.model.features.SegmentAggregates;
-
 import java.util.List;
 
 /**
@@ -15,13 +14,47 @@ final class LinearBase {
     /** Aggregate indices used (see SegmentFeatures.AGGREGATE_NAMES); a constant term comes first. */
     static final int[] COLUMNS = columns(
             // Edge TPU-oriented: ops, padded MACs per family, weight / moved / I/O / streamed bytes
-            "ops", "paddedConvMacs", "paddedDwMacs", "fcMacs", "weightBytes", "moveBytes", "elementwiseMacs", "poolMacs",
-            "ioBytes", "spillBytes", "spilled", "inputBytes", "outputBytes",
-            // CPU-oriented (single-thread int8 kernels): per-op-type MACs, tile-padded MACs, memory traffic, per-op-type overheads
-            "conv1x1Macs", "convKxKMacs", "dwMacs", "cpuPaddedConvMacs", "im2colBytes", "convInBytes", "convOutBytes",
-            "poolInBytes", "addBytes", "concatBytes", "nOutputChannelTiles", "nConv1x1", "nConvKxK",
-            "poolElemsSmall", "poolElemsMedium", "poolElemsLarge", "poolOutElems", "elementwiseVectors", "avgPoolElems", "meanInElems",
-            "n_max_pool_2d", "n_average_pool_2d", "n_add", "n_concatenation", "n_depthwise_conv_2d", "n_fully_connected");
+            "ops",
+            "paddedConvMacs",
+            "paddedDwMacs",
+            "fcMacs",
+            "weightBytes",
+            "moveBytes",
+            "elementwiseMacs",
+            "poolMacs",
+            "ioBytes",
+            "spillBytes",
+            "spilled",
+            "inputBytes",
+            "outputBytes",
+            // CPU-oriented (single-thread int8 kernels): per-op-type MACs, tile-padded MACs, memory traffic,
+            // per-op-type overheads
+            "conv1x1Macs",
+            "convKxKMacs",
+            "dwMacs",
+            "cpuPaddedConvMacs",
+            "im2colBytes",
+            "convInBytes",
+            "convOutBytes",
+            "poolInBytes",
+            "addBytes",
+            "concatBytes",
+            "nOutputChannelTiles",
+            "nConv1x1",
+            "nConvKxK",
+            "poolElemsSmall",
+            "poolElemsMedium",
+            "poolElemsLarge",
+            "poolOutElems",
+            "elementwiseVectors",
+            "avgPoolElems",
+            "meanInElems",
+            "n_max_pool_2d",
+            "n_average_pool_2d",
+            "n_add",
+            "n_concatenation",
+            "n_depthwise_conv_2d",
+            "n_fully_connected");
 
     private static int[] columns(String... names) {
         int[] c = new int[names.length];

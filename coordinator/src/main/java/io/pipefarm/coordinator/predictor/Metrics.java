@@ -2,8 +2,8 @@ package io.pipefarm.coordinator.predictor;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Accuracy of predictions against measurements: MAPE (percent), RMSE (ns), the fraction within ±10%
@@ -32,13 +32,18 @@ public record Metrics(int n, double mape, double rmseNs, double acc10, double sp
         if (a.length < 2) return Double.NaN;
         double[] ra = ranks(a), rb = ranks(b);
         double ma = 0, mb = 0;
-        for (int i = 0; i < a.length; i++) { ma += ra[i]; mb += rb[i]; }
+        for (int i = 0; i < a.length; i++) {
+            ma += ra[i];
+            mb += rb[i];
+        }
         ma /= a.length;
         mb /= a.length;
         double sab = 0, saa = 0, sbb = 0;
         for (int i = 0; i < a.length; i++) {
             double x = ra[i] - ma, y = rb[i] - mb;
-            sab += x * y; saa += x * x; sbb += y * y;
+            sab += x * y;
+            saa += x * x;
+            sbb += y * y;
         }
         return saa == 0 || sbb == 0 ? Double.NaN : sab / Math.sqrt(saa * sbb);
     }
@@ -76,14 +81,27 @@ public record Metrics(int n, double mape, double rmseNs, double acc10, double sp
     }
 
     public static Metrics fromMap(Map<String, Object> m) {
-        return new Metrics(((Number) m.get("n")).intValue(), num(m.get("mape")), num(m.get("rmse_ns")),
-                num(m.get("acc10")), num(m.get("spearman")));
+        return new Metrics(
+                ((Number) m.get("n")).intValue(),
+                num(m.get("mape")),
+                num(m.get("rmse_ns")),
+                num(m.get("acc10")),
+                num(m.get("spearman")));
     }
 
-    private static double num(Object o) { return o instanceof Number x ? x.doubleValue() : Double.NaN; }
+    private static double num(Object o) {
+        return o instanceof Number x ? x.doubleValue() : Double.NaN;
+    }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "n=%d mape=%.2f%% rmse=%.0fns acc10=%.1f%% spearman=%.4f", n, mape, rmseNs, 100 * acc10, spearman);
+        return String.format(
+                Locale.ROOT,
+                "n=%d mape=%.2f%% rmse=%.0fns acc10=%.1f%% spearman=%.4f",
+                n,
+                mape,
+                rmseNs,
+                100 * acc10,
+                spearman);
     }
 }

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pipefarm.coordinator.api.ApiJson;
 import io.pipefarm.model.features.SegmentFeatures;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +42,7 @@ public final class PredictorArtifact {
     public static final int FORMAT_VERSION = 2;
     /** The header with camelCase names; read, never written. */
     static final int CAMEL_CASE_FORMAT_VERSION = 1;
+
     static final String HEADER = "header.json";
     static final String XGB = "xgboost.ubj";
     static final String TRANSFORMER = "transformer.params";
@@ -52,8 +51,13 @@ public final class PredictorArtifact {
     private PredictorArtifact() {}
 
     /** The header of an artifact. */
-    public record Header(String kind, String family, long version, Map<String, Object> metrics,
-                         Map<String, Object> data, Map<String, Object> params) {
+    public record Header(
+            String kind,
+            String family,
+            long version,
+            Map<String, Object> metrics,
+            Map<String, Object> data,
+            Map<String, Object> params) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("format", FORMAT);
@@ -84,7 +88,8 @@ public final class PredictorArtifact {
             params.putAll(t.headerParams());
             files.put(TRANSFORMER, t.parameterBytes());
         } else {
-            throw new IllegalArgumentException("cannot serialise a " + p.getClass().getName());
+            throw new IllegalArgumentException(
+                    "cannot serialise a " + p.getClass().getName());
         }
         Header h = new Header(p.deviceKind(), p.family(), p.version(), metrics, data, params);
         try {
@@ -113,7 +118,8 @@ public final class PredictorArtifact {
         Map<String, byte[]> files = entries(artifact);
         parseHeader(files.get(HEADER));
         try {
-            Map<String, Object> m = JSON.readValue(files.get(HEADER), new TypeReference<LinkedHashMap<String, Object>>() { });
+            Map<String, Object> m =
+                    JSON.readValue(files.get(HEADER), new TypeReference<LinkedHashMap<String, Object>>() {});
             m.put("version", version);
             ByteArrayOutputStream bo = new ByteArrayOutputStream();
             try (ZipOutputStream z = new ZipOutputStream(bo)) {
@@ -129,7 +135,8 @@ public final class PredictorArtifact {
             }
             return bo.toByteArray();
         } catch (IOException e) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + e.getMessage(), e);
         }
     }
 
@@ -141,7 +148,8 @@ public final class PredictorArtifact {
     public static Header checked(String kind, byte[] artifact) {
         Header h = header(artifact);
         if (!kind.equals(h.kind())) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT,
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT,
                     "the artifact is a predictor for '" + h.kind() + "', not '" + kind + "'");
         }
         read(artifact);
@@ -162,7 +170,8 @@ public final class PredictorArtifact {
                 case XgbPredictor.FAMILY -> {
                     byte[] model = require(files, XGB);
                     double[] w = doubles(h.params().get("base_weights"));
-                    if (w.length != LinearBase.COLUMNS.length + 1) throw corrupt("base_weights has " + w.length + " entries");
+                    if (w.length != LinearBase.COLUMNS.length + 1)
+                        throw corrupt("base_weights has " + w.length + " entries");
                     return new XgbPredictor(h.kind(), h.version(), w, model);
                 }
                 case TransformerPredictor.FAMILY -> {
@@ -173,7 +182,8 @@ public final class PredictorArtifact {
         } catch (PredictorException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + e, e);
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: " + e, e);
         }
     }
 
@@ -201,7 +211,10 @@ public final class PredictorArtifact {
             ZipEntry e;
             while ((e = z.getNextEntry()) != null) files.put(e.getName(), z.readAllBytes());
         } catch (IOException | RuntimeException e) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: not a readable zip (" + e.getMessage() + ")", e);
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT,
+                    "corrupt predictor artifact: not a readable zip (" + e.getMessage() + ")",
+                    e);
         }
         if (!files.containsKey(HEADER)) throw corrupt("no " + HEADER + " (not a pipefarm predictor file)");
         return files;
@@ -211,27 +224,42 @@ public final class PredictorArtifact {
     private static Header parseHeader(byte[] json) {
         Map<String, Object> m;
         try {
-            m = JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
+            m = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
         } catch (IOException e) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: bad header JSON: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT,
+                    "corrupt predictor artifact: bad header JSON: " + e.getMessage(),
+                    e);
         }
         if (!FORMAT.equals(m.get("format"))) throw corrupt("format is '" + m.get("format") + "', not " + FORMAT);
         if (m.get("formatVersion") instanceof Number old && old.intValue() == CAMEL_CASE_FORMAT_VERSION) {
             m = snakeCase(m);
         } else if (!(m.get("format_version") instanceof Number fv) || fv.intValue() != FORMAT_VERSION) {
             Object v = m.containsKey("format_version") ? m.get("format_version") : m.get("formatVersion");
-            throw corrupt("format version " + v + " (this code reads " + CAMEL_CASE_FORMAT_VERSION + " and " + FORMAT_VERSION + ")");
+            throw corrupt("format version " + v + " (this code reads " + CAMEL_CASE_FORMAT_VERSION + " and "
+                    + FORMAT_VERSION + ")");
         }
         Object spec = m.get("feature_spec");
-        if (!(spec instanceof Map<?, ?> sm) || !(sm.get("spec_version") instanceof Number sv) || sv.intValue() != SegmentFeatures.SPEC_VERSION
-                || !SegmentFeatures.AGGREGATE_NAMES.equals(sm.get("aggregates")) || !SegmentFeatures.TOKEN_NAMES.equals(sm.get("tokens"))) {
-            throw corrupt("its feature spec differs from this code's (spec version " + SegmentFeatures.SPEC_VERSION + "); retrain");
+        if (!(spec instanceof Map<?, ?> sm)
+                || !(sm.get("spec_version") instanceof Number sv)
+                || sv.intValue() != SegmentFeatures.SPEC_VERSION
+                || !SegmentFeatures.AGGREGATE_NAMES.equals(sm.get("aggregates"))
+                || !SegmentFeatures.TOKEN_NAMES.equals(sm.get("tokens"))) {
+            throw corrupt("its feature spec differs from this code's (spec version " + SegmentFeatures.SPEC_VERSION
+                    + "); retrain");
         }
-        if (!(m.get("kind") instanceof String kind) || !(m.get("family") instanceof String family) || !(m.get("version") instanceof Number v)) {
+        if (!(m.get("kind") instanceof String kind)
+                || !(m.get("family") instanceof String family)
+                || !(m.get("version") instanceof Number v)) {
             throw corrupt("header lacks kind, family or version");
         }
-        return new Header(kind, family, v.longValue(), (Map<String, Object>) m.getOrDefault("metrics", Map.of()),
-                (Map<String, Object>) m.getOrDefault("data", Map.of()), (Map<String, Object>) m.getOrDefault("params", Map.of()));
+        return new Header(
+                kind,
+                family,
+                v.longValue(),
+                (Map<String, Object>) m.getOrDefault("metrics", Map.of()),
+                (Map<String, Object>) m.getOrDefault("data", Map.of()),
+                (Map<String, Object>) m.getOrDefault("params", Map.of()));
     }
 
     /** A format-1 header with the names of format 2: top-level, feature spec and params keys in snake_case. */

@@ -31,5 +31,7 @@ public final class PredictorException extends KindedException {
     }
 
     @Override
-    public Kind kind() { return kind; }
+    public Kind kind() {
+        return kind;
+    }
 }

@@ -1,7 +1,9 @@
 package io.pipefarm.coordinator.predictor;
 
+import io.pipefarm.model.features.SegmentFeatures;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,8 +14,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import io.pipefarm.model.features.SegmentFeatures;
-import java.util.Collections;
 
 /**
  * Trains the predictor families for one device kind from samples: splits by architecture (whole
@@ -24,12 +24,25 @@ import java.util.Collections;
 public final class PredictorTrainer implements AutoCloseable {
 
     /** Options; {@link #defaults()} is what the coordinator uses. */
-    public record Options(double heldOutFraction, double validationFraction, long seed, int minProfiles,
-                          int minArchitectures, Set<String> families, XgbPredictor.Params xgb,
-                          TransformerPredictor.Params transformer) {
+    public record Options(
+            double heldOutFraction,
+            double validationFraction,
+            long seed,
+            int minProfiles,
+            int minArchitectures,
+            Set<String> families,
+            XgbPredictor.Params xgb,
+            TransformerPredictor.Params transformer) {
         public static Options defaults() {
-            return new Options(0.2, 0.15, 42, 200, 5, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY, TransformerPredictor.FAMILY)),
-                    XgbPredictor.Params.defaults(), TransformerPredictor.Params.defaults());
+            return new Options(
+                    0.2,
+                    0.15,
+                    42,
+                    200,
+                    5,
+                    new LinkedHashSet<>(List.of(XgbPredictor.FAMILY, TransformerPredictor.FAMILY)),
+                    XgbPredictor.Params.defaults(),
+                    TransformerPredictor.Params.defaults());
         }
         /**
          * A small fast preset for a predictor trained on the spot (standalone partition search, benches): XGBoost only,
@@ -37,30 +50,63 @@ public final class PredictorTrainer implements AutoCloseable {
          * train in seconds rather than minutes.
          */
         public static Options quick() {
-            return new Options(0.2, 0.15, 42, 50, 3, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY)),
-                    new XgbPredictor.Params(400, 30, 0.3, 6, 2, 42), TransformerPredictor.Params.defaults());
+            return new Options(
+                    0.2,
+                    0.15,
+                    42,
+                    50,
+                    3,
+                    new LinkedHashSet<>(List.of(XgbPredictor.FAMILY)),
+                    new XgbPredictor.Params(400, 30, 0.3, 6, 2, 42),
+                    TransformerPredictor.Params.defaults());
         }
+
         public Options families(Collection<String> f) {
-            return new Options(heldOutFraction, validationFraction, seed, minProfiles, minArchitectures, new LinkedHashSet<>(f), xgb, transformer);
+            return new Options(
+                    heldOutFraction,
+                    validationFraction,
+                    seed,
+                    minProfiles,
+                    minArchitectures,
+                    new LinkedHashSet<>(f),
+                    xgb,
+                    transformer);
         }
+
         public Options minProfiles(int n) {
-            return new Options(heldOutFraction, validationFraction, seed, n, minArchitectures, families, xgb, transformer);
+            return new Options(
+                    heldOutFraction, validationFraction, seed, n, minArchitectures, families, xgb, transformer);
         }
+
         public Options transformer(TransformerPredictor.Params p) {
-            return new Options(heldOutFraction, validationFraction, seed, minProfiles, minArchitectures, families, xgb, p);
+            return new Options(
+                    heldOutFraction, validationFraction, seed, minProfiles, minArchitectures, families, xgb, p);
         }
     }
 
     /** One trained family and how it did on the held-out architectures. */
-    public record FamilyResult(String family, LatencyPredictor predictor, Metrics heldOut, double trainSeconds,
-                               double[] predicted, String error) {
-        public boolean ok() { return predictor != null; }
+    public record FamilyResult(
+            String family,
+            LatencyPredictor predictor,
+            Metrics heldOut,
+            double trainSeconds,
+            double[] predicted,
+            String error) {
+        public boolean ok() {
+            return predictor != null;
+        }
     }
 
     /** The outcome of one training run. */
-    public record Result(String kind, List<Sample> heldOut, List<FamilyResult> families, FamilyResult best,
-                         Map<String, Object> data) {
-        public double[] measured() { return latencies(heldOut); }
+    public record Result(
+            String kind,
+            List<Sample> heldOut,
+            List<FamilyResult> families,
+            FamilyResult best,
+            Map<String, Object> data) {
+        public double[] measured() {
+            return latencies(heldOut);
+        }
     }
 
     private final Options options;
@@ -74,7 +120,9 @@ public final class PredictorTrainer implements AutoCloseable {
         this.options = options;
     }
 
-    public Options options() { return options; }
+    public Options options() {
+        return options;
+    }
 
     /** {@link #train} on the trainer thread. */
     public CompletableFuture<Result> trainAsync(String kind, List<Sample> samples, Set<String> heldOutArchitectures) {
@@ -89,17 +137,24 @@ public final class PredictorTrainer implements AutoCloseable {
         Set<String> archs = new TreeSet<>();
         for (Sample s : samples) archs.add(s.architecture());
         if (samples.size() < options.minProfiles() || archs.size() < options.minArchitectures()) {
-            throw new PredictorException(PredictorException.Kind.TOO_LITTLE_DATA, "too little data to train a predictor for '" + kind
-                    + "': " + samples.size() + " profiles of " + archs.size() + " architectures; need at least "
-                    + options.minProfiles() + " profiles of kind " + kind + " from at least " + options.minArchitectures() + " architectures");
+            throw new PredictorException(
+                    PredictorException.Kind.TOO_LITTLE_DATA,
+                    "too little data to train a predictor for '" + kind
+                            + "': " + samples.size() + " profiles of " + archs.size() + " architectures; need at least "
+                            + options.minProfiles() + " profiles of kind " + kind + " from at least "
+                            + options.minArchitectures() + " architectures");
         }
-        Set<String> test = heldOutArchitectures != null ? new TreeSet<>(heldOutArchitectures) : pick(archs, options.heldOutFraction(), options.seed());
+        Set<String> test = heldOutArchitectures != null
+                ? new TreeSet<>(heldOutArchitectures)
+                : pick(archs, options.heldOutFraction(), options.seed());
         test.retainAll(archs);
         Set<String> rest = new TreeSet<>(archs);
         rest.removeAll(test);
         if (test.isEmpty() || rest.size() < 2) {
-            throw new PredictorException(PredictorException.Kind.TOO_LITTLE_DATA, "need held-out and training architectures of kind " + kind
-                    + ": " + test.size() + " held out, " + rest.size() + " to train on");
+            throw new PredictorException(
+                    PredictorException.Kind.TOO_LITTLE_DATA,
+                    "need held-out and training architectures of kind " + kind + ": " + test.size() + " held out, "
+                            + rest.size() + " to train on");
         }
         Set<String> val = pick(rest, options.validationFraction(), options.seed() + 1);
         List<Sample> train = new ArrayList<>(), valid = new ArrayList<>(), held = new ArrayList<>();
@@ -116,7 +171,8 @@ public final class PredictorTrainer implements AutoCloseable {
             try {
                 LatencyPredictor p = switch (f) {
                     case XgbPredictor.FAMILY -> XgbPredictor.train(kind, train, valid, options.xgb());
-                    case TransformerPredictor.FAMILY -> TransformerPredictor.train(kind, train, valid, options.transformer());
+                    case TransformerPredictor.FAMILY ->
+                        TransformerPredictor.train(kind, train, valid, options.transformer());
                     default -> throw new IllegalArgumentException("unknown model family " + f);
                 };
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -129,7 +185,8 @@ public final class PredictorTrainer implements AutoCloseable {
             }
         }
         if (best == null) {
-            throw new PredictorException(PredictorException.Kind.FAILED, "no model family trained for " + kind + ": " + results);
+            throw new PredictorException(
+                    PredictorException.Kind.FAILED, "no model family trained for " + kind + ": " + results);
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("profiles", samples.size());
@@ -165,5 +222,7 @@ public final class PredictorTrainer implements AutoCloseable {
     }
 
     @Override
-    public void close() { executor.shutdownNow(); }
+    public void close() {
+        executor.shutdownNow();
+    }
 }

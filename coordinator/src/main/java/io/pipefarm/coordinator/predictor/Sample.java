@@ -1,7 +1,6 @@
 package io.pipefarm.coordinator.predictor;
 
 import io.pipefarm.model.features.SegmentFeatures;
-
 import java.util.Objects;
 
 /**
@@ -13,6 +12,7 @@ public record Sample(String architecture, String segmentKey, SegmentFeatures fea
     public Sample {
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(features, "features");
-        if (!(latencyNs > 0) || Double.isInfinite(latencyNs)) throw new IllegalArgumentException("latency must be > 0, got " + latencyNs);
+        if (!(latencyNs > 0) || Double.isInfinite(latencyNs))
+            throw new IllegalArgumentException("latency must be > 0, got " + latencyNs);
     }
 }

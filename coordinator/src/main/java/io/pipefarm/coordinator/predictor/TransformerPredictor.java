@@ -9,12 +9,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.optimizer.Adam;
@@ -22,13 +25,14 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.pipefarm.model.features.SegmentAggregates;
 import io.pipefarm.model.features.SegmentFeatures;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,11 +44,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.training.LocalParameterServer;
-import java.util.Arrays;
-import java.util.Collections;
 
 /**
  * A Transformer encoder over the segment's op tokens (DJL on PyTorch, CPU): a linear embedding of the
@@ -82,10 +81,21 @@ public final class TransformerPredictor implements LatencyPredictor {
      * the per-token multiply-adds, predicting about 2.5x faster, with held-out accuracy as good (one
      * layer instead of two was not: sim-edgetpu-pci acc10 75%).
      */
-    public record Params(int dModel, int layers, int heads, int epochs, int batch, double lr, int patience, long seed,
-                         int maxTrainSeconds, int threads) {
+    public record Params(
+            int dModel,
+            int layers,
+            int heads,
+            int epochs,
+            int batch,
+            double lr,
+            int patience,
+            long seed,
+            int maxTrainSeconds,
+            int threads) {
         /** Full padded batches make an epoch short, so more epochs and patience fit in the same time cap. */
-        public static Params defaults() { return new Params(32, 2, 4, 200, 64, 2e-3, 8, 42, 240, 2); }
+        public static Params defaults() {
+            return new Params(32, 2, 4, 200, 64, 2e-3, 8, 42, 240, 2);
+        }
     }
 
     private final String kind;
@@ -99,8 +109,17 @@ public final class TransformerPredictor implements LatencyPredictor {
     private final byte[] paramBytes;
     private final boolean padded;
 
-    private TransformerPredictor(String kind, long version, Params params, double[] baseWeights, float[] mean, float[] std,
-                                 NDManager manager, SequentialBlock block, byte[] paramBytes, boolean padded) {
+    private TransformerPredictor(
+            String kind,
+            long version,
+            Params params,
+            double[] baseWeights,
+            float[] mean,
+            float[] std,
+            NDManager manager,
+            SequentialBlock block,
+            byte[] paramBytes,
+            boolean padded) {
         this.kind = kind;
         this.version = version;
         this.params = params;
@@ -113,9 +132,20 @@ public final class TransformerPredictor implements LatencyPredictor {
         this.padded = padded;
     }
 
-    @Override public String deviceKind() { return kind; }
-    @Override public String family() { return FAMILY; }
-    @Override public long version() { return version; }
+    @Override
+    public String deviceKind() {
+        return kind;
+    }
+
+    @Override
+    public String family() {
+        return FAMILY;
+    }
+
+    @Override
+    public long version() {
+        return version;
+    }
 
     static synchronized void configureEngine(int threads) {
         System.setProperty("ai.djl.offline", "true");
@@ -130,7 +160,8 @@ public final class TransformerPredictor implements LatencyPredictor {
         for (int l = 0; l < p.layers(); l++) {
             b.add(new TransformerEncoderBlock(p.dModel(), p.heads(), 2 * p.dModel(), 0f, Activation::gelu));
         }
-        b.add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().sum(new int[] {1}).div(16f))));
+        b.add(new LambdaBlock(
+                x -> new NDList(x.singletonOrThrow().sum(new int[] {1}).div(16f))));
         b.add(Linear.builder().setUnits(64).build());
         b.add(Activation.reluBlock());
         b.add(Linear.builder().setUnits(1).build());
@@ -157,7 +188,7 @@ public final class TransformerPredictor implements LatencyPredictor {
         NDList cur = new NDList(x);
         boolean pooled = false;
         for (Block child : block.getChildren().values()) {
-            if (!pooled && child instanceof LambdaBlock) {  // the pooling (the ReLU of the head is a LambdaBlock too)
+            if (!pooled && child instanceof LambdaBlock) { // the pooling (the ReLU of the head is a LambdaBlock too)
                 pooled = true;
                 NDArray h = cur.singletonOrThrow();
                 if (mask != null) h = h.mul(mask);
@@ -176,15 +207,14 @@ public final class TransformerPredictor implements LatencyPredictor {
         for (SegmentFeatures f : fs) any |= f.length() != len;
         if (!any) return new NDList(x);
         float[] mk = new float[fs.size() * len];
-        for (int b = 0; b < fs.size(); b++) Arrays.fill(mk, b * len, b * len + fs.get(b).length(), 1f);
+        for (int b = 0; b < fs.size(); b++)
+            Arrays.fill(mk, b * len, b * len + fs.get(b).length(), 1f);
         return new NDList(x, m.create(mk, new Shape(fs.size(), len, 1)));
     }
 
     private static NDArray run(SequentialBlock block, ParameterStore ps, NDList in, boolean training) {
         return forward(block, ps, in.get(0), in.size() > 1 ? in.get(1) : null, training);
     }
-
-
 
     /**
      * Batched prediction: the segments are grouped by padded length (their bucket: the result of a
@@ -194,7 +224,10 @@ public final class TransformerPredictor implements LatencyPredictor {
      */
     @Override
     public synchronized double[] predictNanos(List<SegmentFeatures> batch) {
-        return predictNanos(batch, CHUNK_TOKENS, Math.min(params.threads(), Runtime.getRuntime().availableProcessors()));
+        return predictNanos(
+                batch,
+                CHUNK_TOKENS,
+                Math.min(params.threads(), Runtime.getRuntime().availableProcessors()));
     }
 
     /**
@@ -210,9 +243,10 @@ public final class TransformerPredictor implements LatencyPredictor {
         Map<Integer, List<Integer>> byLen = new TreeMap<>(Comparator.reverseOrder());
         for (int i = 0; i < n; i++) {
             int len = batch.get(i).length();
-            byLen.computeIfAbsent(padded ? paddedLength(len) : len, k -> new ArrayList<>()).add(i);
+            byLen.computeIfAbsent(padded ? paddedLength(len) : len, k -> new ArrayList<>())
+                    .add(i);
         }
-        List<int[]> chunks = new ArrayList<>();  // {padded length, from, to} in its group's index list
+        List<int[]> chunks = new ArrayList<>(); // {padded length, from, to} in its group's index list
         List<List<Integer>> groups = new ArrayList<>();
         for (Map.Entry<Integer, List<Integer>> e : byLen.entrySet()) {
             List<Integer> idx = e.getValue();
@@ -239,7 +273,8 @@ public final class TransformerPredictor implements LatencyPredictor {
                     List<SegmentFeatures> fs = new ArrayList<>(part.size());
                     for (int i : part) fs.add(batch.get(i));
                     try (NDManager cm = m.newSubManager()) {
-                        float[] y = run(block, ps, input(cm, fs, ch[0], mean, std), false).toFloatArray();
+                        float[] y = run(block, ps, input(cm, fs, ch[0], mean, std), false)
+                                .toFloatArray();
                         for (int k = 0; k < part.size(); k++) r[part.get(k)] = y[k];
                     }
                 }
@@ -263,7 +298,8 @@ public final class TransformerPredictor implements LatencyPredictor {
             try {
                 f.get();
             } catch (ExecutionException e) {
-                if (failed == null) failed = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                if (failed == null)
+                    failed = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 if (failed == null) failed = new IllegalStateException("interrupted while predicting", e);
@@ -304,7 +340,9 @@ public final class TransformerPredictor implements LatencyPredictor {
         return h;
     }
 
-    byte[] parameterBytes() { return paramBytes.clone(); }
+    byte[] parameterBytes() {
+        return paramBytes.clone();
+    }
 
     TransformerPredictor withVersion(long v) {
         return new TransformerPredictor(kind, v, params, baseWeights, mean, std, manager, block, paramBytes, padded);
@@ -312,12 +350,22 @@ public final class TransformerPredictor implements LatencyPredictor {
 
     static TransformerPredictor load(String kind, long version, Map<String, Object> h, byte[] bytes) {
         Params d = Params.defaults();
-        Params p = new Params(((Number) h.get("d_model")).intValue(), ((Number) h.get("layers")).intValue(),
-                ((Number) h.get("heads")).intValue(), d.epochs(), d.batch(), d.lr(), d.patience(), d.seed(), d.maxTrainSeconds(), d.threads());
+        Params p = new Params(
+                ((Number) h.get("d_model")).intValue(),
+                ((Number) h.get("layers")).intValue(),
+                ((Number) h.get("heads")).intValue(),
+                d.epochs(),
+                d.batch(),
+                d.lr(),
+                d.patience(),
+                d.seed(),
+                d.maxTrainSeconds(),
+                d.threads());
         double[] w = PredictorArtifact.doubles(h.get("base_weights"));
         float[] mean = floats(PredictorArtifact.doubles(h.get("token_mean")));
         float[] std = floats(PredictorArtifact.doubles(h.get("token_std")));
-        if (mean.length != DIM || std.length != DIM || w.length != LinearBase.COLUMNS.length + 1) throw PredictorArtifact.corrupt("transformer normalisation has the wrong size");
+        if (mean.length != DIM || std.length != DIM || w.length != LinearBase.COLUMNS.length + 1)
+            throw PredictorArtifact.corrupt("transformer normalisation has the wrong size");
         configureEngine(d.threads());
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         SequentialBlock b = build(p);
@@ -327,7 +375,10 @@ public final class TransformerPredictor implements LatencyPredictor {
             b.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException | MalformedModelException | RuntimeException e) {
             manager.close();
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "corrupt predictor artifact: transformer parameters do not load: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT,
+                    "corrupt predictor artifact: transformer parameters do not load: " + e.getMessage(),
+                    e);
         }
         boolean padded = Boolean.TRUE.equals(h.get("padded"));
         return new TransformerPredictor(kind, version, p, w, mean, std, manager, b, bytes, padded);
@@ -359,15 +410,22 @@ public final class TransformerPredictor implements LatencyPredictor {
     private static TransformerPredictor trainOneThread(String kind, List<Sample> train, List<Sample> valid, Params p) {
         List<double[]> aggs = new ArrayList<>();
         double[] y = new double[train.size()];
-        for (int i = 0; i < y.length; i++) { aggs.add(train.get(i).features().aggregates()); y[i] = train.get(i).latencyNs(); }
+        for (int i = 0; i < y.length; i++) {
+            aggs.add(train.get(i).features().aggregates());
+            y[i] = train.get(i).latencyNs();
+        }
         double[] w = LinearBase.fit(aggs, y);
         // Token normalisation over the training segments.
         double[] s1 = new double[DIM], s2 = new double[DIM];
         long count = 0;
-        for (Sample s : train) for (float[] t : s.features().tokens()) {
-            for (int d = 0; d < DIM; d++) { s1[d] += t[d]; s2[d] += (double) t[d] * t[d]; }
-            count++;
-        }
+        for (Sample s : train)
+            for (float[] t : s.features().tokens()) {
+                for (int d = 0; d < DIM; d++) {
+                    s1[d] += t[d];
+                    s2[d] += (double) t[d] * t[d];
+                }
+                count++;
+            }
         float[] mean = new float[DIM], std = new float[DIM];
         for (int d = 0; d < DIM; d++) {
             mean[d] = (float) (s1[d] / count);
@@ -377,7 +435,9 @@ public final class TransformerPredictor implements LatencyPredictor {
         SequentialBlock b = build(p);
         b.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
         b.initialize(manager, DataType.FLOAT32, new Shape(1, 1, DIM));
-        Optimizer adam = Adam.builder().optLearningRateTracker(Tracker.fixed((float) p.lr())).build();
+        Optimizer adam = Adam.builder()
+                .optLearningRateTracker(Tracker.fixed((float) p.lr()))
+                .build();
         List<List<Sample>> batches = batches(train, p.batch());
         List<List<Sample>> vbatches = batches(valid, 512);
         Random rnd = new Random(p.seed());
@@ -392,7 +452,8 @@ public final class TransformerPredictor implements LatencyPredictor {
             for (List<Sample> bt : batches) {
                 if (System.nanoTime() > deadline) break;
                 try (NDManager m = manager.newSubManager()) {
-                    NDList in = input(m, features(bt), paddedLength(bt.get(0).features().length()), mean, std);
+                    NDList in = input(
+                            m, features(bt), paddedLength(bt.get(0).features().length()), mean, std);
                     NDArray target = m.create(residuals(bt, w), new Shape(bt.size(), 1));
                     try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                         NDArray pred = run(b, ps, in, true);
@@ -415,20 +476,35 @@ public final class TransformerPredictor implements LatencyPredictor {
         try {
             b.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(best)));
         } catch (IOException | MalformedModelException e) {
-            throw new PredictorException(PredictorException.Kind.FAILED, "could not restore the best epoch: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.FAILED, "could not restore the best epoch: " + e.getMessage(), e);
         }
         return new TransformerPredictor(kind, 0, p, w, mean, std, manager, b, best, true);
     }
 
-    private static double validationLoss(SequentialBlock b, NDManager manager, List<List<Sample>> vbatches, double[] w, float[] mean, float[] std) {
+    private static double validationLoss(
+            SequentialBlock b, NDManager manager, List<List<Sample>> vbatches, double[] w, float[] mean, float[] std) {
         double se = 0;
         long n = 0;
         try (NDManager m = manager.newSubManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             for (List<Sample> bt : vbatches) {
-                float[] r = run(b, ps, input(m, features(bt), paddedLength(bt.get(0).features().length()), mean, std), false).toFloatArray();
+                float[] r = run(
+                                b,
+                                ps,
+                                input(
+                                        m,
+                                        features(bt),
+                                        paddedLength(bt.get(0).features().length()),
+                                        mean,
+                                        std),
+                                false)
+                        .toFloatArray();
                 float[] t = residuals(bt, w);
-                for (int i = 0; i < r.length; i++) { se += (r[i] - t[i]) * (double) (r[i] - t[i]); n++; }
+                for (int i = 0; i < r.length; i++) {
+                    se += (r[i] - t[i]) * (double) (r[i] - t[i]);
+                    n++;
+                }
             }
         }
         return n == 0 ? 0 : se / n;
@@ -449,19 +525,26 @@ public final class TransformerPredictor implements LatencyPredictor {
         double[] agg = new double[SegmentAggregates.featureCount()];
         for (int i = 0; i < r.length; i++) {
             Sample s = bt.get(i);
-            r[i] = (float) (Math.log(s.latencyNs()) - Math.log(LinearBase.predict(w, s.features().aggregates(agg))));
+            r[i] = (float) (Math.log(s.latencyNs())
+                    - Math.log(LinearBase.predict(w, s.features().aggregates(agg))));
         }
         return r;
     }
 
-    private static List<SegmentFeatures> features(List<Sample> s) { return PredictorTrainer.features(s); }
+    private static List<SegmentFeatures> features(List<Sample> s) {
+        return PredictorTrainer.features(s);
+    }
 
     /** Batches of equal {@link #paddedLength} (at most {@code size} each), in a fixed order. */
     static List<List<Sample>> batches(List<Sample> samples, int size) {
         Map<Integer, List<Sample>> byLen = new TreeMap<>();
-        for (Sample s : samples) byLen.computeIfAbsent(paddedLength(s.features().length()), k -> new ArrayList<>()).add(s);
+        for (Sample s : samples)
+            byLen.computeIfAbsent(paddedLength(s.features().length()), k -> new ArrayList<>())
+                    .add(s);
         List<List<Sample>> out = new ArrayList<>();
-        for (List<Sample> l : byLen.values()) for (int i = 0; i < l.size(); i += size) out.add(new ArrayList<>(l.subList(i, Math.min(l.size(), i + size))));
+        for (List<Sample> l : byLen.values())
+            for (int i = 0; i < l.size(); i += size)
+                out.add(new ArrayList<>(l.subList(i, Math.min(l.size(), i + size))));
         return out;
     }
 }

@@ -2,17 +2,16 @@ package io.pipefarm.coordinator.predictor;
 
 import io.pipefarm.model.features.SegmentAggregates;
 import io.pipefarm.model.features.SegmentFeatures;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.io.IOException;
-import java.util.LinkedHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,21 +44,44 @@ public final class XgbPredictor implements LatencyPredictor {
             String best = booster.getAttr("best_iteration");
             this.iterationRange = best == null ? null : new int[] {0, Integer.parseInt(best.trim()) + 1};
         } catch (XGBoostError | IOException | RuntimeException e) {
-            throw new PredictorException(PredictorException.Kind.CORRUPT_ARTIFACT, "the XGBoost model in the artifact does not load: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.CORRUPT_ARTIFACT,
+                    "the XGBoost model in the artifact does not load: " + e.getMessage(),
+                    e);
         }
     }
 
-    @Override public String deviceKind() { return kind; }
-    @Override public String family() { return FAMILY; }
-    @Override public long version() { return version; }
+    @Override
+    public String deviceKind() {
+        return kind;
+    }
 
-    XgbPredictor withVersion(long v) { return new XgbPredictor(kind, v, baseWeights, boosterBytes); }
+    @Override
+    public String family() {
+        return FAMILY;
+    }
 
-    double[] baseWeights() { return baseWeights.clone(); }
-    byte[] boosterBytes() { return boosterBytes.clone(); }
+    @Override
+    public long version() {
+        return version;
+    }
+
+    XgbPredictor withVersion(long v) {
+        return new XgbPredictor(kind, v, baseWeights, boosterBytes);
+    }
+
+    double[] baseWeights() {
+        return baseWeights.clone();
+    }
+
+    byte[] boosterBytes() {
+        return boosterBytes.clone();
+    }
 
     /** Tree inputs: log1p of every aggregate, log(base), and the share of the base each of its terms makes up. */
-    static int columns() { return SegmentAggregates.featureCount() + 1 + LinearBase.COLUMNS.length + 1; }
+    static int columns() {
+        return SegmentAggregates.featureCount() + 1 + LinearBase.COLUMNS.length + 1;
+    }
 
     /** Writes the tree input of one segment at {@code row} of {@code into}; returns log(base). */
     static float encode(double[] agg, double[] w, float[] into, int row) {
@@ -74,7 +96,8 @@ public final class XgbPredictor implements LatencyPredictor {
         // The share of the baseline each of its terms makes up: lets the trees correct one op family's cost
         // (e.g. pooling on a CPU) without having to find it from raw totals.
         into[at + k++] = (float) (w[0] / base);
-        for (int q = 0; q < LinearBase.COLUMNS.length; q++) into[at + k++] = (float) (w[q + 1] * agg[LinearBase.COLUMNS[q]] / base);
+        for (int q = 0; q < LinearBase.COLUMNS.length; q++)
+            into[at + k++] = (float) (w[q + 1] * agg[LinearBase.COLUMNS[q]] / base);
         return lb;
     }
 
@@ -91,7 +114,8 @@ public final class XgbPredictor implements LatencyPredictor {
         try {
             p = booster.inplace_predict(x, n, c, Float.NaN, iterationRange, Booster.PredictionType.kMargin, margin);
         } catch (XGBoostError e) {
-            throw new PredictorException(PredictorException.Kind.FAILED, "XGBoost prediction failed: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.FAILED, "XGBoost prediction failed: " + e.getMessage(), e);
         }
         double[] out = new double[n];
         for (int i = 0; i < n; i++) out[i] = Math.exp(p[i][0]);
@@ -104,7 +128,9 @@ public final class XgbPredictor implements LatencyPredictor {
          * eta 0.15: a third of the trees of 0.05 (prediction cost is per tree; the predict search must stay within
          * ~20 ms on models of ~300 ops) for the same held-out accuracy within noise (real CPU 91.3 % vs 91.8 % acc10).
          */
-        public static Params defaults() { return new Params(3000, 100, 0.15, 6, 2, 42); }
+        public static Params defaults() {
+            return new Params(3000, 100, 0.15, 6, 2, 42);
+        }
     }
 
     /**
@@ -152,7 +178,8 @@ public final class XgbPredictor implements LatencyPredictor {
             b.dispose();
             return new XgbPredictor(kind, 0, w, bytes);
         } catch (XGBoostError e) {
-            throw new PredictorException(PredictorException.Kind.FAILED, "XGBoost training failed: " + e.getMessage(), e);
+            throw new PredictorException(
+                    PredictorException.Kind.FAILED, "XGBoost training failed: " + e.getMessage(), e);
         } finally {
             if (dtrain != null) dtrain.dispose();
             if (dval != null) dval.dispose();
@@ -162,7 +189,8 @@ public final class XgbPredictor implements LatencyPredictor {
     /** XGBoost4J logs every round at INFO through commons-logging; keep training quiet when logback is the backend. */
     private static void quietTrainingLog() {
         Logger l = LoggerFactory.getLogger("ml.dmlc.xgboost4j");
-        if (l instanceof ch.qos.logback.classic.Logger lb && lb.getLevel() == null) lb.setLevel(ch.qos.logback.classic.Level.WARN);
+        if (l instanceof ch.qos.logback.classic.Logger lb && lb.getLevel() == null)
+            lb.setLevel(ch.qos.logback.classic.Level.WARN);
     }
 
     private static DMatrix matrix(List<double[]> aggs, double[] y, double[] w) throws XGBoostError {

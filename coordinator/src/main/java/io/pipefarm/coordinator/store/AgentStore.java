@@ -14,18 +14,25 @@ import java.util.Optional;
 public final class AgentStore {
 
     public enum AgentState {
-        UP, DOWN, LEFT;
+        UP,
+        DOWN,
+        LEFT;
 
         String db() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    public record Device(String id, String kind, String runtime, Map<String, String> versions,
-                         Map<String, String> properties) { }
+    public record Device(
+            String id, String kind, String runtime, Map<String, String> versions, Map<String, String> properties) {}
 
-    public record Agent(String id, String address, AgentState state, long lastSeenMs, Map<String, String> versions,
-                        List<Device> devices) { }
+    public record Agent(
+            String id,
+            String address,
+            AgentState state,
+            long lastSeenMs,
+            Map<String, String> versions,
+            List<Device> devices) {}
 
     private final Database db;
 
@@ -43,8 +50,8 @@ public final class AgentStore {
     }
 
     /** Registers (or re-registers) an agent as up, replacing its device list. */
-    public void register(String agentId, String address, Map<String, String> versions, List<Device> devices,
-                         long nowMs) {
+    public void register(
+            String agentId, String address, Map<String, String> versions, List<Device> devices, long nowMs) {
         if (agentId == null || agentId.isBlank()) {
             throw StoreException.badInput("an agent needs a non-empty id");
         }
@@ -111,21 +118,29 @@ public final class AgentStore {
             try (ResultSet rs = tx.ps("SELECT id, address, state, last_seen, versions FROM agents ORDER BY id")
                     .executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Agent(rs.getString(1), rs.getString(2),
-                            AgentState.valueOf(rs.getString(3).toUpperCase(Locale.ROOT)), rs.getLong(4),
-                            Json.readMap(rs.getString(5)), new ArrayList<>()));
+                    out.add(new Agent(
+                            rs.getString(1),
+                            rs.getString(2),
+                            AgentState.valueOf(rs.getString(3).toUpperCase(Locale.ROOT)),
+                            rs.getLong(4),
+                            Json.readMap(rs.getString(5)),
+                            new ArrayList<>()));
                 }
             }
-            PreparedStatement ds = tx.ps("SELECT id, kind, runtime, versions, properties FROM devices "
-                    + "WHERE agent_id = ? ORDER BY id");
+            PreparedStatement ds = tx.ps(
+                    "SELECT id, kind, runtime, versions, properties FROM devices " + "WHERE agent_id = ? ORDER BY id");
             List<Agent> full = new ArrayList<>();
             for (Agent a : out) {
                 ds.setString(1, a.id());
                 List<Device> devices = new ArrayList<>();
                 try (ResultSet rs = ds.executeQuery()) {
                     while (rs.next()) {
-                        devices.add(new Device(rs.getString(1), rs.getString(2), rs.getString(3),
-                                Json.readMap(rs.getString(4)), Json.readMap(rs.getString(5))));
+                        devices.add(new Device(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                Json.readMap(rs.getString(4)),
+                                Json.readMap(rs.getString(5))));
                     }
                 }
                 full.add(new Agent(a.id(), a.address(), a.state(), a.lastSeenMs(), a.versions(), List.copyOf(devices)));
@@ -138,7 +153,8 @@ public final class AgentStore {
     public List<String> deviceKinds() {
         return db.tx(tx -> {
             List<String> out = new ArrayList<>();
-            try (ResultSet rs = tx.ps("SELECT kind FROM device_kinds ORDER BY kind").executeQuery()) {
+            try (ResultSet rs =
+                    tx.ps("SELECT kind FROM device_kinds ORDER BY kind").executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
                 }

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** States of a campaign; stored as the lower-case name. */
 public enum CampaignState {
-    RUNNING, PAUSED, DONE, CANCELLED;
+    RUNNING,
+    PAUSED,
+    DONE,
+    CANCELLED;
 
     public String db() {
         return name().toLowerCase(Locale.ROOT);

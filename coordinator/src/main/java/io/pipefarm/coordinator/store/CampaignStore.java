@@ -4,6 +4,7 @@ import java.sql.Clob;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.sql.Types;
 
 /**
  * Campaigns: creation with their job list, pause/resume/cancel, status.
@@ -35,18 +35,25 @@ public final class CampaignStore {
     /** Default leases per job before it is marked failed. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
-    public record Campaign(long id, String name, CampaignState state, boolean reprofile, long skippedProfiled,
-                           long skippedInFlight, long createdMs, Long finishedMs) { }
+    public record Campaign(
+            long id,
+            String name,
+            CampaignState state,
+            boolean reprofile,
+            long skippedProfiled,
+            long skippedInFlight,
+            long createdMs,
+            Long finishedMs) {}
 
-    public record Created(long campaignId, int jobsEnqueued, int skippedProfiled, int skippedInFlight,
-                          CampaignState state) { }
+    public record Created(
+            long campaignId, int jobsEnqueued, int skippedProfiled, int skippedInFlight, CampaignState state) {}
 
     /**
      * Progress of a campaign. {@code doneRatePerSec} counts jobs closed as done within the window
      * (or since creation, if shorter); {@code etaSeconds} is open jobs / rate, -1 when unknown.
      */
-    public record Status(Campaign campaign, Map<JobState, Long> counts, long total, double doneRatePerSec,
-                         double etaSeconds) {
+    public record Status(
+            Campaign campaign, Map<JobState, Long> counts, long total, double doneRatePerSec, double etaSeconds) {
         public long count(JobState s) {
             return counts.getOrDefault(s, 0L);
         }
@@ -56,7 +63,8 @@ public final class CampaignStore {
         }
     }
 
-    private static final String COLS = "id, name, state, reprofile, skipped_profiled, skipped_in_flight, created, finished";
+    private static final String COLS =
+            "id, name, state, reprofile, skipped_profiled, skipped_in_flight, created, finished";
     private final Database db;
     private final Map<Long, String> specCache = new ConcurrentHashMap<>();
 
@@ -69,8 +77,14 @@ public final class CampaignStore {
      * rules in the class comment. Segment keys must be stored already; device kinds are registered
      * if new.
      */
-    public Created create(String name, String specJson, Collection<String> segmentKeys,
-                          Collection<String> deviceKinds, boolean reprofile, int maxAttempts, long nowMs) {
+    public Created create(
+            String name,
+            String specJson,
+            Collection<String> segmentKeys,
+            Collection<String> deviceKinds,
+            boolean reprofile,
+            int maxAttempts,
+            long nowMs) {
         if (name == null || name.isBlank()) {
             throw StoreException.badInput("a campaign needs a non-empty name");
         }
@@ -117,7 +131,8 @@ public final class CampaignStore {
                 rs.next();
                 id = rs.getLong(1);
             }
-            PreparedStatement profiled = tx.ps("SELECT 1 FROM profiles WHERE segment_key = ? AND device_kind = ? LIMIT 1");
+            PreparedStatement profiled =
+                    tx.ps("SELECT 1 FROM profiles WHERE segment_key = ? AND device_kind = ? LIMIT 1");
             PreparedStatement inFlight = tx.ps("SELECT 1 FROM jobs WHERE segment_key = ? AND device_kind = ? "
                     + "AND state IN ('queued', 'leased') LIMIT 1");
             PreparedStatement job = tx.ps("INSERT INTO jobs (campaign_id, segment_key, device_kind, state, held, "
@@ -188,7 +203,8 @@ public final class CampaignStore {
     public List<Campaign> list() {
         return db.tx(tx -> {
             List<Campaign> out = new ArrayList<>();
-            try (ResultSet rs = tx.ps("SELECT " + COLS + " FROM campaigns ORDER BY id").executeQuery()) {
+            try (ResultSet rs =
+                    tx.ps("SELECT " + COLS + " FROM campaigns ORDER BY id").executeQuery()) {
                 while (rs.next()) {
                     out.add(row(rs));
                 }
@@ -228,7 +244,8 @@ public final class CampaignStore {
                 return c;
             }
             if (c.state() != CampaignState.RUNNING) {
-                throw StoreException.conflict("campaign " + id + " is " + c.state().db() + "; only a running campaign can be paused");
+                throw StoreException.conflict(
+                        "campaign " + id + " is " + c.state().db() + "; only a running campaign can be paused");
             }
             setState(tx, id, CampaignState.PAUSED, null);
             PreparedStatement hold = tx.ps("UPDATE jobs SET held = TRUE WHERE campaign_id = ? AND state = 'queued'");
@@ -246,7 +263,8 @@ public final class CampaignStore {
                 return c;
             }
             if (c.state() != CampaignState.PAUSED) {
-                throw StoreException.conflict("campaign " + id + " is " + c.state().db() + "; only a paused campaign can be resumed");
+                throw StoreException.conflict(
+                        "campaign " + id + " is " + c.state().db() + "; only a paused campaign can be resumed");
             }
             setState(tx, id, CampaignState.RUNNING, null);
             PreparedStatement hold = tx.ps("UPDATE jobs SET held = FALSE WHERE campaign_id = ? AND state = 'queued'");
@@ -304,8 +322,8 @@ public final class CampaignStore {
                 }
             }
             long span = Math.max(1, Math.min(window.toMillis(), nowMs - c.createdMs()));
-            PreparedStatement rate = tx.ps("SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND state = 'done' "
-                    + "AND finished >= ?");
+            PreparedStatement rate =
+                    tx.ps("SELECT COUNT(*) FROM jobs WHERE campaign_id = ? AND state = 'done' " + "AND finished >= ?");
             rate.setLong(1, id);
             rate.setLong(2, nowMs - span);
             long recent;
@@ -352,7 +370,6 @@ public final class CampaignStore {
         ps.executeUpdate();
     }
 
-
     private static Optional<Campaign> find(Database.Tx tx, long id) throws SQLException {
         PreparedStatement ps = tx.ps("SELECT " + COLS + " FROM campaigns WHERE id = ?");
         ps.setLong(1, id);
@@ -375,7 +392,14 @@ public final class CampaignStore {
     private static Campaign row(ResultSet rs) throws SQLException {
         long fin = rs.getLong(8);
         Long finished = rs.wasNull() ? null : fin;
-        return new Campaign(rs.getLong(1), rs.getString(2), CampaignState.fromDb(rs.getString(3)), rs.getBoolean(4),
-                rs.getLong(5), rs.getLong(6), rs.getLong(7), finished);
+        return new Campaign(
+                rs.getLong(1),
+                rs.getString(2),
+                CampaignState.fromDb(rs.getString(3)),
+                rs.getBoolean(4),
+                rs.getLong(5),
+                rs.getLong(6),
+                rs.getLong(7),
+                finished);
     }
 }

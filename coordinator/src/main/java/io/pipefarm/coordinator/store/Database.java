@@ -120,9 +120,12 @@ public final class Database implements AutoCloseable {
         try {
             pool = new HikariDataSource(config);
         } catch (HikariPool.PoolInitializationException e) {
-            throw e.getCause() instanceof SQLException sql ? translate(sql)
-                    : new StoreException(StoreException.Kind.UNAVAILABLE, "cannot open the database " + url + ": "
-                            + e.getMessage(), e);
+            throw e.getCause() instanceof SQLException sql
+                    ? translate(sql)
+                    : new StoreException(
+                            StoreException.Kind.UNAVAILABLE,
+                            "cannot open the database " + url + ": " + e.getMessage(),
+                            e);
         }
         Database db = new Database(url, user, password, poolSize, pool);
         try (Connection first = db.borrow()) {
@@ -268,8 +271,12 @@ public final class Database implements AutoCloseable {
             if (t instanceof SQLException s) {
                 int code = s.getErrorCode();
                 // H2: DEADLOCK_1, LOCK_TIMEOUT_1, CONCURRENT_UPDATE_1, ROW_NOT_FOUND_WHEN_DELETING_1
-                if (code == 40001 || code == 50200 || code == 90131 || code == 90112
-                        || "40001".equals(s.getSQLState()) || "40P01".equals(s.getSQLState())) {
+                if (code == 40001
+                        || code == 50200
+                        || code == 90131
+                        || code == 90112
+                        || "40001".equals(s.getSQLState())
+                        || "40P01".equals(s.getSQLState())) {
                     return true;
                 }
             }
@@ -282,13 +289,15 @@ public final class Database implements AutoCloseable {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         int code = e.getErrorCode();
         if (code == 90020) {
-            return new StoreException(StoreException.Kind.UNAVAILABLE,
+            return new StoreException(
+                    StoreException.Kind.UNAVAILABLE,
                     "the database is open in another process (" + firstLine(e) + "); stop that process "
-                            + "or point pipefarm at another database directory", e);
+                            + "or point pipefarm at another database directory",
+                    e);
         }
         if (code == 23506 || code == 23503) {
-            return new StoreException(StoreException.Kind.BAD_INPUT,
-                    "reference to something that does not exist: " + firstLine(e), e);
+            return new StoreException(
+                    StoreException.Kind.BAD_INPUT, "reference to something that does not exist: " + firstLine(e), e);
         }
         if (code == 23505) {
             return new StoreException(StoreException.Kind.CONFLICT, "already exists: " + firstLine(e), e);
@@ -297,8 +306,10 @@ public final class Database implements AutoCloseable {
             return new StoreException(StoreException.Kind.BAD_INPUT, "invalid data: " + firstLine(e), e);
         }
         if (isTransient(e)) {
-            return new StoreException(StoreException.Kind.UNAVAILABLE,
-                    "the database stayed busy (lock contention); retry later: " + firstLine(e), e);
+            return new StoreException(
+                    StoreException.Kind.UNAVAILABLE,
+                    "the database stayed busy (lock contention); retry later: " + firstLine(e),
+                    e);
         }
         return new StoreException(StoreException.Kind.UNAVAILABLE, "database error: " + firstLine(e), e);
     }
@@ -319,8 +330,10 @@ public final class Database implements AutoCloseable {
             if (e.getCause() instanceof SQLException cause) {
                 throw translate(cause);
             }
-            throw new StoreException(StoreException.Kind.UNAVAILABLE,
-                    "no free database connection within " + BORROW_TIMEOUT_MS + " ms (pool size " + poolSize + ")", e);
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE,
+                    "no free database connection within " + BORROW_TIMEOUT_MS + " ms (pool size " + poolSize + ")",
+                    e);
         } catch (SQLException e) {
             throw translate(e);
         }

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The job queue: leases, results, failures and lease expiry. Every method is one transaction.
@@ -49,8 +49,11 @@ import java.util.TreeMap;
 public final class JobQueue {
     /** The wire enum's prefix, left out of the stored kind. */
     private static final String PREFIX = "ERROR_KIND_";
+
     private static final List<String> KNOWN_KINDS = Arrays.stream(ErrorKind.values())
-            .filter(k -> k != ErrorKind.ERROR_KIND_UNSPECIFIED && k != ErrorKind.UNRECOGNIZED).map(Enum::name).toList();
+            .filter(k -> k != ErrorKind.ERROR_KIND_UNSPECIFIED && k != ErrorKind.UNRECOGNIZED)
+            .map(Enum::name)
+            .toList();
 
     /** Outcome of {@link #complete}. */
     public enum Completion {
@@ -86,16 +89,28 @@ public final class JobQueue {
     }
 
     /** One job row (for status pages and tests). */
-    public record JobInfo(long id, long campaignId, String segmentKey, String deviceKind, JobState state,
-                          String leaseAgent, String leaseDevice, Long leaseToken, Long leaseDeadlineMs,
-                          int attempts, int maxAttempts, ErrorKind lastErrorKind, String lastErrorMessage,
-                          long createdMs, Long finishedMs) { }
+    public record JobInfo(
+            long id,
+            long campaignId,
+            String segmentKey,
+            String deviceKind,
+            JobState state,
+            String leaseAgent,
+            String leaseDevice,
+            Long leaseToken,
+            Long leaseDeadlineMs,
+            int attempts,
+            int maxAttempts,
+            ErrorKind lastErrorKind,
+            String lastErrorMessage,
+            long createdMs,
+            Long finishedMs) {}
 
     /** A queued job the coordinator may hand out (see {@link #queued} and {@link #leaseAll}). */
-    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts, byte[] blob) { }
+    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts, byte[] blob) {}
 
     /** One lease decided in memory by the coordinator, written by {@link #leaseAll}. */
-    public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) { }
+    public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) {}
 
     /** Params: inline-max-bytes, device kind, limit. Package-private for the query-plan test. */
     static final String SELECT_QUEUED =
@@ -108,20 +123,20 @@ public final class JobQueue {
                     + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
                     + "AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = j.campaign_id AND c.state = 'running') "
                     + "ORDER BY j.state, j.device_kind, j.held, j.id LIMIT ?";
+
     private static final String TAKE =
             "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
                     + "lease_deadline = ?, leased_at = ?, attempts = attempts + 1 "
                     + "WHERE id = ? AND state = 'queued' AND held = FALSE AND attempts = ?";
 
     /** SET clause that sends a leased job back (params: finished-at, error kind, error message). */
-    private static final String REQUEUE_SET =
-            "state = CASE WHEN attempts >= max_attempts THEN 'failed' "
-                    + "WHEN (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN 'cancelled' "
-                    + "ELSE 'queued' END, "
-                    + "held = COALESCE((SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'paused', FALSE), "
-                    + "finished = CASE WHEN attempts >= max_attempts "
-                    + "OR (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN ? ELSE NULL END, "
-                    + "last_error_kind = ?, last_error_message = ?, lease_deadline = NULL";
+    private static final String REQUEUE_SET = "state = CASE WHEN attempts >= max_attempts THEN 'failed' "
+            + "WHEN (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN 'cancelled' "
+            + "ELSE 'queued' END, "
+            + "held = COALESCE((SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'paused', FALSE), "
+            + "finished = CASE WHEN attempts >= max_attempts "
+            + "OR (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN ? ELSE NULL END, "
+            + "last_error_kind = ?, last_error_message = ?, lease_deadline = NULL";
 
     private final Database db;
 
@@ -151,7 +166,12 @@ public final class JobQueue {
             List<Candidate> out = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Candidate(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getLong(5), rs.getInt(4),
+                    out.add(new Candidate(
+                            rs.getLong(1),
+                            rs.getLong(2),
+                            rs.getString(3).trim(),
+                            rs.getLong(5),
+                            rs.getInt(4),
                             rs.getBytes(6)));
                 }
             }
@@ -195,8 +215,8 @@ public final class JobQueue {
     /** Moves the deadline of a current lease; false if the lease is no longer current. */
     public boolean extendLease(long jobId, long leaseToken, long newDeadlineMs) {
         return db.tx(tx -> {
-            PreparedStatement ps = tx.ps("UPDATE jobs SET lease_deadline = ? "
-                    + "WHERE id = ? AND state = 'leased' AND lease_token = ?");
+            PreparedStatement ps = tx.ps(
+                    "UPDATE jobs SET lease_deadline = ? " + "WHERE id = ? AND state = 'leased' AND lease_token = ?");
             ps.setLong(1, newDeadlineMs);
             ps.setLong(2, jobId);
             ps.setLong(3, leaseToken);
@@ -205,8 +225,14 @@ public final class JobQueue {
     }
 
     /** One measurement reported for a job (maps 1:1 to a successful {@code JobResult}). */
-    public record Result(long jobId, long leaseToken, String agentId, String deviceId, ProfileStats stats,
-                         long[] samplesNs, Map<String, String> versions) { }
+    public record Result(
+            long jobId,
+            long leaseToken,
+            String agentId,
+            String deviceId,
+            ProfileStats stats,
+            long[] samplesNs,
+            Map<String, String> versions) {}
 
     /**
      * Stores a measurement and closes its job, in one durable transaction (see the class comment).
@@ -214,14 +240,22 @@ public final class JobQueue {
      * @param samplesNs raw per-invocation latencies, or null
      * @throws StoreException NOT_FOUND for an unknown job
      */
-    public Completion complete(long jobId, long leaseToken, String agentId, String deviceId, ProfileStats stats,
-                               long[] samplesNs, Map<String, String> versions, long nowMs) {
+    public Completion complete(
+            long jobId,
+            long leaseToken,
+            String agentId,
+            String deviceId,
+            ProfileStats stats,
+            long[] samplesNs,
+            Map<String, String> versions,
+            long nowMs) {
         Result r = new Result(jobId, leaseToken, agentId, deviceId, stats, samplesNs, versions);
         Encoded e = encode(r);
         Completion c = db.txDurable(tx -> {
             Map<Long, Long> closed = new TreeMap<>();
             Completion one = completeIn(tx, r, e, nowMs, closed);
-            for (Map.Entry<Long, Long> cl : closed.entrySet()) CampaignStore.jobsClosed(tx, cl.getKey(), cl.getValue(), nowMs);
+            for (Map.Entry<Long, Long> cl : closed.entrySet())
+                CampaignStore.jobsClosed(tx, cl.getKey(), cl.getValue(), nowMs);
             return one;
         });
         if (c == Completion.UNKNOWN_JOB) {
@@ -246,12 +280,13 @@ public final class JobQueue {
             for (int i = 0; i < results.size(); i++) {
                 out.add(completeIn(tx, results.get(i), enc.get(i), nowMs, closed));
             }
-            for (Map.Entry<Long, Long> c : closed.entrySet()) CampaignStore.jobsClosed(tx, c.getKey(), c.getValue(), nowMs);
+            for (Map.Entry<Long, Long> c : closed.entrySet())
+                CampaignStore.jobsClosed(tx, c.getKey(), c.getValue(), nowMs);
             return out;
         });
     }
 
-    private record Encoded(byte[] samples, String versionsJson) { }
+    private record Encoded(byte[] samples, String versionsJson) {}
 
     private static Encoded encode(Result r) {
         if (r.stats() == null) {
@@ -290,13 +325,22 @@ public final class JobQueue {
             segmentKey = rs.getString(4).trim();
             kind = rs.getString(5);
         }
-        PreparedStatement close = tx.ps("UPDATE jobs SET state = 'done', finished = ?, lease_deadline = NULL "
-                + "WHERE id = ?");
+        PreparedStatement close =
+                tx.ps("UPDATE jobs SET state = 'done', finished = ?, lease_deadline = NULL " + "WHERE id = ?");
         close.setLong(1, nowMs);
         close.setLong(2, r.jobId());
         close.executeUpdate();
-        ProfileStore.insert(tx, r.jobId(), segmentKey, kind, r.deviceId(), r.agentId(), r.stats(), e.samples(),
-                e.versionsJson(), nowMs);
+        ProfileStore.insert(
+                tx,
+                r.jobId(),
+                segmentKey,
+                kind,
+                r.deviceId(),
+                r.agentId(),
+                r.stats(),
+                e.samples(),
+                e.versionsJson(),
+                nowMs);
         if (wasOpen) {
             closed.merge(campaignId, 1L, Long::sum);
         }
@@ -310,8 +354,8 @@ public final class JobQueue {
         String stored = storedName(kind);
         String msg = clip(message);
         return db.txDurable(tx -> {
-            PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
-                    + " WHERE id = ? AND state = 'leased' AND lease_token = ?");
+            PreparedStatement up =
+                    tx.ps("UPDATE jobs SET " + REQUEUE_SET + " WHERE id = ? AND state = 'leased' AND lease_token = ?");
             up.setLong(1, nowMs);
             up.setString(2, stored);
             up.setString(3, msg);
@@ -387,8 +431,8 @@ public final class JobQueue {
                     ids.add(rs.getLong(1));
                 }
             }
-            PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
-                    + " WHERE id = ? AND state = 'leased' AND lease_agent = ?");
+            PreparedStatement up =
+                    tx.ps("UPDATE jobs SET " + REQUEUE_SET + " WHERE id = ? AND state = 'leased' AND lease_agent = ?");
             int[] counts = new int[3];
             for (long id : ids) {
                 up.setLong(1, nowMs);
@@ -413,8 +457,10 @@ public final class JobQueue {
     public Set<String> kindsWithWork() {
         return db.tx(tx -> {
             Set<String> out = new HashSet<>();
-            try (ResultSet rs = tx.ps("SELECT DISTINCT j.device_kind FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
-                    + "WHERE j.state = 'queued' AND j.held = FALSE AND c.state = 'running'").executeQuery()) {
+            try (ResultSet rs = tx.ps(
+                            "SELECT DISTINCT j.device_kind FROM jobs j JOIN campaigns c ON c.id = j.campaign_id "
+                                    + "WHERE j.state = 'queued' AND j.held = FALSE AND c.state = 'running'")
+                    .executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
                 }
@@ -471,10 +517,22 @@ public final class JobQueue {
         String ek = rs.getString(12);
         long fin = rs.getLong(15);
         Long finished = rs.wasNull() ? null : fin;
-        return new JobInfo(rs.getLong(1), rs.getLong(2), rs.getString(3).trim(), rs.getString(4),
-                JobState.fromDb(rs.getString(5)), rs.getString(6), rs.getString(7), leaseToken, leaseDeadline,
-                rs.getInt(10), rs.getInt(11), ek == null ? null : ErrorKind.valueOf(PREFIX + ek), rs.getString(13),
-                rs.getLong(14), finished);
+        return new JobInfo(
+                rs.getLong(1),
+                rs.getLong(2),
+                rs.getString(3).trim(),
+                rs.getString(4),
+                JobState.fromDb(rs.getString(5)),
+                rs.getString(6),
+                rs.getString(7),
+                leaseToken,
+                leaseDeadline,
+                rs.getInt(10),
+                rs.getInt(11),
+                ek == null ? null : ErrorKind.valueOf(PREFIX + ek),
+                rs.getString(13),
+                rs.getLong(14),
+                finished);
     }
 
     /** Counts a requeued job by its new state and closes it in its campaign if terminal. */

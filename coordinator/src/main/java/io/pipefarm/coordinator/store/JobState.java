@@ -4,7 +4,11 @@ import java.util.Locale;
 
 /** States of a job; stored as the lower-case name. */
 public enum JobState {
-    QUEUED, LEASED, DONE, FAILED, CANCELLED;
+    QUEUED,
+    LEASED,
+    DONE,
+    FAILED,
+    CANCELLED;
 
     public String db() {
         return name().toLowerCase(Locale.ROOT);

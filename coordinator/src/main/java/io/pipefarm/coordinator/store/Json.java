@@ -3,17 +3,16 @@ package io.pipefarm.coordinator.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Collections;
 
 /** The store's one JSON mapper, for its own JSON columns (versions, properties, predictor metrics). */
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final TypeReference<TreeMap<String, String>> MAP = new TypeReference<>() { };
+    private static final TypeReference<TreeMap<String, String>> MAP = new TypeReference<>() {};
 
-    private Json() {
-    }
+    private Json() {}
 
     static ObjectMapper mapper() {
         return MAPPER;
@@ -37,7 +36,8 @@ final class Json {
         try {
             return Collections.unmodifiableMap(MAPPER.readValue(json, MAP));
         } catch (JsonProcessingException e) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "corrupt JSON in the database: " + e.getMessage());
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE, "corrupt JSON in the database: " + e.getMessage());
         }
     }
 }

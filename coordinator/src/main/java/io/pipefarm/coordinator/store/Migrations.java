@@ -78,8 +78,9 @@ public final class Migrations {
         adoptLegacy(db, flyway);
         MigrationInfoService info = run(db, flyway::info);
         MigrationInfo current = info.current();
-        if (current != null && (current.getState() == MigrationState.FUTURE_SUCCESS
-                || current.getState() == MigrationState.FUTURE_FAILED)) {
+        if (current != null
+                && (current.getState() == MigrationState.FUTURE_SUCCESS
+                        || current.getState() == MigrationState.FUTURE_FAILED)) {
             throw newer(db, current.getVersion().getVersion(), latestResolved(info));
         }
         ValidateResult valid = run(db, flyway::validateWithResult);
@@ -122,7 +123,7 @@ public final class Migrations {
         if (info.applied().length == 0) {
             int legacy = db.tx(tx -> {
                 try (Statement s = tx.conn.createStatement();
-                     ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM " + LEGACY_TABLE)) {
+                        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM " + LEGACY_TABLE)) {
                     rs.next();
                     return rs.getInt(1);
                 }
@@ -132,11 +133,13 @@ public final class Migrations {
                 if (MigrationVersion.fromVersion(Integer.toString(legacy)).compareTo(latest) > 0) {
                     throw newer(db, Integer.toString(legacy), latest);
                 }
-                run(db, () -> configure(db)
-                        .baselineVersion(Integer.toString(legacy))
-                        .baselineDescription("migrated before Flyway (" + LEGACY_TABLE + ")")
-                        .load()
-                        .baseline());
+                run(
+                        db,
+                        () -> configure(db)
+                                .baselineVersion(Integer.toString(legacy))
+                                .baselineDescription("migrated before Flyway (" + LEGACY_TABLE + ")")
+                                .load()
+                                .baseline());
             }
             // legacy == 0: the old runner stopped inside V1, whose idempotent script Flyway re-runs
         }
@@ -161,35 +164,44 @@ public final class Migrations {
 
     private static MigrationVersion latestResolved(MigrationInfoService info) {
         return Arrays.stream(info.all())
-                .filter(m -> m.getVersion() != null && m.getState().isResolved() && m.getState() != MigrationState.BASELINE)
+                .filter(m ->
+                        m.getVersion() != null && m.getState().isResolved() && m.getState() != MigrationState.BASELINE)
                 .map(MigrationInfo::getVersion)
                 .max(MigrationVersion::compareTo)
                 .orElse(MigrationVersion.EMPTY);
     }
 
     private static boolean onlyFailed(ValidateResult result) {
-        return !result.invalidMigrations.isEmpty() && result.invalidMigrations.stream().allMatch(m ->
-                m.errorDetails != null && m.errorDetails.errorCode == CoreErrorCode.FAILED_VERSIONED_MIGRATION);
+        return !result.invalidMigrations.isEmpty()
+                && result.invalidMigrations.stream()
+                        .allMatch(m -> m.errorDetails != null
+                                && m.errorDetails.errorCode == CoreErrorCode.FAILED_VERSIONED_MIGRATION);
     }
 
     private static StoreException newer(Database db, String version, MigrationVersion latest) {
-        return new StoreException(StoreException.Kind.UNAVAILABLE, "the database " + db.url()
-                + " has schema version " + version + ", newer than this pipefarm knows ("
-                + (latest == MigrationVersion.EMPTY ? "none" : latest.getVersion())
-                + "); run a newer pipefarm or point it at another database");
+        return new StoreException(
+                StoreException.Kind.UNAVAILABLE,
+                "the database " + db.url()
+                        + " has schema version " + version + ", newer than this pipefarm knows ("
+                        + (latest == MigrationVersion.EMPTY ? "none" : latest.getVersion())
+                        + "); run a newer pipefarm or point it at another database");
     }
 
     private static StoreException invalid(Database db, ValidateResult result) {
         for (ValidateOutput m : result.invalidMigrations) {
             if (m.errorDetails != null && m.errorDetails.errorCode == CoreErrorCode.CHECKSUM_MISMATCH) {
-                return new StoreException(StoreException.Kind.UNAVAILABLE, "migration " + name(m)
-                        + " changed after it was applied to " + db.url()
-                        + "; restore the script or start from a fresh database");
+                return new StoreException(
+                        StoreException.Kind.UNAVAILABLE,
+                        "migration " + name(m)
+                                + " changed after it was applied to " + db.url()
+                                + "; restore the script or start from a fresh database");
             }
         }
-        return new StoreException(StoreException.Kind.UNAVAILABLE, "the schema of " + db.url()
-                + " does not match this pipefarm's migrations (" + oneLine(result.getAllErrorMessages())
-                + "); run the pipefarm that created it or start from a fresh database");
+        return new StoreException(
+                StoreException.Kind.UNAVAILABLE,
+                "the schema of " + db.url()
+                        + " does not match this pipefarm's migrations (" + oneLine(result.getAllErrorMessages())
+                        + "); run the pipefarm that created it or start from a fresh database");
     }
 
     /** {@code V<n>__<name>} of a migration, as its script is named. */
@@ -203,7 +215,10 @@ public final class Migrations {
     }
 
     private static String oneLine(String s) {
-        return String.valueOf(s).replaceAll("\\s*\\n[\\s-]*", "; ").replaceAll("\\s+", " ").trim();
+        return String.valueOf(s)
+                .replaceAll("\\s*\\n[\\s-]*", "; ")
+                .replaceAll("\\s+", " ")
+                .trim();
     }
 
     private static String firstLine(String s) {
@@ -226,8 +241,11 @@ public final class Migrations {
                     break;
                 }
             }
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "schema migration of " + db.url()
-                    + " failed: " + message + "; fix the cause or start from a fresh database", e);
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE,
+                    "schema migration of " + db.url() + " failed: " + message
+                            + "; fix the cause or start from a fresh database",
+                    e);
         }
     }
 }

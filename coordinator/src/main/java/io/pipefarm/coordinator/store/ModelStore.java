@@ -11,7 +11,7 @@ import java.util.Optional;
 public final class ModelStore {
 
     /** A registered model. {@code source} is a file path, URL or {@code zoo:<name>}. */
-    public record Model(long id, String name, String source, int opCount, long createdMs) { }
+    public record Model(long id, String name, String source, int opCount, long createdMs) {}
 
     private final Database db;
 
@@ -28,7 +28,8 @@ public final class ModelStore {
             throw StoreException.badInput("model '" + name + "' must have at least one op, got " + opCount);
         }
         return db.txDurable(tx -> {
-            PreparedStatement ps = tx.psKeys("INSERT INTO models (name, source, op_count, created) VALUES (?, ?, ?, ?)");
+            PreparedStatement ps =
+                    tx.psKeys("INSERT INTO models (name, source, op_count, created) VALUES (?, ?, ?, ?)");
             ps.setString(1, name);
             ps.setString(2, source == null ? "" : source);
             ps.setInt(3, opCount);
@@ -66,7 +67,8 @@ public final class ModelStore {
     public List<Model> list() {
         return db.tx(tx -> {
             List<Model> out = new ArrayList<>();
-            try (ResultSet rs = tx.ps("SELECT id, name, source, op_count, created FROM models ORDER BY id").executeQuery()) {
+            try (ResultSet rs = tx.ps("SELECT id, name, source, op_count, created FROM models ORDER BY id")
+                    .executeQuery()) {
                 while (rs.next()) {
                     out.add(row(rs));
                 }

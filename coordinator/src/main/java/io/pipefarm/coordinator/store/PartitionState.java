@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** States of a partition search; stored as the lower-case name. */
 public enum PartitionState {
-    RUNNING, DONE, FAILED;
+    RUNNING,
+    DONE,
+    FAILED;
 
     public String db() {
         return name().toLowerCase(Locale.ROOT);

@@ -3,10 +3,10 @@ package io.pipefarm.coordinator.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.sql.Types;
 
 /**
  * Partition searches run by the coordinator (table {@code partitions}, migration V3): one row per
@@ -16,8 +16,19 @@ import java.sql.Types;
 public final class PartitionStore {
 
     /** One partition search. {@code resultJson} and {@code descriptor} are null unless done. */
-    public record Partition(long id, Long modelId, String modelRef, String kind, int k, String method, PartitionState state,
-                            String resultJson, byte[] descriptor, String error, long createdMs, Long finishedMs) { }
+    public record Partition(
+            long id,
+            Long modelId,
+            String modelRef,
+            String kind,
+            int k,
+            String method,
+            PartitionState state,
+            String resultJson,
+            byte[] descriptor,
+            String error,
+            long createdMs,
+            Long finishedMs) {}
 
     private final Database db;
 
@@ -28,9 +39,11 @@ public final class PartitionStore {
     /** A new running search; returns its id. */
     public long create(Long modelId, String modelRef, String kind, int k, String method, long nowMs) {
         return db.txDurable(tx -> {
-            PreparedStatement ps = tx.psKeys("INSERT INTO partitions (model_id, model_ref, kind, k, method, state, created) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?)");
-            if (modelId == null) ps.setNull(1, Types.BIGINT); else ps.setLong(1, modelId);
+            PreparedStatement ps =
+                    tx.psKeys("INSERT INTO partitions (model_id, model_ref, kind, k, method, state, created) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?)");
+            if (modelId == null) ps.setNull(1, Types.BIGINT);
+            else ps.setLong(1, modelId);
             ps.setString(2, modelRef);
             ps.setString(3, kind);
             ps.setInt(4, k);
@@ -48,8 +61,9 @@ public final class PartitionStore {
     /** Marks a running search done with its result. */
     public void finish(long id, String resultJson, byte[] descriptor, long nowMs) {
         db.txDurable(tx -> {
-            PreparedStatement ps = tx.ps("UPDATE partitions SET state = ?, result = ?, descriptor = ?, error = NULL, finished = ? "
-                    + "WHERE id = ?");
+            PreparedStatement ps =
+                    tx.ps("UPDATE partitions SET state = ?, result = ?, descriptor = ?, error = NULL, finished = ? "
+                            + "WHERE id = ?");
             ps.setString(1, PartitionState.DONE.db());
             ps.setString(2, resultJson);
             ps.setBytes(3, descriptor);
@@ -112,16 +126,27 @@ public final class PartitionStore {
         });
     }
 
-    private static final String SELECT = "SELECT id, model_id, model_ref, kind, k, method, state, result, descriptor, error, "
-            + "created, finished FROM partitions";
+    private static final String SELECT =
+            "SELECT id, model_id, model_ref, kind, k, method, state, result, descriptor, error, "
+                    + "created, finished FROM partitions";
 
     private static Partition row(ResultSet rs, boolean bodies) throws SQLException {
         long mid = rs.getLong(2);
         Long modelId = rs.wasNull() ? null : mid;
         long fin = rs.getLong(12);
         Long finished = rs.wasNull() ? null : fin;
-        return new Partition(rs.getLong(1), modelId, rs.getString(3), rs.getString(4), rs.getInt(5), rs.getString(6),
-                PartitionState.fromDb(rs.getString(7)), bodies ? rs.getString(8) : null, bodies ? rs.getBytes(9) : null, rs.getString(10),
-                rs.getLong(11), finished);
+        return new Partition(
+                rs.getLong(1),
+                modelId,
+                rs.getString(3),
+                rs.getString(4),
+                rs.getInt(5),
+                rs.getString(6),
+                PartitionState.fromDb(rs.getString(7)),
+                bodies ? rs.getString(8) : null,
+                bodies ? rs.getBytes(9) : null,
+                rs.getString(10),
+                rs.getLong(11),
+                finished);
     }
 }

@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongFunction;
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * Stored predictor versions (table {@code predictors}, migration V2): per device kind, versions
@@ -24,21 +24,36 @@ public final class PredictorStore {
     private static final ObjectMapper JSON = Json.mapper();
 
     /** A stored version (without its artifact bytes; see {@link #artifact}). */
-    public record Version(long id, String kind, String family, long version, long createdMs, boolean serving,
-                          Long promotedMs, Map<String, Object> metrics, Map<String, Object> data, List<String> heldOut,
-                          long profilesMaxId, long artifactSize) { }
+    public record Version(
+            long id,
+            String kind,
+            String family,
+            long version,
+            long createdMs,
+            boolean serving,
+            Long promotedMs,
+            Map<String, Object> metrics,
+            Map<String, Object> data,
+            List<String> heldOut,
+            long profilesMaxId,
+            long artifactSize) {}
 
     /**
      * A trained predictor to store. The store keeps bytes and does not read them: whoever builds a
      * version has checked the artifact, and {@code artifactForVersion} gives its bytes carrying the
      * version the store assigns (known only inside the saving transaction).
      */
-    public record NewVersion(String kind, String family, LongFunction<byte[]> artifactForVersion,
-                             Map<String, Object> metrics, Map<String, Object> data, List<String> heldOut,
-                             long profilesMaxId) { }
+    public record NewVersion(
+            String kind,
+            String family,
+            LongFunction<byte[]> artifactForVersion,
+            Map<String, Object> metrics,
+            Map<String, Object> data,
+            List<String> heldOut,
+            long profilesMaxId) {}
 
     /** Latest-profile counts of one kind: profiles (one per segment) and distinct architectures (model names). */
-    public record Counts(String kind, long profiles, long architectures) { }
+    public record Counts(String kind, long profiles, long architectures) {}
 
     private static final String COLS = "id, device_kind, family, version, created, serving, promoted, metrics, "
             + "data_summary, held_out, profiles_max_id, artifact_size";
@@ -55,21 +70,25 @@ public final class PredictorStore {
      */
     public Version save(NewVersion v, boolean promote, long nowMs) {
         AgentStore.checkKind(v.kind());
-        String metrics = write(v.metrics()), data = write(v.data()), held = write(v.heldOut() == null ? List.of() : v.heldOut());
+        String metrics = write(v.metrics()),
+                data = write(v.data()),
+                held = write(v.heldOut() == null ? List.of() : v.heldOut());
         for (int attempt = 1; ; attempt++) {
             try {
                 long id = db.txDurable(tx -> {
                     long version;
-                    PreparedStatement max = tx.ps("SELECT COALESCE(MAX(version), 0) FROM predictors WHERE device_kind = ?");
+                    PreparedStatement max =
+                            tx.ps("SELECT COALESCE(MAX(version), 0) FROM predictors WHERE device_kind = ?");
                     max.setString(1, v.kind());
                     try (ResultSet rs = max.executeQuery()) {
                         rs.next();
                         version = rs.getLong(1) + 1;
                     }
                     byte[] bytes = v.artifactForVersion().apply(version);
-                    PreparedStatement ins = tx.psKeys("INSERT INTO predictors (device_kind, version, created, family, serving, "
-                            + "metrics, data_summary, held_out, profiles_max_id, artifact_size, artifact) "
-                            + "VALUES (?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?)");
+                    PreparedStatement ins =
+                            tx.psKeys("INSERT INTO predictors (device_kind, version, created, family, serving, "
+                                    + "metrics, data_summary, held_out, profiles_max_id, artifact_size, artifact) "
+                                    + "VALUES (?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?)");
                     ins.setString(1, v.kind());
                     ins.setLong(2, version);
                     ins.setLong(3, nowMs);
@@ -114,7 +133,8 @@ public final class PredictorStore {
     }
 
     private static void promoteIn(Database.Tx tx, long id, String kind, long nowMs) throws SQLException {
-        PreparedStatement off = tx.ps("UPDATE predictors SET serving = FALSE WHERE device_kind = ? AND serving = TRUE AND id <> ?");
+        PreparedStatement off =
+                tx.ps("UPDATE predictors SET serving = FALSE WHERE device_kind = ? AND serving = TRUE AND id <> ?");
         off.setString(1, kind);
         off.setLong(2, id);
         off.executeUpdate();
@@ -131,7 +151,8 @@ public final class PredictorStore {
             if (kind == null) {
                 ps = tx.ps("SELECT " + COLS + " FROM predictors WHERE artifact IS NOT NULL ORDER BY id DESC");
             } else {
-                ps = tx.ps("SELECT " + COLS + " FROM predictors WHERE artifact IS NOT NULL AND device_kind = ? ORDER BY id DESC");
+                ps = tx.ps("SELECT " + COLS
+                        + " FROM predictors WHERE artifact IS NOT NULL AND device_kind = ? ORDER BY id DESC");
                 ps.setString(1, kind);
             }
             List<Version> out = new ArrayList<>();
@@ -216,7 +237,8 @@ public final class PredictorStore {
     public List<String> kindsWithProfiles() {
         return db.tx(tx -> {
             List<String> out = new ArrayList<>();
-            try (ResultSet rs = tx.ps("SELECT DISTINCT device_kind FROM profiles ORDER BY device_kind").executeQuery()) {
+            try (ResultSet rs = tx.ps("SELECT DISTINCT device_kind FROM profiles ORDER BY device_kind")
+                    .executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
             }
             return out;
@@ -257,8 +279,18 @@ public final class PredictorStore {
     private static Version row(ResultSet rs) throws SQLException {
         long promoted = rs.getLong(7);
         Long promotedMs = rs.wasNull() ? null : promoted;
-        return new Version(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getBoolean(6),
-                promotedMs, readMap(rs.getString(8)), readMap(rs.getString(9)), readList(rs.getString(10)), rs.getLong(11),
+        return new Version(
+                rs.getLong(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getLong(4),
+                rs.getLong(5),
+                rs.getBoolean(6),
+                promotedMs,
+                readMap(rs.getString(8)),
+                readMap(rs.getString(9)),
+                readList(rs.getString(10)),
+                rs.getLong(11),
                 rs.getLong(12));
     }
 
@@ -273,18 +305,20 @@ public final class PredictorStore {
     private static Map<String, Object> readMap(String s) {
         if (s == null || s.isBlank()) return Map.of();
         try {
-            return JSON.readValue(s, new TypeReference<LinkedHashMap<String, Object>>() { });
+            return JSON.readValue(s, new TypeReference<LinkedHashMap<String, Object>>() {});
         } catch (IOException e) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "corrupt JSON in table predictors: " + e.getMessage());
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE, "corrupt JSON in table predictors: " + e.getMessage());
         }
     }
 
     private static List<String> readList(String s) {
         if (s == null || s.isBlank()) return List.of();
         try {
-            return JSON.readValue(s, new TypeReference<List<String>>() { });
+            return JSON.readValue(s, new TypeReference<List<String>>() {});
         } catch (IOException e) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "corrupt JSON in table predictors: " + e.getMessage());
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE, "corrupt JSON in table predictors: " + e.getMessage());
         }
     }
 }

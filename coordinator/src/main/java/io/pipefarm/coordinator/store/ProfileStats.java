@@ -4,8 +4,8 @@ package io.pipefarm.coordinator.store;
  * Statistics of the timed invocations of one segment on one device; every latency in nanoseconds
  * (maps 1:1 to {@code pipefarm.farm.ProfileStats}).
  */
-public record ProfileStats(long n, double meanNs, double medianNs, double p90Ns, double p99Ns,
-                           double stdevNs, double minNs) {
+public record ProfileStats(
+        long n, double meanNs, double medianNs, double p90Ns, double p99Ns, double stdevNs, double minNs) {
 
     public ProfileStats {
         if (n < 1) {

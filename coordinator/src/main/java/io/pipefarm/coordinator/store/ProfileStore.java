@@ -4,11 +4,11 @@ import java.io.ByteArrayInputStream;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.sql.Types;
 
 /**
  * Stored profiles. They are written only by {@link JobQueue#complete} (same transaction as the
@@ -16,8 +16,17 @@ import java.sql.Types;
  */
 public final class ProfileStore {
 
-    public record Profile(long id, Long jobId, String segmentKey, String deviceKind, String deviceId, String agentId,
-                          ProfileStats stats, Map<String, String> versions, boolean hasSamples, long createdMs) { }
+    public record Profile(
+            long id,
+            Long jobId,
+            String segmentKey,
+            String deviceKind,
+            String deviceId,
+            String agentId,
+            ProfileStats stats,
+            Map<String, String> versions,
+            boolean hasSamples,
+            long createdMs) {}
 
     /**
      * Filter for {@link #list}: null fields match anything; {@code modelId} matches the segments
@@ -146,8 +155,17 @@ public final class ProfileStore {
         });
     }
 
-    static void insert(Database.Tx tx, long jobId, String segmentKey, String deviceKind, String deviceId,
-                       String agentId, ProfileStats s, byte[] samples, String versionsJson, long nowMs)
+    static void insert(
+            Database.Tx tx,
+            long jobId,
+            String segmentKey,
+            String deviceKind,
+            String deviceId,
+            String agentId,
+            ProfileStats s,
+            byte[] samples,
+            String versionsJson,
+            long nowMs)
             throws SQLException {
         PreparedStatement ps = tx.ps("INSERT INTO profiles (job_id, segment_key, device_kind, device_id, agent_id, n, "
                 + "mean_ns, median_ns, p90_ns, p99_ns, stdev_ns, min_ns, samples, versions, created) "
@@ -177,9 +195,24 @@ public final class ProfileStore {
     private static Profile row(ResultSet rs) throws SQLException {
         long job = rs.getLong(2);
         Long jobId = rs.wasNull() ? null : job;
-        ProfileStats stats = new ProfileStats(rs.getLong(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10),
-                rs.getDouble(11), rs.getDouble(12), rs.getDouble(13));
-        return new Profile(rs.getLong(1), jobId, rs.getString(3).trim(), rs.getString(4), rs.getString(5),
-                rs.getString(6), stats, Json.readMap(rs.getString(14)), rs.getBoolean(15), rs.getLong(16));
+        ProfileStats stats = new ProfileStats(
+                rs.getLong(7),
+                rs.getDouble(8),
+                rs.getDouble(9),
+                rs.getDouble(10),
+                rs.getDouble(11),
+                rs.getDouble(12),
+                rs.getDouble(13));
+        return new Profile(
+                rs.getLong(1),
+                jobId,
+                rs.getString(3).trim(),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                stats,
+                Json.readMap(rs.getString(14)),
+                rs.getBoolean(15),
+                rs.getLong(16));
     }
 }

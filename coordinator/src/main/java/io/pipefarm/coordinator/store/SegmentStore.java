@@ -11,12 +11,12 @@ import java.sql.Clob;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.sql.Types;
 
 /**
  * Segment blobs by key (lower-case hex SHA-256 of the bytes), stored once whatever model they
@@ -28,11 +28,11 @@ public final class SegmentStore {
     private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
 
     /** A stored segment without its bytes. {@code modelId} is the model that first produced it. */
-    public record Segment(String key, Long modelId, int firstOp, int endOp, long byteSize, String featuresJson,
-                          long createdMs) { }
+    public record Segment(
+            String key, Long modelId, int firstOp, int endOp, long byteSize, String featuresJson, long createdMs) {}
 
     /** One range of a model and the segment it is. */
-    public record ModelRange(long modelId, int firstOp, int endOp, String key) { }
+    public record ModelRange(long modelId, int firstOp, int endOp, String key) {}
 
     private final Database db;
 
@@ -63,13 +63,13 @@ public final class SegmentStore {
      *
      * @return true when the blob was new
      */
-    public boolean put(String key, byte[] bytes, Long modelId, int firstOp, int endOp, String featuresJson,
-                       long nowMs) {
+    public boolean put(
+            String key, byte[] bytes, Long modelId, int firstOp, int endOp, String featuresJson, long nowMs) {
         return putAll(List.of(new NewSegment(key, bytes, modelId, firstOp, endOp, featuresJson)), nowMs) == 1;
     }
 
     /** One segment of a {@link #putAll} batch. */
-    public record NewSegment(String key, byte[] bytes, Long modelId, int firstOp, int endOp, String featuresJson) { }
+    public record NewSegment(String key, byte[] bytes, Long modelId, int firstOp, int endOp, String featuresJson) {}
 
     /**
      * Stores many segments in one durable transaction (a campaign's thousands of segments would
@@ -80,19 +80,23 @@ public final class SegmentStore {
     public int putAll(List<NewSegment> segments, long nowMs) {
         for (NewSegment n : segments) {
             checkKey(n.key());
-            if (n.bytes() == null || n.bytes().length == 0) throw StoreException.badInput("segment " + n.key() + " has no bytes");
+            if (n.bytes() == null || n.bytes().length == 0)
+                throw StoreException.badInput("segment " + n.key() + " has no bytes");
             if (n.firstOp() < 0 || n.endOp() <= n.firstOp()) {
-                throw StoreException.badInput("segment range [" + n.firstOp() + ", " + n.endOp() + ") is empty or negative");
+                throw StoreException.badInput(
+                        "segment range [" + n.firstOp() + ", " + n.endOp() + ") is empty or negative");
             }
             String actual = keyOf(n.bytes());
-            if (!actual.equals(n.key())) throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + n.key());
+            if (!actual.equals(n.key()))
+                throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + n.key());
         }
         for (int attempt = 1; ; attempt++) {
             try {
                 return db.txDurable(tx -> {
                     int created = 0;
                     for (NewSegment n : segments) {
-                        if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs)) created++;
+                        if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs))
+                            created++;
                     }
                     return created;
                 });
@@ -104,43 +108,51 @@ public final class SegmentStore {
         }
     }
 
-    private static boolean putIn(Database.Tx tx, String key, byte[] bytes, Long modelId, int firstOp, int endOp,
-                                 String featuresJson, long nowMs) throws SQLException {
-            boolean created = false;
-            PreparedStatement has = tx.ps("SELECT 1 FROM segments WHERE segment_key = ?");
-            has.setString(1, key);
-            boolean exists;
-            try (ResultSet rs = has.executeQuery()) {
-                exists = rs.next();
+    private static boolean putIn(
+            Database.Tx tx,
+            String key,
+            byte[] bytes,
+            Long modelId,
+            int firstOp,
+            int endOp,
+            String featuresJson,
+            long nowMs)
+            throws SQLException {
+        boolean created = false;
+        PreparedStatement has = tx.ps("SELECT 1 FROM segments WHERE segment_key = ?");
+        has.setString(1, key);
+        boolean exists;
+        try (ResultSet rs = has.executeQuery()) {
+            exists = rs.next();
+        }
+        if (!exists) {
+            PreparedStatement ins = tx.ps("INSERT INTO segments (segment_key, model_id, first_op, end_op, byte_size, "
+                    + "features, blob, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            ins.setString(1, key);
+            if (modelId == null) {
+                ins.setNull(2, Types.BIGINT);
+            } else {
+                ins.setLong(2, modelId);
             }
-            if (!exists) {
-                PreparedStatement ins = tx.ps("INSERT INTO segments (segment_key, model_id, first_op, end_op, byte_size, "
-                        + "features, blob, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-                ins.setString(1, key);
-                if (modelId == null) {
-                    ins.setNull(2, Types.BIGINT);
-                } else {
-                    ins.setLong(2, modelId);
-                }
-                ins.setInt(3, firstOp);
-                ins.setInt(4, endOp);
-                ins.setLong(5, bytes.length);
-                ins.setString(6, featuresJson);
-                ins.setBinaryStream(7, new ByteArrayInputStream(bytes), bytes.length);
-                ins.setLong(8, nowMs);
-                ins.executeUpdate();
-                created = true;
-            }
-            if (modelId != null) {
-                PreparedStatement link = tx.ps("MERGE INTO model_segments (model_id, first_op, end_op, segment_key) "
-                        + "KEY (model_id, first_op, end_op) VALUES (?, ?, ?, ?)");
-                link.setLong(1, modelId);
-                link.setInt(2, firstOp);
-                link.setInt(3, endOp);
-                link.setString(4, key);
-                link.executeUpdate();
-            }
-            return created;
+            ins.setInt(3, firstOp);
+            ins.setInt(4, endOp);
+            ins.setLong(5, bytes.length);
+            ins.setString(6, featuresJson);
+            ins.setBinaryStream(7, new ByteArrayInputStream(bytes), bytes.length);
+            ins.setLong(8, nowMs);
+            ins.executeUpdate();
+            created = true;
+        }
+        if (modelId != null) {
+            PreparedStatement link = tx.ps("MERGE INTO model_segments (model_id, first_op, end_op, segment_key) "
+                    + "KEY (model_id, first_op, end_op) VALUES (?, ?, ?, ?)");
+            link.setLong(1, modelId);
+            link.setInt(2, firstOp);
+            link.setInt(3, endOp);
+            link.setString(4, key);
+            link.executeUpdate();
+        }
+        return created;
     }
 
     /** Stores a segment computing its key; returns the key. */
@@ -217,8 +229,10 @@ public final class SegmentStore {
                 try (InputStream in = blob.getBinaryStream()) {
                     return in.transferTo(out);
                 } catch (IOException e) {
-                    throw new StoreException(StoreException.Kind.UNAVAILABLE,
-                            "failed to stream segment " + key + ": " + e.getMessage(), e);
+                    throw new StoreException(
+                            StoreException.Kind.UNAVAILABLE,
+                            "failed to stream segment " + key + ": " + e.getMessage(),
+                            e);
                 } finally {
                     blob.free();
                 }
@@ -235,7 +249,11 @@ public final class SegmentStore {
             List<ModelRange> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new ModelRange(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getString(4).trim()));
+                    out.add(new ModelRange(
+                            rs.getLong(1),
+                            rs.getInt(2),
+                            rs.getInt(3),
+                            rs.getString(4).trim()));
                 }
             }
             return out;
@@ -247,7 +265,7 @@ public final class SegmentStore {
         Long modelId = rs.wasNull() ? null : model;
         Clob features = rs.getClob(6);
         String json = features == null ? null : features.getSubString(1, (int) features.length());
-        return new Segment(rs.getString(1).trim(), modelId, rs.getInt(3), rs.getInt(4), rs.getLong(5), json,
-                rs.getLong(7));
+        return new Segment(
+                rs.getString(1).trim(), modelId, rs.getInt(3), rs.getInt(4), rs.getLong(5), json, rs.getLong(7));
     }
 }

@@ -37,14 +37,31 @@ class HybridLazyTest {
             double[][] exact = table(n, seed);
             double[][] pred = new double[n + 1][n + 1];
             SplittableRandom r = new SplittableRandom(seed * 7);
-            for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) pred[i][j] = exact[i][j] * 1.3 * (1 + 0.02 * (r.nextDouble() - 0.5));
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j <= n; j++) pred[i][j] = exact[i][j] * 1.3 * (1 + 0.02 * (r.nextDouble() - 0.5));
             List<String> asked = new ArrayList<>();
             List<Integer> prefetchSizes = new ArrayList<>();
             SegmentCostSource measured = new SegmentCostSource() {
-                @Override public String deviceKind() { return "k"; }
-                @Override public boolean includesTransfer() { return true; }
-                @Override public double latencyNs(int i, int j) { asked.add(i + ":" + j); return exact[i][j]; }
-                @Override public void prefetch(List<int[]> ranges) { prefetchSizes.add(ranges.size()); }
+                @Override
+                public String deviceKind() {
+                    return "k";
+                }
+
+                @Override
+                public boolean includesTransfer() {
+                    return true;
+                }
+
+                @Override
+                public double latencyNs(int i, int j) {
+                    asked.add(i + ":" + j);
+                    return exact[i][j];
+                }
+
+                @Override
+                public void prefetch(List<int[]> ranges) {
+                    prefetchSizes.add(ranges.size());
+                }
             };
             long[] params = new long[n];
             long[] cuts = new long[n + 1];
@@ -52,17 +69,22 @@ class HybridLazyTest {
             for (int k = 2; k <= 4; k++) {
                 asked.clear();
                 prefetchSizes.clear();
-                Partitioner p = new Partitioner(m, k, PartitionConfig.defaults(), SegmentCostSource.ofTable("k", pred, true), measured);
+                Partitioner p = new Partitioner(
+                        m, k, PartitionConfig.defaults(), SegmentCostSource.ofTable("k", pred, true), measured);
                 PartitionResult h = p.run(Method.HYBRID);
                 Candidate opt = PartitionDp.optimal(n, k, StageCosts.of(exact));
                 assertTrue(h.bottleneckNs() <= opt.bottleneckNs() * 1.02, "seed " + seed + " k " + k);
                 Set<String> distinct = new HashSet<>(asked);
                 assertEquals(distinct.size(), asked.size(), "a segment was profiled twice: " + asked);
-                assertTrue(h.cost().segmentsProfiled() <= 4 * k, "profiled " + h.cost().segmentsProfiled() + " for k " + k);
-                if (!prefetchSizes.isEmpty()) assertTrue(prefetchSizes.get(0) <= k, "the first batch is within the top candidate");
+                assertTrue(
+                        h.cost().segmentsProfiled() <= 4 * k,
+                        "profiled " + h.cost().segmentsProfiled() + " for k " + k);
+                if (!prefetchSizes.isEmpty())
+                    assertTrue(prefetchSizes.get(0) <= k, "the first batch is within the top candidate");
                 // the stages left unprofiled were not the bottleneck: it is a profiled one
                 double maxProfiled = 0;
-                for (PartitionResult.Stage s : h.stages()) if (s.measuredBySearch()) maxProfiled = Math.max(maxProfiled, s.measuredNs());
+                for (PartitionResult.Stage s : h.stages())
+                    if (s.measuredBySearch()) maxProfiled = Math.max(maxProfiled, s.measuredNs());
                 assertEquals(h.bottleneckNs(), maxProfiled, "seed " + seed + " k " + k);
                 total[k] += h.cost().segmentsProfiled();
             }
@@ -76,11 +98,17 @@ class HybridLazyTest {
         int n = 25;
         double[][] exact = table(n, 99);
         PartitionModel m = PartitionModel.synthetic("perfect", new long[n], new long[n + 1]);
-        Partitioner p = new Partitioner(m, 3, PartitionConfig.defaults(), SegmentCostSource.ofTable("k", exact, true),
+        Partitioner p = new Partitioner(
+                m,
+                3,
+                PartitionConfig.defaults(),
+                SegmentCostSource.ofTable("k", exact, true),
                 SegmentCostSource.ofTable("k", exact, true));
         PartitionResult h = p.run(Method.HYBRID);
         assertArrayEquals(PartitionDp.optimal(n, 3, StageCosts.of(exact)).cuts(), h.cuts());
-        assertTrue(h.cost().segmentsProfiled() >= 1 && h.cost().segmentsProfiled() <= 3, "profiled " + h.cost().segmentsProfiled());
+        assertTrue(
+                h.cost().segmentsProfiled() >= 1 && h.cost().segmentsProfiled() <= 3,
+                "profiled " + h.cost().segmentsProfiled());
         assertEquals(PartitionDp.optimal(n, 3, StageCosts.of(exact)).bottleneckNs(), h.bottleneckNs());
     }
 }

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 class MethodsTest {
 
@@ -27,13 +27,25 @@ class MethodsTest {
             this.cache = cache;
         }
 
-        @Override public String deviceKind() { return "synthetic"; }
-        @Override public boolean includesTransfer() { return true; }
-        @Override public double latencyNs(int i, int j) {
+        @Override
+        public String deviceKind() {
+            return "synthetic";
+        }
+
+        @Override
+        public boolean includesTransfer() {
+            return true;
+        }
+
+        @Override
+        public double latencyNs(int i, int j) {
             calls.add(new int[] {i, j});
             double s = 100_000;
             long p = 0;
-            for (int k = i; k < j; k++) { s += opNs[k]; p += params[k]; }
+            for (int k = i; k < j; k++) {
+                s += opNs[k];
+                p += params[k];
+            }
             if (p > cache) s += (p - cache) * 3.0;
             return s;
         }
@@ -43,7 +55,10 @@ class MethodsTest {
         Random r = new Random(seed);
         double[] ns = new double[n];
         long[] p = new long[n];
-        for (int i = 0; i < n; i++) { ns[i] = 200_000 + r.nextInt(2_000_000); p[i] = 100_000 + r.nextInt(900_000); }
+        for (int i = 0; i < n; i++) {
+            ns[i] = 200_000 + r.nextInt(2_000_000);
+            p[i] = 100_000 + r.nextInt(900_000);
+        }
         return new SyntheticDevice(ns, p, 4_000_000);
     }
 
@@ -80,9 +95,12 @@ class MethodsTest {
         final SegmentCostSource d;
         final List<int[][]> runs = new ArrayList<>();
 
-        Pipelines(SegmentCostSource d) { this.d = d; }
+        Pipelines(SegmentCostSource d) {
+            this.d = d;
+        }
 
-        @Override public double[] profile(int[][] ranges) {
+        @Override
+        public double[] profile(int[][] ranges) {
             runs.add(ranges);
             double[] out = new double[ranges.length];
             for (int q = 0; q < ranges.length; q++) out[q] = d.latencyNs(ranges[q][0], ranges[q][1]);
@@ -167,9 +185,18 @@ class MethodsTest {
         // segment 1 fails, so segment 0 gives up another op and the search goes on from [0, 3)
         SyntheticDevice base = unitOps(10);
         SegmentCostSource d = new SegmentCostSource() {
-            @Override public String deviceKind() { return "synthetic"; }
-            @Override public boolean includesTransfer() { return true; }
-            @Override public double latencyNs(int i, int j) {
+            @Override
+            public String deviceKind() {
+                return "synthetic";
+            }
+
+            @Override
+            public boolean includesTransfer() {
+                return true;
+            }
+
+            @Override
+            public double latencyNs(int i, int j) {
                 return i == 4 && j <= 8 ? Double.POSITIVE_INFINITY : base.latencyNs(i, j);
             }
         };
@@ -186,7 +213,10 @@ class MethodsTest {
         for (int[][] run : pl.runs) {
             boolean failing = false;
             for (int[] r : run) failing |= r[0] == 4 && r[1] <= 8;
-            if (failing) assertEquals(1, pl.runs.stream().filter(x -> Arrays.deepEquals(x, run)).count());
+            if (failing)
+                assertEquals(
+                        1,
+                        pl.runs.stream().filter(x -> Arrays.deepEquals(x, run)).count());
         }
     }
 
@@ -209,19 +239,27 @@ class MethodsTest {
                     assertEquals(k, res.stageCount());
                     assertEquals("measured", res.objectiveFrom());
                     assertTrue(res.bottleneckNs() >= exact.bottleneckNs() - 1e-6, meth + " beats exact");
-                    if (meth == Method.PREDICT || meth == Method.EVEN || meth == Method.GREEDY || meth == Method.RANDOM) {
+                    if (meth == Method.PREDICT
+                            || meth == Method.EVEN
+                            || meth == Method.GREEDY
+                            || meth == Method.RANDOM) {
                         assertEquals(0, res.cost().segmentsProfiled());
                         for (PartitionResult.Stage st : res.stages()) assertFalse(st.measuredBySearch());
                     }
                 }
                 // the hybrid told how far off its predictor may be (+-10 % per op): it must never miss the bottleneck
-                PartitionResult hybrid = new Partitioner(m, k, PartitionConfig.defaults().withHybridError(0.10), pred, d).run(Method.HYBRID);
+                PartitionResult hybrid = new Partitioner(
+                                m, k, PartitionConfig.defaults().withHybridError(0.10), pred, d)
+                        .run(Method.HYBRID);
                 assertTrue(hybrid.cost().segmentsProfiled() < exact.cost().segmentsProfiled());
                 // its bottleneck stage was profiled by the search (the others were ruled out by their predictions)
                 double maxProfiled = 0;
-                for (PartitionResult.Stage st : hybrid.stages()) if (st.measuredBySearch()) maxProfiled = Math.max(maxProfiled, st.measuredNs());
+                for (PartitionResult.Stage st : hybrid.stages())
+                    if (st.measuredBySearch()) maxProfiled = Math.max(maxProfiled, st.measuredNs());
                 assertEquals(hybrid.bottleneckNs(), maxProfiled, 1e-6);
-                assertTrue(hybrid.bottleneckNs() <= 1.10 * exact.bottleneckNs(), "hybrid " + hybrid.bottleneckNs() + " vs " + exact.bottleneckNs());
+                assertTrue(
+                        hybrid.bottleneckNs() <= 1.10 * exact.bottleneckNs(),
+                        "hybrid " + hybrid.bottleneckNs() + " vs " + exact.bottleneckNs());
             }
         }
     }
@@ -236,10 +274,12 @@ class MethodsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> noPred.run(Method.HYBRID));
         assertTrue(e.getMessage().contains("needs a latency predictor"), e.getMessage());
         SegmentCostSource other = SegmentCostSource.ofTable("edgetpu-pci", new double[6][6], false);
-        e = assertThrows(IllegalArgumentException.class, () -> new Partitioner(m, 2, PartitionConfig.defaults(), other, d));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new Partitioner(m, 2, PartitionConfig.defaults(), other, d));
         assertTrue(e.getMessage().contains("device kind"), e.getMessage());
         PartitionModel one = PartitionModel.synthetic("one", new long[] {1}, new long[2]);
-        e = assertThrows(IllegalArgumentException.class, () -> new Partitioner(one, 2, PartitionConfig.defaults(), null, d));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new Partitioner(one, 2, PartitionConfig.defaults(), null, d));
         assertTrue(e.getMessage().contains("cannot split 1 ops into 2 stages"), e.getMessage());
     }
 

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 class PartitionDpTest {
 
@@ -23,7 +23,8 @@ class PartitionDpTest {
         return out;
     }
 
-    private static void rec(int n, int k, double[][] t, int maxCut, int[] cuts, int idx, int from, List<Candidate> out) {
+    private static void rec(
+            int n, int k, double[][] t, int maxCut, int[] cuts, int idx, int from, List<Candidate> out) {
         if (idx == k - 1) {
             out.add(Candidate.evaluate(cuts, n, StageCosts.of(t)));
             return;
@@ -59,7 +60,8 @@ class PartitionDpTest {
                 assertEquals(t[0][n], dp.bottleneckNs());
                 continue;
             }
-            Candidate bf = bruteForce(n, k, t, n - 1).stream().min(Candidate.ORDER).orElseThrow();
+            Candidate bf =
+                    bruteForce(n, k, t, n - 1).stream().min(Candidate.ORDER).orElseThrow();
             assertEquals(bf.bottleneckNs(), dp.bottleneckNs(), "bottleneck, trial " + trial);
             assertEquals(bf.endToEndNs(), dp.endToEndNs(), 1e-9, "e2e, trial " + trial);
             Candidate re = Candidate.evaluate(dp.cuts(), n, StageCosts.of(t));
@@ -77,7 +79,8 @@ class PartitionDpTest {
             int maxCut = k - 1 + rnd.nextInt(n - k + 1);
             double[][] t = randomTable(rnd, n, false);
             Candidate dp = PartitionDp.optimal(n, k, StageCosts.of(t), maxCut);
-            Candidate bf = bruteForce(n, k, t, maxCut).stream().min(Candidate.ORDER).orElseThrow();
+            Candidate bf =
+                    bruteForce(n, k, t, maxCut).stream().min(Candidate.ORDER).orElseThrow();
             assertEquals(bf.bottleneckNs(), dp.bottleneckNs());
             assertEquals(bf.endToEndNs(), dp.endToEndNs(), 1e-9);
             for (int c : dp.cuts()) assertTrue(c <= maxCut);
@@ -89,7 +92,12 @@ class PartitionDpTest {
     void tieOnBottleneckIsBrokenByEndToEnd() {
         int n = 3;
         double[][] t = new double[4][4];
-        t[0][1] = 5; t[1][2] = 5; t[0][2] = 6; t[2][3] = 10; t[1][3] = 10; t[0][3] = 30;
+        t[0][1] = 5;
+        t[1][2] = 5;
+        t[0][2] = 6;
+        t[2][3] = 10;
+        t[1][3] = 10;
+        t[0][3] = 30;
         // k = 2: [0,2)+[2,3) = max 10 sum 16; [0,1)+[1,3) = max 10 sum 15
         Candidate c = PartitionDp.optimal(n, 2, StageCosts.of(t));
         assertArrayEquals(new int[] {1}, c.cuts());
@@ -118,10 +126,14 @@ class PartitionDpTest {
                 assertEquals(re.bottleneckNs(), g.bottleneckNs());
                 assertEquals(re.endToEndNs(), g.endToEndNs(), 1e-9);
                 assertTrue(distinct.add(Arrays.toString(g.cuts())), "duplicate partition");
-                if (r > 0) assertTrue(Candidate.ORDER.compare(got.get(r - 1), g) <= 0
-                        || got.get(r - 1).bottleneckNs() == g.bottleneckNs() && got.get(r - 1).endToEndNs() == g.endToEndNs());
+                if (r > 0)
+                    assertTrue(Candidate.ORDER.compare(got.get(r - 1), g) <= 0
+                            || got.get(r - 1).bottleneckNs() == g.bottleneckNs()
+                                    && got.get(r - 1).endToEndNs() == g.endToEndNs());
             }
-            assertEquals(all.get(0).bottleneckNs(), PartitionDp.optimal(n, k, StageCosts.of(t)).bottleneckNs());
+            assertEquals(
+                    all.get(0).bottleneckNs(),
+                    PartitionDp.optimal(n, k, StageCosts.of(t)).bottleneckNs());
         }
     }
 
@@ -130,7 +142,10 @@ class PartitionDpTest {
         double[][] t = randomTable(new Random(1), 6, true);
         t[0][4] = Double.POSITIVE_INFINITY;
         t[2][6] = Double.POSITIVE_INFINITY;
-        List<Candidate> all = bruteForce(6, 2, t, 5).stream().filter(c -> c.bottleneckNs() < Double.POSITIVE_INFINITY).sorted(Candidate.ORDER).toList();
+        List<Candidate> all = bruteForce(6, 2, t, 5).stream()
+                .filter(c -> c.bottleneckNs() < Double.POSITIVE_INFINITY)
+                .sorted(Candidate.ORDER)
+                .toList();
         List<Candidate> got = PartitionDp.best(6, 2, StageCosts.of(t), 100);
         assertEquals(all.size(), got.size());
         for (Candidate c : got) assertTrue(c.bottleneckNs() < Double.POSITIVE_INFINITY);
@@ -139,20 +154,26 @@ class PartitionDpTest {
     @Test
     void errors() {
         double[][] t = randomTable(new Random(1), 3, true);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(3, 4, StageCosts.of(t)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(3, 4, StageCosts.of(t)));
         assertTrue(e.getMessage().contains("cannot split 3 ops into 4 stages"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(3, 0, StageCosts.of(t)));
         assertTrue(e.getMessage().contains(">= 1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.best(3, 2, StageCosts.of(t), 0));
         assertTrue(e.getMessage().contains("candidates"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(5, 3, StageCosts.of(randomTable(new Random(2), 5, true)), 1));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> PartitionDp.optimal(5, 3, StageCosts.of(randomTable(new Random(2), 5, true)), 1));
         assertTrue(e.getMessage().startsWith("no valid cut"), e.getMessage());
         double[][] inf = new double[3][3];
         for (double[] r : inf) Arrays.fill(r, Double.POSITIVE_INFINITY);
         e = assertThrows(IllegalArgumentException.class, () -> PartitionDp.optimal(2, 2, StageCosts.of(inf)));
         assertTrue(e.getMessage().contains("no valid partition"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Method.parse("fastest"));
-        assertTrue(e.getMessage().contains("unknown partition method 'fastest'") && e.getMessage().contains("hybrid"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("unknown partition method 'fastest'")
+                        && e.getMessage().contains("hybrid"),
+                e.getMessage());
         assertEquals(Method.HYBRID, Method.parse("Hybrid"));
         assertNotEquals(null, Method.parse("profile"));
     }

@@ -41,9 +41,12 @@ class PredictSearchTest {
         final Set<Long> seen = new HashSet<>();
         int batches;
 
-        Counting(double[][] t) { this.t = t; }
+        Counting(double[][] t) {
+            this.t = t;
+        }
 
-        @Override public double[] stageCosts(List<int[]> ranges) {
+        @Override
+        public double[] stageCosts(List<int[]> ranges) {
             batches++;
             double[] out = new double[ranges.size()];
             for (int q = 0; q < out.length; q++) {
@@ -83,7 +86,9 @@ class PredictSearchTest {
             double[][] t = additive(rnd, n, 0.02);
             Counting c = new Counting(t);
             PredictSearch.Result r = PredictSearch.optimal(n, k, n - 1, c);
-            assertEquals(PartitionDp.optimal(n, k, StageCosts.of(t)).bottleneckNs(), r.best().bottleneckNs());
+            assertEquals(
+                    PartitionDp.optimal(n, k, StageCosts.of(t)).bottleneckNs(),
+                    r.best().bottleneckNs());
             assertTrue(r.segmentsCosted() < n * (n + 1) / 2 / 10, "k=" + k + ": costed " + r.segmentsCosted());
             if (k == 2) assertTrue(r.segmentsCosted() <= 2 * n + 1, "k=2 needs only prefixes and suffixes");
         }
@@ -113,7 +118,8 @@ class PredictSearchTest {
             assertEquals(k, r.stages());
             Candidate again = Candidate.evaluate(r.cuts(), n, StageCosts.of(t));
             assertEquals(again.bottleneckNs(), r.bottleneckNs());
-            assertTrue(r.bottleneckNs() >= PartitionDp.optimal(n, k, StageCosts.of(t)).bottleneckNs());
+            assertTrue(r.bottleneckNs()
+                    >= PartitionDp.optimal(n, k, StageCosts.of(t)).bottleneckNs());
         }
     }
 
@@ -125,7 +131,9 @@ class PredictSearchTest {
         for (int i = 0; i < n; i++) t[i][Math.min(n, i + 25)] = Double.POSITIVE_INFINITY; // some long segments fail
         for (int k = 2; k <= 4; k++) {
             Candidate full = PartitionDp.optimal(n, k, StageCosts.of(t));
-            assertEquals(full.bottleneckNs(), PredictSearch.optimal(n, k, n - 1, new Counting(t)).best().bottleneckNs());
+            assertEquals(
+                    full.bottleneckNs(),
+                    PredictSearch.optimal(n, k, n - 1, new Counting(t)).best().bottleneckNs());
         }
         double[][] none = new double[n + 1][n + 1];
         for (double[] r : none) Arrays.fill(r, Double.POSITIVE_INFINITY);
@@ -161,7 +169,9 @@ class PredictSearchTest {
             }
             return out;
         });
-        assertArrayEquals(new double[] {102, 102, 305}, s.latenciesNs(List.of(new int[] {1, 2}, new int[] {1, 2}, new int[] {3, 5})));
+        assertArrayEquals(
+                new double[] {102, 102, 305},
+                s.latenciesNs(List.of(new int[] {1, 2}, new int[] {1, 2}, new int[] {3, 5})));
         assertEquals(102, s.latencyNs(1, 2));
         assertEquals(List.of(2), sizes);
         double[][] all = s.allLatenciesNs(n);
@@ -189,7 +199,11 @@ class PredictSearchTest {
                 });
                 PartitionResult a = new Partitioner(m, k, cfg, table, null).run(Method.PREDICT);
                 PartitionResult b = new Partitioner(m, k, cfg, batch, null).run(Method.PREDICT);
-                assertEquals(a.bottleneckNs(), b.bottleneckNs(), 1e-9 * a.bottleneckNs(), "k=" + k + " transfer=" + transfer);
+                assertEquals(
+                        a.bottleneckNs(),
+                        b.bottleneckNs(),
+                        1e-9 * a.bottleneckNs(),
+                        "k=" + k + " transfer=" + transfer);
                 assertEquals(a.endToEndNs(), b.endToEndNs(), 1e-9 * a.endToEndNs(), "k=" + k + " transfer=" + transfer);
             }
         }

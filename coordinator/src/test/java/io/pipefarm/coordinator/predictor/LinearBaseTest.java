@@ -20,8 +20,10 @@ class LinearBaseTest {
      */
     @Test
     void recoversPerOpTypeCostsOnHeldOutArchitectures() {
-        int ops = SegmentAggregates.featureIndex("ops"), c1 = SegmentAggregates.featureIndex("conv1x1Macs"),
-                ck = SegmentAggregates.featureIndex("convKxKMacs"), pm = SegmentAggregates.featureIndex("poolElemsLarge"),
+        int ops = SegmentAggregates.featureIndex("ops"),
+                c1 = SegmentAggregates.featureIndex("conv1x1Macs"),
+                ck = SegmentAggregates.featureIndex("convKxKMacs"),
+                pm = SegmentAggregates.featureIndex("poolElemsLarge"),
                 ad = SegmentAggregates.featureIndex("addBytes");
         List<double[]> train = new ArrayList<>(), test = new ArrayList<>();
         Random r = new Random(5);
@@ -40,7 +42,8 @@ class LinearBaseTest {
         assertEquals(LinearBase.COLUMNS.length + 1, w.length);
         for (double x : w) assertTrue(x >= 0, "weights are non-negative");
         double worst = 0;
-        for (double[] a : test) worst = Math.max(worst, Math.abs(LinearBase.predict(w, a) / cost(a, ops, c1, ck, pm, ad) - 1));
+        for (double[] a : test)
+            worst = Math.max(worst, Math.abs(LinearBase.predict(w, a) / cost(a, ops, c1, ck, pm, ad) - 1));
         assertTrue(worst < 0.02, "worst relative error on held-out architectures " + worst);
     }
 

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.model.features.SegmentFeatures;
-import java.util.List;
-import org.junit.jupiter.api.Test;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
 
 class TransformerPaddingTest {
 
@@ -36,10 +36,12 @@ class TransformerPaddingTest {
         List<Sample> d = XgbPredictorTest.data(8, 40, 3);
         for (List<Sample> b : TransformerPredictor.batches(d, 64)) {
             int p = TransformerPredictor.paddedLength(b.get(0).features().length());
-            for (Sample s : b) assertEquals(p, TransformerPredictor.paddedLength(s.features().length()));
+            for (Sample s : b)
+                assertEquals(p, TransformerPredictor.paddedLength(s.features().length()));
         }
         TransformerPredictor.Params q = new TransformerPredictor.Params(16, 1, 2, 2, 32, 2e-3, 2, 7, 60, 1);
-        TransformerPredictor t = TransformerPredictor.train("sim-edgetpu-usb", d.subList(0, 240), d.subList(240, 320), q);
+        TransformerPredictor t =
+                TransformerPredictor.train("sim-edgetpu-usb", d.subList(0, 240), d.subList(240, 320), q);
         List<SegmentFeatures> fs = PredictorTrainer.features(d.subList(240, 320));
         double[] all = t.predictNanos(fs);
         for (int i = 0; i < 10; i++) {
@@ -48,6 +50,7 @@ class TransformerPaddingTest {
             assertTrue(one > 0 && Double.isFinite(one));
         }
         LatencyPredictor back = PredictorArtifact.read(PredictorArtifact.write(t, Map.of(), Map.of()));
-        assertArrayEquals(all, back.predictNanos(fs), 1e-3 * Arrays.stream(all).max().orElse(1));
+        assertArrayEquals(
+                all, back.predictNanos(fs), 1e-3 * Arrays.stream(all).max().orElse(1));
     }
 }

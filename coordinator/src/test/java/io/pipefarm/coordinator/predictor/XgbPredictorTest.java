@@ -9,17 +9,17 @@ import io.pipefarm.model.features.ModelFeatures;
 import io.pipefarm.model.features.SegmentFeatures;
 import io.pipefarm.model.zoo.ModelZoo;
 import io.pipefarm.model.zoo.NasBenchSampler;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
 
 class XgbPredictorTest {
 
@@ -56,8 +56,12 @@ class XgbPredictorTest {
             assertEquals("sim-edgetpu-usb", back.deviceKind());
             List<SegmentFeatures> fs = PredictorTrainer.features(r.heldOut());
             assertArrayEquals(r.best().predictor().predictNanos(fs), back.predictNanos(fs), 1e-6);
-            assertEquals(m.mape(), ((Number) PredictorArtifact.header(art).metrics().get("mape")).doubleValue(), 1e-12);
-            assertArrayEquals(r.best().predictor().predictNanos(fs), PredictorArtifact.read(formatOne(art)).predictNanos(fs), 1e-6,
+            assertEquals(
+                    m.mape(), ((Number) PredictorArtifact.header(art).metrics().get("mape")).doubleValue(), 1e-12);
+            assertArrayEquals(
+                    r.best().predictor().predictNanos(fs),
+                    PredictorArtifact.read(formatOne(art)).predictNanos(fs),
+                    1e-6,
                     "a format-1 artifact (camelCase header) still loads");
         }
     }
@@ -103,9 +107,11 @@ class XgbPredictorTest {
     @Test
     void artifactsOfAnOlderFeatureSpecAreRefused() throws Exception {
         List<Sample> d = data(8, 40, 3);
-        try (PredictorTrainer t = new PredictorTrainer(PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)))) {
+        try (PredictorTrainer t =
+                new PredictorTrainer(PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)))) {
             PredictorTrainer.Result r = t.train("cpu-x86_64-t1", d, null);
-            byte[] art = PredictorArtifact.write(r.best().predictor(), r.best().heldOut().toMap(), r.data());
+            byte[] art = PredictorArtifact.write(
+                    r.best().predictor(), r.best().heldOut().toMap(), r.data());
             var in = new ZipInputStream(new ByteArrayInputStream(art));
             var bo = new ByteArrayOutputStream();
             try (var out = new ZipOutputStream(bo)) {
@@ -125,7 +131,8 @@ class XgbPredictorTest {
                     out.closeEntry();
                 }
             }
-            PredictorException e = assertThrows(PredictorException.class, () -> PredictorArtifact.read(bo.toByteArray()));
+            PredictorException e =
+                    assertThrows(PredictorException.class, () -> PredictorArtifact.read(bo.toByteArray()));
             assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
             assertTrue(e.getMessage().contains("feature spec") && e.getMessage().contains("retrain"), e.getMessage());
         }
@@ -133,7 +140,8 @@ class XgbPredictorTest {
 
     @Test
     void corruptArtifactsAreRefused() {
-        for (byte[] bad : new byte[][] {new byte[0], "not a zip at all".getBytes(), new byte[] {'P', 'K', 3, 4, 0, 0}}) {
+        for (byte[] bad :
+                new byte[][] {new byte[0], "not a zip at all".getBytes(), new byte[] {'P', 'K', 3, 4, 0, 0}}) {
             PredictorException e = assertThrows(PredictorException.class, () -> PredictorArtifact.read(bad));
             assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
         }

@@ -5,10 +5,11 @@ import static io.pipefarm.coordinator.store.StoreFixture.stats;
 import static io.pipefarm.coordinator.store.StoreFixture.versions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipefarm.coordinator.store.JobQueue.Completion;
 import io.pipefarm.coordinator.store.JobQueue.LeaseGrant;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 
 class ConcurrencyAndThroughputTest {
 
@@ -59,8 +58,16 @@ class ConcurrencyAndThroughputTest {
                             n++;
                             // complete every other one so leases and completions interleave
                             if (n % 2 == 0) {
-                                Completion r = store.jobs().complete(g.job().jobId(), g.leaseToken(), agent, "d",
-                                        stats(1000), null, versions(), T0 + 1);
+                                Completion r = store.jobs()
+                                        .complete(
+                                                g.job().jobId(),
+                                                g.leaseToken(),
+                                                agent,
+                                                "d",
+                                                stats(1000),
+                                                null,
+                                                versions(),
+                                                T0 + 1);
                                 assertEquals(Completion.ACCEPTED, r);
                             }
                         }
@@ -87,25 +94,31 @@ class ConcurrencyAndThroughputTest {
         try (FarmStore store = StoreFixture.open(dir)) {
             for (int round = 0; round < 10; round++) {
                 List<String> keys = StoreFixture.segments(store, "r" + round, 8);
-                CampaignStore.Created c = store.campaigns().create("c" + round, null, keys, List.of("bench-k"), false, 3, T0);
+                CampaignStore.Created c =
+                        store.campaigns().create("c" + round, null, keys, List.of("bench-k"), false, 3, T0);
                 List<LeaseGrant> leases = new ArrayList<>();
                 for (JobQueue.Candidate k : store.jobs().queued("bench-k", 8)) {
                     leases.add(StoreFixture.grant(k, "a", "d" + leases.size(), LEASE, T0));
                 }
                 assertEquals(8, leases.size());
-                assertArrayEquals(new boolean[] {true, true, true, true, true, true, true, true},
+                assertArrayEquals(
+                        new boolean[] {true, true, true, true, true, true, true, true},
                         store.jobs().leaseAll(leases, T0));
                 ExecutorService pool = Executors.newFixedThreadPool(8);
                 List<Future<?>> fs = new ArrayList<>();
                 for (LeaseGrant l : leases) {
-                    fs.add(pool.submit(() -> store.jobs().complete(l.job().jobId(), l.leaseToken(), "a", l.deviceId(),
-                            stats(5), null, null, T0 + 1)));
+                    fs.add(pool.submit(() -> store.jobs()
+                            .complete(
+                                    l.job().jobId(), l.leaseToken(), "a", l.deviceId(), stats(5), null, null, T0 + 1)));
                 }
                 for (Future<?> f : fs) {
                     f.get();
                 }
                 pool.shutdown();
-                assertEquals(CampaignState.DONE, store.campaigns().get(c.campaignId()).state(), "round " + round);
+                assertEquals(
+                        CampaignState.DONE,
+                        store.campaigns().get(c.campaignId()).state(),
+                        "round " + round);
             }
         }
     }
@@ -121,7 +134,19 @@ class ConcurrencyAndThroughputTest {
     void leaseAndCompleteThroughput() throws Exception {
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "big", 100);
-            List<String> kinds = List.of("bench-k0", "bench-k1", "bench-k2", "bench-k3", "bench-k4", "bench-k5", "bench-k6", "bench-k7", "bench-k8", "bench-k9", "bench-ka", "bench-kb");
+            List<String> kinds = List.of(
+                    "bench-k0",
+                    "bench-k1",
+                    "bench-k2",
+                    "bench-k3",
+                    "bench-k4",
+                    "bench-k5",
+                    "bench-k6",
+                    "bench-k7",
+                    "bench-k8",
+                    "bench-k9",
+                    "bench-ka",
+                    "bench-kb");
             store.campaigns().create("bench-warm", null, keys.subList(0, 50), List.of("bench-warm"), false, 3, T0);
             drain(store, "bench-warm", "w"); // JIT warm-up
             CampaignStore.Created c = store.campaigns().create("bench", null, keys, kinds, false, 3, T0);
@@ -168,14 +193,22 @@ class ConcurrencyAndThroughputTest {
             assertEquals(400, n1);
             assertEquals(400, n8);
             assertEquals(400, nb);
-            assertEquals(CampaignState.DONE, store.campaigns().get(c.campaignId()).state());
-            System.out.printf("store lease+complete (%d cpus, load %.1f): 1 thread %.0f jobs/s (%d flushes); "
+            assertEquals(
+                    CampaignState.DONE, store.campaigns().get(c.campaignId()).state());
+            System.out.printf(
+                    "store lease+complete (%d cpus, load %.1f): 1 thread %.0f jobs/s (%d flushes); "
                             + "8 threads %.0f jobs/s (%d flushes); batches of 64 %.0f jobs/s (%d flushes)%n",
                     Runtime.getRuntime().availableProcessors(),
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-                    n1 / s1, f1 - f0, n8 / s8, f2 - f1, nb / sb, f3 - f2);
-            System.out.printf("store lease+complete CPU per job (caller thread; excludes H2 background writer): "
-                    + "1 thread %.0f us (= %.0f jobs/s per core), batches of 64 %.0f us (= %.0f jobs/s per core)%n",
+                    n1 / s1,
+                    f1 - f0,
+                    n8 / s8,
+                    f2 - f1,
+                    nb / sb,
+                    f3 - f2);
+            System.out.printf(
+                    "store lease+complete CPU per job (caller thread; excludes H2 background writer): "
+                            + "1 thread %.0f us (= %.0f jobs/s per core), batches of 64 %.0f us (= %.0f jobs/s per core)%n",
                     cpuUs1, 1e6 / cpuUs1, cpuUsB, 1e6 / cpuUsB);
             assertEquals(1_250, store.profiles().count());
         }
@@ -186,8 +219,9 @@ class ConcurrencyAndThroughputTest {
         List<LeaseGrant> leased;
         while (!(leased = StoreFixture.leaseBatch(store.jobs(), kind, agent, "d", 64, LEASE, T0)).isEmpty()) {
             for (LeaseGrant g : leased) {
-                store.jobs().complete(g.job().jobId(), g.leaseToken(), agent, "d", stats(1000 + n), null,
-                        versions(), T0 + 1);
+                store.jobs()
+                        .complete(
+                                g.job().jobId(), g.leaseToken(), agent, "d", stats(1000 + n), null, versions(), T0 + 1);
                 n++;
             }
         }
@@ -199,8 +233,8 @@ class ConcurrencyAndThroughputTest {
         while (true) {
             List<JobQueue.Result> results = new ArrayList<>(batch);
             for (LeaseGrant g : StoreFixture.leaseBatch(store.jobs(), kind, agent, "d", batch, LEASE, T0)) {
-                results.add(new JobQueue.Result(g.job().jobId(), g.leaseToken(), agent, "d", stats(1000),
-                        null, versions()));
+                results.add(new JobQueue.Result(
+                        g.job().jobId(), g.leaseToken(), agent, "d", stats(1000), null, versions()));
             }
             if (results.isEmpty()) {
                 return n;

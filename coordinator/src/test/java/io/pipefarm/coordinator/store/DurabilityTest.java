@@ -36,14 +36,19 @@ class DurabilityTest {
         JobInfo open;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 20);
-            campaignId = store.campaigns().create("c", "{}", keys, List.of("bench-k"), false, 3, T0).campaignId();
+            campaignId = store.campaigns()
+                    .create("c", "{}", keys, List.of("bench-k"), false, 3, T0)
+                    .campaignId();
             for (int i = 0; i < 12; i++) {
-                JobInfo l = StoreFixture.lease(store.jobs(), "bench-k", "a", "d", LEASE, T0).orElseThrow();
-                assertEquals(Completion.ACCEPTED, store.jobs().complete(l.id(), l.leaseToken(), "a", "d", stats(i + 1),
-                        null, null, T0 + i));
+                JobInfo l = StoreFixture.lease(store.jobs(), "bench-k", "a", "d", LEASE, T0)
+                        .orElseThrow();
+                assertEquals(
+                        Completion.ACCEPTED,
+                        store.jobs().complete(l.id(), l.leaseToken(), "a", "d", stats(i + 1), null, null, T0 + i));
                 acked.add(l.id());
             }
-            open = StoreFixture.lease(store.jobs(), "bench-k", "a", "d", LEASE, T0).orElseThrow();
+            open = StoreFixture.lease(store.jobs(), "bench-k", "a", "d", LEASE, T0)
+                    .orElseThrow();
         }
         try (FarmStore store = StoreFixture.open(dir)) {
             CampaignStore.Status st = store.campaigns().status(campaignId, T0 + 100, Duration.ofMinutes(1));
@@ -55,9 +60,11 @@ class DurabilityTest {
                 assertEquals(JobState.DONE, store.jobs().job(id).orElseThrow().state());
             }
             // the open lease survives the restart and can still be completed
-            assertEquals(Completion.ACCEPTED, store.jobs().complete(open.id(), open.leaseToken(), "a", "d", stats(5),
-                    null, null, T0 + 200));
-            assertEquals(CampaignState.RUNNING, store.campaigns().get(campaignId).state());
+            assertEquals(
+                    Completion.ACCEPTED,
+                    store.jobs().complete(open.id(), open.leaseToken(), "a", "d", stats(5), null, null, T0 + 200));
+            assertEquals(
+                    CampaignState.RUNNING, store.campaigns().get(campaignId).state());
         }
     }
 
@@ -70,15 +77,18 @@ class DurabilityTest {
         long campaignId;
         try (FarmStore store = StoreFixture.open(dir)) {
             List<String> keys = StoreFixture.segments(store, "m", 5000);
-            campaignId = store.campaigns().create("c", "{}", keys, List.of("bench-k"), false, 3, T0).campaignId();
+            campaignId = store.campaigns()
+                    .create("c", "{}", keys, List.of("bench-k"), false, 3, T0)
+                    .campaignId();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                KillChild.class.getName(), dir.toString());
+        ProcessBuilder pb = new ProcessBuilder(
+                java, "-cp", System.getProperty("java.class.path"), KillChild.class.getName(), dir.toString());
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process child = pb.start();
         List<Long> acked = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("ACK ")) {
@@ -104,8 +114,9 @@ class DurabilityTest {
             CampaignStore.Status st = store.campaigns().status(campaignId, T0, Duration.ofMinutes(1));
             assertEquals(0, st.count(JobState.LEASED));
             assertEquals(5000, st.count(JobState.DONE) + st.count(JobState.QUEUED));
-            System.out.printf("kill -9 after %d acks: %d done, %d queued after restart%n", acked.size(),
-                    st.count(JobState.DONE), st.count(JobState.QUEUED));
+            System.out.printf(
+                    "kill -9 after %d acks: %d done, %d queued after restart%n",
+                    acked.size(), st.count(JobState.DONE), st.count(JobState.QUEUED));
         }
     }
 
@@ -115,7 +126,8 @@ class DurabilityTest {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             FarmStore store = FarmStore.openDir(Path.of(args[0]));
             List<LeaseGrant> batch;
-            while (!(batch = StoreFixture.leaseBatch(store.jobs(), "bench-k", "child", "d", 256, LEASE, T0)).isEmpty()) {
+            while (!(batch = StoreFixture.leaseBatch(store.jobs(), "bench-k", "child", "d", 256, LEASE, T0))
+                    .isEmpty()) {
                 for (LeaseGrant g : batch) {
                     store.jobs().complete(g.job().jobId(), g.leaseToken(), "child", "d", stats(10), null, null, T0);
                     out.println("ACK " + g.job().jobId());

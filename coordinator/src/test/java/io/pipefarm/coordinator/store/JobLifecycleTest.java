@@ -16,8 +16,8 @@ import io.pipefarm.coordinator.store.JobQueue.Candidate;
 import io.pipefarm.coordinator.store.JobQueue.Completion;
 import io.pipefarm.coordinator.store.JobQueue.Failure;
 import io.pipefarm.coordinator.store.JobQueue.JobInfo;
-import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.coordinator.store.JobQueue.LeaseGrant;
+import io.pipefarm.proto.farm.ErrorKind;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,6 +41,7 @@ class JobLifecycleTest {
 
     @TempDir
     Path dir;
+
     FarmStore store;
     JobQueue q;
 
@@ -81,7 +82,9 @@ class JobLifecycleTest {
             assertEquals(0, k.attempts());
             assertEquals(19, k.blobSize());
         }
-        assertArrayEquals("mobilenet/segment/0".getBytes(StandardCharsets.UTF_8), usb.get(0).blob(),
+        assertArrayEquals(
+                "mobilenet/segment/0".getBytes(StandardCharsets.UTF_8),
+                usb.get(0).blob(),
                 "a segment up to the inline limit comes with its bytes");
         assertNull(q.queued(USB, 1, 18).get(0).blob(), "a larger one without");
         assertEquals(ids(usb.subList(0, 2)), ids(q.queued(USB, 2)));
@@ -105,8 +108,9 @@ class JobLifecycleTest {
         assertEquals(3, q.queued(CPU, 256).size(), "other kinds are untouched");
 
         long[] samples = {100, 101, 99};
-        assertEquals(Completion.ACCEPTED, q.complete(l1.id(), l1.leaseToken(), "a1", "usb:0", stats(1000), samples,
-                versions(), T0 + 20));
+        assertEquals(
+                Completion.ACCEPTED,
+                q.complete(l1.id(), l1.leaseToken(), "a1", "usb:0", stats(1000), samples, versions(), T0 + 20));
         CampaignStore.Status st = store.campaigns().status(c.campaignId(), T0 + 1000, Duration.ofMinutes(1));
         assertEquals(1, st.count(JobState.DONE));
         assertEquals(1, st.count(JobState.LEASED));
@@ -125,8 +129,9 @@ class JobLifecycleTest {
         assertArrayEquals(samples, store.profiles().samples(p.id()).orElseThrow());
 
         // drain the rest
-        assertEquals(Completion.ACCEPTED, q.complete(l2.id(), l2.leaseToken(), "a1", "usb:1", stats(2000), null,
-                versions(), T0 + 30));
+        assertEquals(
+                Completion.ACCEPTED,
+                q.complete(l2.id(), l2.leaseToken(), "a1", "usb:1", stats(2000), null, versions(), T0 + 30));
         for (String kind : List.of(USB, CPU)) {
             Optional<JobInfo> l;
             while ((l = StoreFixture.lease(q, kind, "a2", "d0", LEASE, T0 + 40)).isPresent()) {
@@ -142,11 +147,22 @@ class JobLifecycleTest {
 
         // profile queries
         assertEquals(6, store.profiles().list(ProfileStore.Query.all()).size());
-        assertEquals(3, store.profiles().list(ProfileStore.Query.all().kind(CPU)).size());
+        assertEquals(
+                3, store.profiles().list(ProfileStore.Query.all().kind(CPU)).size());
         long modelId = store.models().byName("mobilenet").orElseThrow().id();
-        assertEquals(6, store.profiles().list(ProfileStore.Query.all().model(modelId)).size());
-        assertEquals(2, store.profiles().list(ProfileStore.Query.all().segment(keys.get(2))).size());
-        assertEquals(0, store.profiles().list(ProfileStore.Query.all().model(modelId + 99)).size());
+        assertEquals(
+                6,
+                store.profiles().list(ProfileStore.Query.all().model(modelId)).size());
+        assertEquals(
+                2,
+                store.profiles()
+                        .list(ProfileStore.Query.all().segment(keys.get(2)))
+                        .size());
+        assertEquals(
+                0,
+                store.profiles()
+                        .list(ProfileStore.Query.all().model(modelId + 99))
+                        .size());
     }
 
     @Test
@@ -158,7 +174,8 @@ class JobLifecycleTest {
         List<Candidate> readByB = q.queued(USB, 256);
         assertEquals(ids(readByA), ids(readByB));
         assertArrayEquals(new boolean[] {true}, q.leaseAll(List.of(grant(readByB.get(1), "b", "d", LEASE, T0)), T0));
-        List<LeaseGrant> byA = readByA.stream().map(k -> grant(k, "a", "d", LEASE, T0)).toList();
+        List<LeaseGrant> byA =
+                readByA.stream().map(k -> grant(k, "a", "d", LEASE, T0)).toList();
         assertArrayEquals(new boolean[] {true, false, true}, q.leaseAll(byA, T0 + 1), "the middle job is b's");
         assertEquals("a", q.job(readByA.get(0).jobId()).orElseThrow().leaseAgent());
         JobInfo middle = q.job(readByA.get(1).jobId()).orElseThrow();
@@ -167,10 +184,12 @@ class JobLifecycleTest {
         assertEquals("a", q.job(readByA.get(2).jobId()).orElseThrow().leaseAgent());
         assertTrue(q.queued(USB, 256).isEmpty());
         // a's result for the job it lost is still a measurement, stored once; b's is then a duplicate
-        assertEquals(Completion.ACCEPTED_STALE, q.complete(middle.id(), byA.get(1).leaseToken(), "a", "d", stats(4), null,
-                null, T0 + 2));
-        assertEquals(Completion.ALREADY_DONE, q.complete(middle.id(), middle.leaseToken(), "b", "d", stats(5), null, null,
-                T0 + 3));
+        assertEquals(
+                Completion.ACCEPTED_STALE,
+                q.complete(middle.id(), byA.get(1).leaseToken(), "a", "d", stats(4), null, null, T0 + 2));
+        assertEquals(
+                Completion.ALREADY_DONE,
+                q.complete(middle.id(), middle.leaseToken(), "b", "d", stats(5), null, null, T0 + 3));
         assertEquals(1, store.profiles().count());
     }
 
@@ -183,7 +202,8 @@ class JobLifecycleTest {
         assertEquals(1, q.expireLeases(T0 + LEASE.toMillis() + 1).requeued());
         assertEquals(ids(List.of(stale)), ids(q.queued(USB, 1)), "queued again");
         // read at attempt 0; the job has had an attempt since
-        assertArrayEquals(new boolean[] {false}, q.leaseAll(List.of(grant(stale, "b", "d2", LEASE, T0 + 40_000)), T0 + 40_000));
+        assertArrayEquals(
+                new boolean[] {false}, q.leaseAll(List.of(grant(stale, "b", "d2", LEASE, T0 + 40_000)), T0 + 40_000));
         JobInfo j = q.job(first.id()).orElseThrow();
         assertEquals(JobState.QUEUED, j.state());
         assertEquals(1, j.attempts());
@@ -221,26 +241,43 @@ class JobLifecycleTest {
     void badInputs() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         String unknown = SegmentStore.keyOf("nope".getBytes(StandardCharsets.UTF_8));
-        StoreException e = assertThrows(StoreException.class,
+        StoreException e = assertThrows(
+                StoreException.class,
                 () -> store.campaigns().create("x", null, List.of(unknown), List.of(USB), false, 3, T0));
         assertEquals(StoreException.Kind.BAD_INPUT, e.kind());
         assertTrue(e.getMessage().contains("store its blob first"));
-        assertEquals(StoreException.Kind.BAD_INPUT, assertThrows(StoreException.class,
-                () -> store.campaigns().create("x", null, keys, List.of("Bad Kind"), false, 3, T0)).kind());
-        assertEquals(StoreException.Kind.BAD_INPUT, assertThrows(StoreException.class,
-                () -> store.campaigns().create("x", null, List.of(), List.of(USB), false, 3, T0)).kind());
-        assertEquals(StoreException.Kind.NOT_FOUND, assertThrows(StoreException.class,
-                () -> q.complete(12345, 1, "a", "d", stats(1), null, null, T0)).kind());
-        assertEquals(StoreException.Kind.NOT_FOUND, assertThrows(StoreException.class,
-                () -> store.campaigns().pause(999, T0)).kind());
+        assertEquals(
+                StoreException.Kind.BAD_INPUT,
+                assertThrows(
+                                StoreException.class,
+                                () -> store.campaigns().create("x", null, keys, List.of("Bad Kind"), false, 3, T0))
+                        .kind());
+        assertEquals(
+                StoreException.Kind.BAD_INPUT,
+                assertThrows(
+                                StoreException.class,
+                                () -> store.campaigns().create("x", null, List.of(), List.of(USB), false, 3, T0))
+                        .kind());
+        assertEquals(
+                StoreException.Kind.NOT_FOUND,
+                assertThrows(StoreException.class, () -> q.complete(12345, 1, "a", "d", stats(1), null, null, T0))
+                        .kind());
+        assertEquals(
+                StoreException.Kind.NOT_FOUND,
+                assertThrows(StoreException.class, () -> store.campaigns().pause(999, T0))
+                        .kind());
         // a result for a job whose lease was lost (coordinator crashed before flushing it) still counts
         Created c = store.campaigns().create("x", null, keys, List.of(USB), false, 3, T0);
         long jobId = q.jobsOf(c.campaignId()).get(0).id();
         assertEquals(Completion.ACCEPTED_STALE, q.complete(jobId, 1, "a", "d", stats(1), null, null, T0));
         assertEquals(CampaignState.DONE, store.campaigns().get(c.campaignId()).state());
         // a segment whose bytes do not match its key
-        assertEquals(StoreException.Kind.BAD_INPUT, assertThrows(StoreException.class,
-                () -> store.segments().put(unknown, new byte[] {1}, null, 0, 1, null, T0)).kind());
+        assertEquals(
+                StoreException.Kind.BAD_INPUT,
+                assertThrows(
+                                StoreException.class,
+                                () -> store.segments().put(unknown, new byte[] {1}, null, 0, 1, null, T0))
+                        .kind());
     }
 
     @Test
@@ -249,10 +286,13 @@ class JobLifecycleTest {
         store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         JobInfo l = lease(USB, "a", "d", T0);
         assertEquals(Completion.ACCEPTED, q.complete(l.id(), l.leaseToken(), "a", "d", stats(10), null, null, T0 + 1));
-        assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(99), null, null, T0 + 2));
+        assertEquals(
+                Completion.ALREADY_DONE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(99), null, null, T0 + 2));
         assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), 42, "b", "e", stats(99), null, null, T0 + 3));
         assertEquals(1, store.profiles().count());
-        assertEquals(10, store.profiles().latest(keys.get(0), USB).orElseThrow().stats().meanNs());
+        assertEquals(
+                10,
+                store.profiles().latest(keys.get(0), USB).orElseThrow().stats().meanNs());
         assertEquals(Failure.ALREADY_DONE, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "late", T0 + 4));
         assertEquals(JobState.DONE, q.job(l.id()).orElseThrow().state());
     }
@@ -268,15 +308,19 @@ class JobLifecycleTest {
         assertEquals(first.id(), second.id());
         assertEquals(2, second.attempts());
         // the late result of the first lease arrives first: accepted (a measurement is a measurement)
-        assertEquals(Completion.ACCEPTED_STALE,
+        assertEquals(
+                Completion.ACCEPTED_STALE,
                 q.complete(first.id(), first.leaseToken(), "a", "d1", stats(7), null, null, T0 + 41_000));
         // the second lease's result is then a duplicate
-        assertEquals(Completion.ALREADY_DONE,
+        assertEquals(
+                Completion.ALREADY_DONE,
                 q.complete(second.id(), second.leaseToken(), "b", "d2", stats(8), null, null, T0 + 42_000));
         assertEquals(1, store.profiles().count());
-        assertEquals("a", store.profiles().latest(keys.get(0), USB).orElseThrow().agentId());
+        assertEquals(
+                "a", store.profiles().latest(keys.get(0), USB).orElseThrow().agentId());
         // a stale failure is ignored
-        assertEquals(Failure.ALREADY_DONE, q.fail(second.id(), second.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "x", T0));
+        assertEquals(
+                Failure.ALREADY_DONE, q.fail(second.id(), second.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "x", T0));
     }
 
     @Test
@@ -300,7 +344,8 @@ class JobLifecycleTest {
         JobInfo again = lease(USB, "b", "d", T0 + 70_000);
         assertEquals(l.id(), again.id());
         assertEquals(2, again.attempts());
-        assertEquals(CampaignState.RUNNING, store.campaigns().get(c.campaignId()).state());
+        assertEquals(
+                CampaignState.RUNNING, store.campaigns().get(c.campaignId()).state());
     }
 
     @Test
@@ -316,7 +361,9 @@ class JobLifecycleTest {
         assertEquals(0, r.failed());
         assertEquals(JobState.LEASED, q.job(other.id()).orElseThrow().state());
         assertEquals(List.of(a0.id(), a1.id()), ids(q.queued(USB, 256)));
-        assertEquals("agent a left while running the job", q.job(a0.id()).orElseThrow().lastErrorMessage());
+        assertEquals(
+                "agent a left while running the job",
+                q.job(a0.id()).orElseThrow().lastErrorMessage());
         assertEquals(0, q.releaseAgent("a", T0 + 6).total(), "nothing left to release");
         assertTrue(q.hasWork(USB));
         assertEquals(Set.of(USB), q.kindsWithWork());
@@ -327,14 +374,20 @@ class JobLifecycleTest {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         Created c = store.campaigns().create("c", null, keys, List.of(USB), false, 3, T0);
         JobInfo l = lease(USB, "a", "d", T0);
-        assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "delegate failed", T0 + 1));
-        assertEquals(Failure.IGNORED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "dup", T0 + 1), "stale token");
+        assertEquals(
+                Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "delegate failed", T0 + 1));
+        assertEquals(
+                Failure.IGNORED,
+                q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_LOAD, "dup", T0 + 1),
+                "stale token");
         l = lease(USB, "a", "d", T0 + 2);
         assertEquals(2, l.attempts());
         assertEquals(1, q.expireLeases(T0 + 2 + LEASE.toMillis() + 1).requeued());
         l = lease(USB, "a", "d", T0 + 40_000);
         assertEquals(3, l.attempts());
-        assertEquals(Failure.FAILED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "runner exited with 139", T0 + 41_000));
+        assertEquals(
+                Failure.FAILED,
+                q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_CRASH, "runner exited with 139", T0 + 41_000));
         JobInfo j = q.job(l.id()).orElseThrow();
         assertEquals(JobState.FAILED, j.state());
         assertEquals(3, j.attempts());
@@ -346,8 +399,12 @@ class JobLifecycleTest {
         assertEquals(CampaignState.DONE, st.campaign().state());
         assertEquals(1, st.count(JobState.FAILED));
         // a late result for the failed job is still a measurement: accepted once
-        assertEquals(Completion.ACCEPTED_STALE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_000));
-        assertEquals(Completion.ALREADY_DONE, q.complete(l.id(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_001));
+        assertEquals(
+                Completion.ACCEPTED_STALE,
+                q.complete(l.id(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_000));
+        assertEquals(
+                Completion.ALREADY_DONE,
+                q.complete(l.id(), l.leaseToken(), "a", "d", stats(3), null, null, T0 + 44_001));
     }
 
     @Test
@@ -373,9 +430,12 @@ class JobLifecycleTest {
         assertEquals(CampaignState.PAUSED, store.campaigns().pause(id, T0).state());
         assertEquals(CampaignState.PAUSED, store.campaigns().pause(id, T0).state(), "idempotent");
         assertTrue(q.queued(USB, 256).isEmpty(), "paused campaign hands out nothing");
-        assertArrayEquals(new boolean[] {false}, q.leaseAll(List.of(grant(readAhead.get(0), "a", "d2", LEASE, T0)), T0),
+        assertArrayEquals(
+                new boolean[] {false},
+                q.leaseAll(List.of(grant(readAhead.get(0), "a", "d2", LEASE, T0)), T0),
                 "a job read before the pause is held: its grant does not take");
-        assertEquals(JobState.QUEUED, q.job(readAhead.get(0).jobId()).orElseThrow().state());
+        assertEquals(
+                JobState.QUEUED, q.job(readAhead.get(0).jobId()).orElseThrow().state());
         assertFalse(q.hasWork(USB));
         // a failure while paused requeues as held
         assertEquals(Failure.REQUEUED, q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "x", T0));
@@ -388,18 +448,26 @@ class JobLifecycleTest {
 
         List<Candidate> beforeCancel = q.queued(USB, 256);
         assertEquals(3, beforeCancel.size());
-        assertEquals(CampaignState.CANCELLED, store.campaigns().cancel(id, T0 + 1).state());
+        assertEquals(
+                CampaignState.CANCELLED, store.campaigns().cancel(id, T0 + 1).state());
         CampaignStore.Status st = store.campaigns().status(id, T0 + 2, Duration.ofMinutes(1));
         assertEquals(3, st.count(JobState.CANCELLED));
         assertEquals(1, st.count(JobState.LEASED));
         assertTrue(q.queued(USB, 256).isEmpty(), "cancelled campaign hands out nothing");
-        assertArrayEquals(new boolean[] {false}, q.leaseAll(List.of(grant(beforeCancel.get(0), "a", "d3", LEASE, T0 + 3)),
-                T0 + 3), "a job read before the cancel is closed: its grant does not take");
-        assertEquals(JobState.CANCELLED, q.job(beforeCancel.get(0).jobId()).orElseThrow().state());
-        assertEquals(StoreException.Kind.CONFLICT,
-                assertThrows(StoreException.class, () -> store.campaigns().resume(id, T0)).kind());
+        assertArrayEquals(
+                new boolean[] {false},
+                q.leaseAll(List.of(grant(beforeCancel.get(0), "a", "d3", LEASE, T0 + 3)), T0 + 3),
+                "a job read before the cancel is closed: its grant does not take");
+        assertEquals(
+                JobState.CANCELLED,
+                q.job(beforeCancel.get(0).jobId()).orElseThrow().state());
+        assertEquals(
+                StoreException.Kind.CONFLICT,
+                assertThrows(StoreException.class, () -> store.campaigns().resume(id, T0))
+                        .kind());
         // the leased job of a cancelled campaign may still finish
-        assertEquals(Completion.ACCEPTED, q.complete(l2.id(), l2.leaseToken(), "a", "d2", stats(1), null, null, T0 + 3));
+        assertEquals(
+                Completion.ACCEPTED, q.complete(l2.id(), l2.leaseToken(), "a", "d2", stats(1), null, null, T0 + 3));
         assertEquals(CampaignState.CANCELLED, store.campaigns().get(id).state());
         assertEquals(1, store.profiles().count());
     }
@@ -434,9 +502,15 @@ class JobLifecycleTest {
         assertEquals(1, store.segments().rangesOf(m2).size());
         assertEquals(4, store.segments().rangesOf(m2).get(0).firstOp());
 
-        store.agents().register("host1", "pekko://pipefarm@h:2552", versions(), List.of(
-                new AgentStore.Device("usb:0", USB, "edgetpu", versions(), Map.of("path", "/dev/x")),
-                new AgentStore.Device("cpu0", CPU, "tflite-cpu", versions(), Map.of())), T0);
+        store.agents()
+                .register(
+                        "host1",
+                        "pekko://pipefarm@h:2552",
+                        versions(),
+                        List.of(
+                                new AgentStore.Device("usb:0", USB, "edgetpu", versions(), Map.of("path", "/dev/x")),
+                                new AgentStore.Device("cpu0", CPU, "tflite-cpu", versions(), Map.of())),
+                        T0);
         assertTrue(store.agents().touch("host1", T0 + 5));
         assertFalse(store.agents().touch("ghost", T0 + 5));
         store.agents().setState("host1", AgentStore.AgentState.LEFT);

@@ -52,9 +52,11 @@ class MigrationsTest {
             Migrations shipped = Migrations.fromClasspath();
             shipped.migrate(db);
             int next = Integer.parseInt(shipped.latestVersion(db).getVersion()) + 1;
-            script("V" + (next + 1) + "__second.sql",
+            script(
+                    "V" + (next + 1) + "__second.sql",
                     "ALTER TABLE test_extra ADD COLUMN IF NOT EXISTS b INT; -- needs the table below first\n");
-            script("V" + next + "__first.sql",
+            script(
+                    "V" + next + "__first.sql",
                     "CREATE TABLE IF NOT EXISTS test_extra (a INT);\nINSERT INTO test_extra (a) VALUES (1);\n");
             Migrations more = withScripts();
             assertEquals(List.of(Integer.toString(next), Integer.toString(next + 1)), more.migrate(db));
@@ -97,7 +99,8 @@ class MigrationsTest {
             });
             StoreException e = assertThrows(StoreException.class, () -> m.migrate(db));
             assertEquals(StoreException.Kind.UNAVAILABLE, e.kind());
-            assertTrue(e.getMessage().contains("schema version " + future + ", newer than this pipefarm"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("schema version " + future + ", newer than this pipefarm"), e.getMessage());
             assertTrue(hasTable(db, Migrations.LEGACY_TABLE), "a refused database is left as it was");
             assertEquals(MigrationVersion.EMPTY, m.currentVersion(db));
         }
@@ -112,7 +115,8 @@ class MigrationsTest {
             withScripts().migrate(db);
             StoreException e = assertThrows(StoreException.class, () -> shipped.migrate(db));
             assertEquals(StoreException.Kind.UNAVAILABLE, e.kind());
-            assertTrue(e.getMessage().contains("schema version " + future + ", newer than this pipefarm"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("schema version " + future + ", newer than this pipefarm"), e.getMessage());
         }
     }
 
@@ -138,11 +142,14 @@ class MigrationsTest {
             Migrations bad = new Migrations(List.of("filesystem:" + scripts));
             StoreException e = assertThrows(StoreException.class, () -> bad.migrate(db));
             assertEquals(StoreException.Kind.UNAVAILABLE, e.kind());
-            assertTrue(e.getMessage().contains("V1__bad.sql: Syntax error in SQL statement \"[*]SELEKT nonsense\""),
+            assertTrue(
+                    e.getMessage().contains("V1__bad.sql: Syntax error in SQL statement \"[*]SELEKT nonsense\""),
                     e.getMessage());
             StoreException again = assertThrows(StoreException.class, () -> bad.migrate(db));
             assertEquals(e.getMessage(), again.getMessage(), "the failed script is run again, not skipped");
-            script("V1__bad.sql", "CREATE TABLE IF NOT EXISTS t1 (a INT);\nALTER TABLE t1 ADD COLUMN IF NOT EXISTS b INT;\n");
+            script(
+                    "V1__bad.sql",
+                    "CREATE TABLE IF NOT EXISTS t1 (a INT);\nALTER TABLE t1 ADD COLUMN IF NOT EXISTS b INT;\n");
             assertEquals(List.of("1"), bad.migrate(db), "the fixed script runs from the start");
             assertEquals(MigrationVersion.fromVersion("1"), bad.currentVersion(db));
         }
@@ -177,8 +184,9 @@ class MigrationsTest {
     private static boolean hasTable(Database db, String name) {
         return db.tx(tx -> {
             try (Statement s = tx.conn.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = '"
-                         + name.toUpperCase(Locale.ROOT) + "'")) {
+                    ResultSet rs =
+                            s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = '"
+                                    + name.toUpperCase(Locale.ROOT) + "'")) {
                 rs.next();
                 return rs.getInt(1) > 0;
             }

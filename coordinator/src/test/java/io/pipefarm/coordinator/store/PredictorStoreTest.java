@@ -34,8 +34,8 @@ class PredictorStoreTest {
         return ("artifact v" + version).getBytes(StandardCharsets.UTF_8);
     }
 
-    static PredictorStore.NewVersion version(String kind, Map<String, Object> metrics, Map<String, Object> data,
-                                             List<String> heldOut, long maxId) {
+    static PredictorStore.NewVersion version(
+            String kind, Map<String, Object> metrics, Map<String, Object> data, List<String> heldOut, long maxId) {
         return new PredictorStore.NewVersion(kind, "xgboost", PredictorStoreTest::bytes, metrics, data, heldOut, maxId);
     }
 
@@ -43,8 +43,10 @@ class PredictorStoreTest {
     void roundTripVersionsAndPromotion() {
         PredictorStore ps = store.predictors();
         String kind = "cpu-x86_64-t1";
-        PredictorStore.Version v1 = ps.save(version(kind, Map.of("mape", 2.5, "acc10", 0.97),
-                Map.of("profiles", 123), List.of("a", "b"), 77), true, 1000);
+        PredictorStore.Version v1 = ps.save(
+                version(kind, Map.of("mape", 2.5, "acc10", 0.97), Map.of("profiles", 123), List.of("a", "b"), 77),
+                true,
+                1000);
         assertEquals(1, v1.version());
         assertTrue(v1.serving());
         assertEquals(kind, v1.kind());
@@ -59,7 +61,9 @@ class PredictorStoreTest {
         assertEquals(2, v2.version());
         assertFalse(v2.serving());
         assertEquals(v1.id(), ps.serving(kind).orElseThrow().id());
-        assertEquals(List.of(v2.id(), v1.id()), ps.list(kind).stream().map(PredictorStore.Version::id).toList());
+        assertEquals(
+                List.of(v2.id(), v1.id()),
+                ps.list(kind).stream().map(PredictorStore.Version::id).toList());
         assertEquals(v2.id(), ps.newest(kind).orElseThrow().id());
 
         // the stored bytes are the ones made for the version the store assigned
@@ -69,8 +73,12 @@ class PredictorStoreTest {
         ps.promote(v2.id(), 3000);
         assertEquals(v2.id(), ps.serving(kind).orElseThrow().id());
         assertFalse(ps.get(v1.id()).orElseThrow().serving());
-        assertEquals(1, ps.list(kind).stream().filter(PredictorStore.Version::serving).count());
-        assertEquals(StoreException.Kind.NOT_FOUND, assertThrows(StoreException.class, () -> ps.promote(999_999, 1)).kind());
+        assertEquals(
+                1,
+                ps.list(kind).stream().filter(PredictorStore.Version::serving).count());
+        assertEquals(
+                StoreException.Kind.NOT_FOUND,
+                assertThrows(StoreException.class, () -> ps.promote(999_999, 1)).kind());
         assertTrue(ps.serving("edgetpu-pci").isEmpty());
     }
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Segments stored once by key, also when two writers store the same ones at the same moment. */
 class SegmentStoreTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void twoWritersOfTheSameSegmentsBothSucceedAndEachKeyIsStoredOnce() throws Exception {

@@ -13,8 +13,7 @@ import java.util.Optional;
 
 /** Helpers shared by the store tests. */
 final class StoreFixture {
-    private StoreFixture() {
-    }
+    private StoreFixture() {}
 
     static final long T0 = 1_700_000_000_000L;
 
@@ -57,8 +56,8 @@ final class StoreFixture {
      * grants them all to one device and writes the grants together; returns the grants that took.
      * When another leaser took every job read, it reads again, so empty means nothing was queued.
      */
-    static List<LeaseGrant> leaseBatch(JobQueue q, String kind, String agent, String device, int batch, Duration lease,
-                                       long nowMs) {
+    static List<LeaseGrant> leaseBatch(
+            JobQueue q, String kind, String agent, String device, int batch, Duration lease, long nowMs) {
         while (true) {
             List<LeaseGrant> grants = new ArrayList<>();
             for (Candidate c : q.queued(kind, batch)) grants.add(grant(c, agent, device, lease, nowMs));

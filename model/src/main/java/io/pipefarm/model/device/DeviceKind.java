@@ -20,18 +20,28 @@ import java.util.regex.Pattern;
 public final class DeviceKind implements Comparable<DeviceKind> {
 
     /** The hardware (or stand-in) a kind names. */
-    public enum Family { EDGETPU, SIM_EDGETPU, CPU, BENCH }
+    public enum Family {
+        EDGETPU,
+        SIM_EDGETPU,
+        CPU,
+        BENCH
+    }
 
     /** How an Edge TPU is attached to its host; a CPU or bench kind has none. */
     public enum Link {
-        USB("usb"), PCIE("pci");
+        USB("usb"),
+        PCIE("pci");
 
         private final String label;
 
-        Link(String label) { this.label = label; }
+        Link(String label) {
+            this.label = label;
+        }
 
         /** The suffix in a kind name: {@code usb} or {@code pci}. */
-        public String label() { return label; }
+        public String label() {
+            return label;
+        }
     }
 
     /** Longest name, so that a kind fits the store's key column. */
@@ -45,8 +55,16 @@ public final class DeviceKind implements Comparable<DeviceKind> {
 
     /** Kinds a campaign may name before any agent with them registered. */
     public static final List<DeviceKind> BUILT_IN = List.of(
-            simEdgeTpu(Link.USB), simEdgeTpu(Link.PCIE), edgeTpu(Link.USB), edgeTpu(Link.PCIE),
-            cpu("x86_64", 1), cpu("x86_64", 2), cpu("x86_64", 4), cpu("arm64", 1), cpu("arm64", 2), cpu("arm64", 4));
+            simEdgeTpu(Link.USB),
+            simEdgeTpu(Link.PCIE),
+            edgeTpu(Link.USB),
+            edgeTpu(Link.PCIE),
+            cpu("x86_64", 1),
+            cpu("x86_64", 2),
+            cpu("x86_64", 4),
+            cpu("arm64", 1),
+            cpu("arm64", 2),
+            cpu("arm64", 4));
 
     private final String name;
     private final Family family;
@@ -68,8 +86,8 @@ public final class DeviceKind implements Comparable<DeviceKind> {
      * @throws IllegalArgumentException naming the forms a kind may take
      */
     public static DeviceKind parse(String name) {
-        return tryParse(name).orElseThrow(() -> new IllegalArgumentException(
-                "'" + name + "' is not a device kind; use " + FORMS));
+        return tryParse(name)
+                .orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a device kind; use " + FORMS));
     }
 
     /** The kind named {@code name}, or empty when it is none. */
@@ -102,9 +120,11 @@ public final class DeviceKind implements Comparable<DeviceKind> {
     /** @param arch as {@link #hostArch()} gives it, e.g. {@code x86_64}, {@code arm64} */
     public static DeviceKind cpu(String arch, int threads) {
         if (arch == null || !arch.matches("[a-z0-9_]+")) {
-            throw new IllegalArgumentException("a CPU architecture in a device kind is lower-case letters, digits and '_', got '" + arch + "'");
+            throw new IllegalArgumentException(
+                    "a CPU architecture in a device kind is lower-case letters, digits and '_', got '" + arch + "'");
         }
-        if (threads < 1 || threads > 9999) throw new IllegalArgumentException("threads must be in 1..9999, got " + threads);
+        if (threads < 1 || threads > 9999)
+            throw new IllegalArgumentException("threads must be in 1..9999, got " + threads);
         return new DeviceKind("cpu-" + arch + "-t" + threads, Family.CPU, null, arch, threads);
     }
 
@@ -124,34 +144,56 @@ public final class DeviceKind implements Comparable<DeviceKind> {
     }
 
     /** The name on the wire and in the store. */
-    public String name() { return name; }
+    public String name() {
+        return name;
+    }
 
-    public Family family() { return family; }
+    public Family family() {
+        return family;
+    }
 
     /** An Edge TPU, real or simulated. */
-    public boolean isEdgeTpu() { return family == Family.EDGETPU || family == Family.SIM_EDGETPU; }
+    public boolean isEdgeTpu() {
+        return family == Family.EDGETPU || family == Family.SIM_EDGETPU;
+    }
 
     /** The simulated Edge TPU: runs without hardware, priced by model/sim. */
-    public boolean isSimulated() { return family == Family.SIM_EDGETPU; }
+    public boolean isSimulated() {
+        return family == Family.SIM_EDGETPU;
+    }
 
     /** The Edge TPU's link; empty for other kinds. */
-    public Optional<Link> link() { return Optional.ofNullable(link); }
+    public Optional<Link> link() {
+        return Optional.ofNullable(link);
+    }
 
     /** The CPU kind's architecture; empty for other kinds. */
-    public Optional<String> arch() { return Optional.ofNullable(arch); }
+    public Optional<String> arch() {
+        return Optional.ofNullable(arch);
+    }
 
     /** The CPU kind's interpreter threads; 0 for other kinds. */
-    public int threads() { return threads; }
+    public int threads() {
+        return threads;
+    }
 
     @Override
-    public int compareTo(DeviceKind o) { return name.compareTo(o.name); }
+    public int compareTo(DeviceKind o) {
+        return name.compareTo(o.name);
+    }
 
     @Override
-    public boolean equals(Object o) { return o instanceof DeviceKind k && k.name.equals(name); }
+    public boolean equals(Object o) {
+        return o instanceof DeviceKind k && k.name.equals(name);
+    }
 
     @Override
-    public int hashCode() { return name.hashCode(); }
+    public int hashCode() {
+        return name.hashCode();
+    }
 
     @Override
-    public String toString() { return name; }
+    public String toString() {
+        return name;
+    }
 }

@@ -1,7 +1,6 @@
 package io.pipefarm.model.features;
 
 import io.pipefarm.model.graph.Graph;
-
 import java.util.Objects;
 
 /**
@@ -34,12 +33,18 @@ public final class ModelFeatures {
         return m.segment(0, m.size());
     }
 
-    public String name() { return name; }
+    public String name() {
+        return name;
+    }
 
     /** Ops of the model. */
-    public int size() { return tokens.length; }
+    public int size() {
+        return tokens.length;
+    }
 
-    public SegmentAggregates aggregates() { return aggregates; }
+    public SegmentAggregates aggregates() {
+        return aggregates;
+    }
 
     /** Segment {@code [i, j)}, {@code 0 <= i < j <= size()}. */
     public SegmentFeatures segment(int i, int j) {
@@ -47,5 +52,7 @@ public final class ModelFeatures {
         return new SegmentFeatures(this, i, j);
     }
 
-    float[] token(int k) { return tokens[k]; }
+    float[] token(int k) {
+        return tokens[k];
+    }
 }

@@ -28,9 +28,26 @@ public final class OpTokens {
     public static String[] names() {
         String[] s = new String[DIM];
         for (OpType t : OpType.values()) s[t.ordinal()] = "is_" + t.shortName();
-        String[] rest = {"kernelH", "kernelW", "strideH", "strideW", "log_inH", "log_inW", "log_inC", "log_outH",
-                "log_outW", "log_outC", "log_macs", "log_paramBytes", "log_activationBytes", "padReduction",
-                "padOutChannels", "log_weightBytes", "cumParamCacheFraction", "log_cumParamBytes"};
+        String[] rest = {
+            "kernelH",
+            "kernelW",
+            "strideH",
+            "strideW",
+            "log_inH",
+            "log_inW",
+            "log_inC",
+            "log_outH",
+            "log_outW",
+            "log_outC",
+            "log_macs",
+            "log_paramBytes",
+            "log_activationBytes",
+            "padReduction",
+            "padOutChannels",
+            "log_weightBytes",
+            "cumParamCacheFraction",
+            "log_cumParamBytes"
+        };
         System.arraycopy(rest, 0, s, TYPES, rest.length);
         return s;
     }
@@ -47,9 +64,18 @@ public final class OpTokens {
             double padRed = 1, padOut = 1;
             long wbytes = 0;
             OpOptions o = op.options();
-            if (o instanceof OpOptions.Conv c) { sh = c.strideH(); sw = c.strideW(); }
-            else if (o instanceof OpOptions.DepthwiseConv c) { sh = c.strideH(); sw = c.strideW(); }
-            else if (o instanceof OpOptions.Pool p) { kh = p.filterH(); kw = p.filterW(); sh = p.strideH(); sw = p.strideW(); }
+            if (o instanceof OpOptions.Conv c) {
+                sh = c.strideH();
+                sw = c.strideW();
+            } else if (o instanceof OpOptions.DepthwiseConv c) {
+                sh = c.strideH();
+                sw = c.strideW();
+            } else if (o instanceof OpOptions.Pool p) {
+                kh = p.filterH();
+                kw = p.filterW();
+                sh = p.strideH();
+                sw = p.strideW();
+            }
             if (op.type() == OpType.CONV_2D || op.type() == OpType.DEPTHWISE_CONV_2D) {
                 Tensor w = g.tensor(op.input(1));
                 kh = w.dim(1);
@@ -91,12 +117,18 @@ public final class OpTokens {
     private static void hwc(Tensor t, float[] v, int at) {
         int r = t.rank();
         long h = 1, w = 1, c = r == 0 ? 1 : t.dim(-1);
-        if (r == 4) { h = t.dim(1); w = t.dim(2); }
-        else if (r == 3) { w = t.dim(1); }
+        if (r == 4) {
+            h = t.dim(1);
+            w = t.dim(2);
+        } else if (r == 3) {
+            w = t.dim(1);
+        }
         v[at] = log1p(h);
         v[at + 1] = log1p(w);
         v[at + 2] = log1p(c);
     }
 
-    static float log1p(double x) { return (float) Math.log1p(Math.max(0, x)); }
+    static float log1p(double x) {
+        return (float) Math.log1p(Math.max(0, x));
+    }
 }

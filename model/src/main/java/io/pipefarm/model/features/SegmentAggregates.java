@@ -3,12 +3,11 @@ package io.pipefarm.model.features;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.graph.Op;
 import io.pipefarm.model.graph.OpCost;
-import io.pipefarm.model.graph.OpType;
-import io.pipefarm.model.graph.Tensor;
-
-import java.util.Arrays;
 import io.pipefarm.model.graph.OpOptions;
+import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Padding;
+import io.pipefarm.model.graph.Tensor;
+import java.util.Arrays;
 
 /**
  * Static aggregates of every contiguous segment {@code [i, j)} of a model, for all O(n^2) segments
@@ -29,16 +28,52 @@ public final class SegmentAggregates {
     static final OpType[] TYPES = OpType.values();
     /** Names of the CPU-oriented additive quantities, in {@link #cpuTerms} order. */
     static final String[] CPU = {
-            "conv1x1Macs", "convKxKMacs", "dwMacs", "cpuPaddedConvMacs", "im2colBytes", "convInBytes", "convOutBytes",
-            "nConv1x1", "nConvKxK", "poolInBytes", "addBytes", "concatBytes", "nOutputChannelTiles",
-            "poolElemsSmall", "poolElemsMedium", "poolElemsLarge", "poolOutElems", "elementwiseVectors",
-            "avgPoolElems", "meanInElems"};
+        "conv1x1Macs",
+        "convKxKMacs",
+        "dwMacs",
+        "cpuPaddedConvMacs",
+        "im2colBytes",
+        "convInBytes",
+        "convOutBytes",
+        "nConv1x1",
+        "nConvKxK",
+        "poolInBytes",
+        "addBytes",
+        "concatBytes",
+        "nOutputChannelTiles",
+        "poolElemsSmall",
+        "poolElemsMedium",
+        "poolElemsLarge",
+        "poolOutElems",
+        "elementwiseVectors",
+        "avgPoolElems",
+        "meanInElems"
+    };
     /** Input-size bounds of the {@code poolElems*} buckets (per-element cost of pooling grows with the working set). */
     static final long POOL_SMALL_BYTES = 16 * 1024, POOL_MEDIUM_BYTES = 40 * 1024;
+
     private static final String[] FIXED = {
-            "ops", "macs", "paramBytes", "activationBytes", "inputBytes", "outputBytes", "cutBytesIn", "cutBytesOut",
-            "paramCacheFraction", "spillBytes", "spillTensors", "paddedConvMacs", "paddedDwMacs", "fcMacs",
-            "weightBytes", "moveBytes", "elementwiseMacs", "poolMacs", "ioBytes", "spilled"};
+        "ops",
+        "macs",
+        "paramBytes",
+        "activationBytes",
+        "inputBytes",
+        "outputBytes",
+        "cutBytesIn",
+        "cutBytesOut",
+        "paramCacheFraction",
+        "spillBytes",
+        "spillTensors",
+        "paddedConvMacs",
+        "paddedDwMacs",
+        "fcMacs",
+        "weightBytes",
+        "moveBytes",
+        "elementwiseMacs",
+        "poolMacs",
+        "ioBytes",
+        "spilled"
+    };
     /** Index of the first {@link #CPU} entry in a feature vector (after the fixed entries and op-type counts). */
     public static final int CPU_AT = FIXED.length + TYPES.length;
 
@@ -48,6 +83,7 @@ public final class SegmentAggregates {
     private final long[] activations;
     /** MACs of CONV_2D / DEPTHWISE / FC padded to TILE-wide tiles on the reduction and output-channel axes. */
     private final double[] paddedConvMacs;
+
     private final double[] paddedDwMacs;
     private final double[] paddedFcMacs;
     /** Weight bytes (input 1) of conv, depthwise and FC ops. */
@@ -56,6 +92,7 @@ public final class SegmentAggregates {
     private final long[] moveBytes;
     /** Elements written by elementwise / pooling ops. */
     private final long[] elementwiseMacs;
+
     private final long[] poolMacs;
     /**
      * CPU-oriented prefix sums (single-thread int8 kernels): {@link #CPU} quantities per op, e.g. MACs
@@ -67,6 +104,7 @@ public final class SegmentAggregates {
     private final int[][] typeCount;
     /** Per segment (triangular index): bytes of its inputs, its outputs, its streamed (spilled) parameters. */
     private final long[] inBytes;
+
     private final long[] outBytes;
     private final long[] spillBytes;
     private final int[] spillTensors;
@@ -120,7 +158,8 @@ public final class SegmentAggregates {
             int m = 0, c = 0;
             for (int t : in) {
                 if (t < 0) continue;
-                if (constant[t]) cs[c++] = t; else in[m++] = t;
+                if (constant[t]) cs[c++] = t;
+                else in[m++] = t;
             }
             ins[k] = Arrays.copyOf(in, m);
             consts[k] = Arrays.copyOf(cs, c);
@@ -152,7 +191,7 @@ public final class SegmentAggregates {
                 }
                 case ADD, MUL, LOGISTIC, TANH, HARD_SWISH, SOFTMAX -> ew = mk;
                 case MAX_POOL_2D, AVERAGE_POOL_2D, MEAN -> pl = mk;
-                case RESHAPE -> { }
+                case RESHAPE -> {}
                 default -> mv = act;
             }
             a.paddedConvMacs[k + 1] = a.paddedConvMacs[k] + pc;
@@ -188,7 +227,10 @@ public final class SegmentAggregates {
                     if (placed[t] == stamp) continue;
                     placed[t] = stamp;
                     if (bytes[t] <= free) free -= bytes[t];
-                    else { spilled += bytes[t]; spilledCount++; }
+                    else {
+                        spilled += bytes[t];
+                        spilledCount++;
+                    }
                 }
                 for (int t : outs[k]) {
                     int lu = lastUse[t];
@@ -208,8 +250,6 @@ public final class SegmentAggregates {
         for (int c = 0; c <= n; c++) a.cutBytes[c] = g.crossingBytes(c);
         return a;
     }
-
-
 
     /** The {@link #CPU} quantities of one op ({@code mk}: its MACs). */
     static double[] cpuTerms(Graph g, Op op, long mk) {
@@ -243,7 +283,9 @@ public final class SegmentAggregates {
                 if (in.rank() == 4 && out.rank() == 4 && op.options() instanceof OpOptions.Pool p) {
                     boolean same = p.padding() == Padding.SAME;
                     elems = (double) validWindow(in.dim(1), out.dim(1), p.filterH(), p.strideH(), same)
-                            * validWindow(in.dim(2), out.dim(2), p.filterW(), p.strideW(), same) * out.dim(0) * out.dim(3);
+                            * validWindow(in.dim(2), out.dim(2), p.filterW(), p.strideW(), same)
+                            * out.dim(0)
+                            * out.dim(3);
                 }
                 long ib = in.byteSize();
                 v[9] = ib;
@@ -265,7 +307,7 @@ public final class SegmentAggregates {
                 v[17] = (double) out.elements() / c * ((c + 15) / 16);
             }
             case CONCATENATION -> v[11] = OpCost.activationBytes(g, op);
-            default -> { }
+            default -> {}
         }
         return v;
     }
@@ -281,7 +323,9 @@ public final class SegmentAggregates {
         return sum;
     }
 
-    private static long roundUp(long x, int m) { return (x + m - 1) / m * m; }
+    private static long roundUp(long x, int m) {
+        return (x + m - 1) / m * m;
+    }
 
     /** Padding factor of {@code n} to whole tiles: {@code TILE * ceil(n / TILE) / n} (>= 1). */
     static double pad(long n) {
@@ -296,37 +340,67 @@ public final class SegmentAggregates {
     }
 
     void check(int i, int j) {
-        if (i < 0 || j > n || i >= j) throw new IllegalArgumentException("segment [" + i + ", " + j + ") outside 0.." + n);
+        if (i < 0 || j > n || i >= j)
+            throw new IllegalArgumentException("segment [" + i + ", " + j + ") outside 0.." + n);
     }
 
     /** Ops of the model. */
-    public int size() { return n; }
+    public int size() {
+        return n;
+    }
 
     /** Number of contiguous segments, n(n+1)/2. */
-    public int segmentCount() { return n * (n + 1) / 2; }
+    public int segmentCount() {
+        return n * (n + 1) / 2;
+    }
 
-    public long macs(int i, int j) { check(i, j); return macs[j] - macs[i]; }
+    public long macs(int i, int j) {
+        check(i, j);
+        return macs[j] - macs[i];
+    }
 
-    public long paramBytes(int i, int j) { check(i, j); return params[j] - params[i]; }
+    public long paramBytes(int i, int j) {
+        check(i, j);
+        return params[j] - params[i];
+    }
 
     /** Parameter bytes of ops {@code 0..k-1} (prefix sum; for the cumulative token feature). */
-    long paramPrefix(int k) { return params[k]; }
+    long paramPrefix(int k) {
+        return params[k];
+    }
 
-    public long activationBytes(int i, int j) { check(i, j); return activations[j] - activations[i]; }
+    public long activationBytes(int i, int j) {
+        check(i, j);
+        return activations[j] - activations[i];
+    }
 
-    public int opCount(OpType type, int i, int j) { check(i, j); return typeCount[type.ordinal()][j] - typeCount[type.ordinal()][i]; }
+    public int opCount(OpType type, int i, int j) {
+        check(i, j);
+        return typeCount[type.ordinal()][j] - typeCount[type.ordinal()][i];
+    }
 
     /** Bytes of the segment's inputs (non-constant tensors it reads that are produced before i). */
-    public long inputBytes(int i, int j) { check(i, j); return inBytes[index(n, i, j)]; }
+    public long inputBytes(int i, int j) {
+        check(i, j);
+        return inBytes[index(n, i, j)];
+    }
 
     /** Bytes of the segment's outputs (tensors it produces that are read at or after j, or are model outputs). */
-    public long outputBytes(int i, int j) { check(i, j); return outBytes[index(n, i, j)]; }
+    public long outputBytes(int i, int j) {
+        check(i, j);
+        return outBytes[index(n, i, j)];
+    }
 
     /** Parameter bytes that do not fit {@link #PARAM_CACHE_BYTES} (whole tensors, first fit in order). */
-    public long spillBytes(int i, int j) { check(i, j); return spillBytes[index(n, i, j)]; }
+    public long spillBytes(int i, int j) {
+        check(i, j);
+        return spillBytes[index(n, i, j)];
+    }
 
     /** Bytes of the tensors crossing cut c, 0 <= c <= n ({@link Graph#crossingBytes}). */
-    public long cutBytes(int c) { return cutBytes[c]; }
+    public long cutBytes(int c) {
+        return cutBytes[c];
+    }
 
     /** Names of the entries of {@link #features}. */
     public static String[] featureNames() {
@@ -337,10 +411,10 @@ public final class SegmentAggregates {
         return names;
     }
 
-
     /** Length of a feature vector. */
-    public static int featureCount() { return FIXED.length + TYPES.length + CPU.length; }
-
+    public static int featureCount() {
+        return FIXED.length + TYPES.length + CPU.length;
+    }
 
     /** Index of the named entry of a feature vector (IllegalArgumentException if there is none). */
     public static int featureIndex(String name) {

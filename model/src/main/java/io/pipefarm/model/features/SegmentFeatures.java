@@ -26,17 +26,31 @@ public final class SegmentFeatures {
         this.end = end;
     }
 
-    public ModelFeatures model() { return model; }
-    public int start() { return start; }
-    public int end() { return end; }
+    public ModelFeatures model() {
+        return model;
+    }
+
+    public int start() {
+        return start;
+    }
+
+    public int end() {
+        return end;
+    }
     /** Number of ops. */
-    public int length() { return end - start; }
+    public int length() {
+        return end - start;
+    }
 
     /** The aggregate vector ({@link #AGGREGATE_NAMES} order). */
-    public double[] aggregates() { return model.aggregates().features(start, end, null); }
+    public double[] aggregates() {
+        return model.aggregates().features(start, end, null);
+    }
 
     /** Writes the aggregate vector into {@code into} (at least {@link SegmentAggregates#featureCount()} long). */
-    public double[] aggregates(double[] into) { return model.aggregates().features(start, end, into); }
+    public double[] aggregates(double[] into) {
+        return model.aggregates().features(start, end, into);
+    }
 
     /** One token per op, in order, with the cumulative-parameter entries of this segment. */
     public float[][] tokens() {
@@ -54,5 +68,7 @@ public final class SegmentFeatures {
     }
 
     @Override
-    public String toString() { return "SegmentFeatures[" + model.name() + " " + start + ".." + end + "]"; }
+    public String toString() {
+        return "SegmentFeatures[" + model.name() + " " + start + ".." + end + "]";
+    }
 }

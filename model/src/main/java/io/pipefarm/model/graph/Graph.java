@@ -33,14 +33,19 @@ public final class Graph {
         this.outputs = outputs.clone();
         int nt = this.tensors.size();
         for (int i = 0; i < nt; i++) {
-            if (this.tensors.get(i).id() != i) throw new IllegalArgumentException("tensor at index " + i + " has id " + this.tensors.get(i).id());
+            if (this.tensors.get(i).id() != i)
+                throw new IllegalArgumentException("tensor at index " + i + " has id "
+                        + this.tensors.get(i).id());
         }
         producer = new int[nt];
         Arrays.fill(producer, -1);
         lastUse = new int[nt];
         Arrays.fill(lastUse, -1);
         BitSet available = new BitSet(nt);
-        for (int t : this.inputs) { checkTensor(t, "graph input"); available.set(t); }
+        for (int t : this.inputs) {
+            checkTensor(t, "graph input");
+            available.set(t);
+        }
         for (int t = 0; t < nt; t++) if (this.tensors.get(t).isConstant()) available.set(t);
         for (int i = 0; i < this.ops.size(); i++) {
             Op op = this.ops.get(i);
@@ -57,7 +62,8 @@ public final class Graph {
             for (int t : op.outputs()) {
                 checkTensor(t, "output of op " + i);
                 if (producer[t] >= 0 || available.get(t)) {
-                    throw new IllegalArgumentException("tensor " + t + " (" + this.tensors.get(t).name() + ") is produced twice");
+                    throw new IllegalArgumentException(
+                            "tensor " + t + " (" + this.tensors.get(t).name() + ") is produced twice");
                 }
                 producer[t] = i;
                 available.set(t);
@@ -71,23 +77,51 @@ public final class Graph {
     }
 
     private void checkTensor(int t, String what) {
-        if (t < 0 || t >= tensors.size()) throw new IllegalArgumentException(what + " refers to tensor " + t + " of " + tensors.size());
+        if (t < 0 || t >= tensors.size())
+            throw new IllegalArgumentException(what + " refers to tensor " + t + " of " + tensors.size());
     }
 
-    public String name() { return name; }
-    public List<Tensor> tensors() { return tensors; }
-    public List<Op> ops() { return ops; }
-    public int size() { return ops.size(); }
-    public Op op(int i) { return ops.get(i); }
-    public Tensor tensor(int id) { return tensors.get(id); }
-    public int[] inputs() { return inputs.clone(); }
-    public int[] outputs() { return outputs.clone(); }
+    public String name() {
+        return name;
+    }
+
+    public List<Tensor> tensors() {
+        return tensors;
+    }
+
+    public List<Op> ops() {
+        return ops;
+    }
+
+    public int size() {
+        return ops.size();
+    }
+
+    public Op op(int i) {
+        return ops.get(i);
+    }
+
+    public Tensor tensor(int id) {
+        return tensors.get(id);
+    }
+
+    public int[] inputs() {
+        return inputs.clone();
+    }
+
+    public int[] outputs() {
+        return outputs.clone();
+    }
 
     /** Op index producing tensor {@code t}; -1 for graph inputs and constants. */
-    public int producer(int t) { return producer[t]; }
+    public int producer(int t) {
+        return producer[t];
+    }
 
     /** Last op index reading {@code t}; {@link #size()} for graph outputs; -1 if unused. */
-    public int lastUse(int t) { return lastUse[t]; }
+    public int lastUse(int t) {
+        return lastUse[t];
+    }
 
     public boolean isGraphOutput(int t) {
         for (int o : outputs) if (o == t) return true;
@@ -125,7 +159,8 @@ public final class Graph {
      * {@code j} or are graph outputs. Both in id order.
      */
     public SegmentIo segmentIo(int i, int j) {
-        if (i < 0 || j > size() || i >= j) throw new IllegalArgumentException("segment [" + i + ", " + j + ") outside 0.." + size());
+        if (i < 0 || j > size() || i >= j)
+            throw new IllegalArgumentException("segment [" + i + ", " + j + ") outside 0.." + size());
         BitSet in = new BitSet();
         BitSet out = new BitSet();
         for (int k = i; k < j; k++) {
@@ -143,9 +178,20 @@ public final class Graph {
 
     /** The inputs and outputs of a segment, as tensor ids of the whole graph. */
     public record SegmentIo(int[] inputs, int[] outputs) {
-        public SegmentIo { inputs = inputs.clone(); outputs = outputs.clone(); }
-        @Override public int[] inputs() { return inputs.clone(); }
-        @Override public int[] outputs() { return outputs.clone(); }
+        public SegmentIo {
+            inputs = inputs.clone();
+            outputs = outputs.clone();
+        }
+
+        @Override
+        public int[] inputs() {
+            return inputs.clone();
+        }
+
+        @Override
+        public int[] outputs() {
+            return outputs.clone();
+        }
     }
 
     /** Ops whose type is {@link OpType#OPAQUE}, for reporting what the IR does not know. */
@@ -157,13 +203,21 @@ public final class Graph {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Graph g && name.equals(g.name) && tensors.equals(g.tensors) && ops.equals(g.ops)
-                && Arrays.equals(inputs, g.inputs) && Arrays.equals(outputs, g.outputs);
+        return o instanceof Graph g
+                && name.equals(g.name)
+                && tensors.equals(g.tensors)
+                && ops.equals(g.ops)
+                && Arrays.equals(inputs, g.inputs)
+                && Arrays.equals(outputs, g.outputs);
     }
 
     @Override
-    public int hashCode() { return name.hashCode() * 31 + ops.size(); }
+    public int hashCode() {
+        return name.hashCode() * 31 + ops.size();
+    }
 
     @Override
-    public String toString() { return "Graph[" + name + ", " + ops.size() + " ops, " + tensors.size() + " tensors]"; }
+    public String toString() {
+        return "Graph[" + name + ", " + ops.size() + " ops, " + tensors.size() + " tensors]";
+    }
 }

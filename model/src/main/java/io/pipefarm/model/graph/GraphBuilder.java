@@ -37,14 +37,22 @@ public final class GraphBuilder {
         this.random = new SplittableRandom(seed ^ name.hashCode() * 0x9E3779B97F4A7C15L);
     }
 
-    public String name() { return name; }
+    public String name() {
+        return name;
+    }
 
     /** Shape of tensor {@code t}. */
-    public int[] shape(int t) { return tensors.get(t).shape(); }
+    public int[] shape(int t) {
+        return tensors.get(t).shape();
+    }
 
-    public int channels(int t) { return tensors.get(t).dim(-1); }
+    public int channels(int t) {
+        return tensors.get(t).dim(-1);
+    }
 
-    public int opCount() { return ops.size(); }
+    public int opCount() {
+        return ops.size();
+    }
 
     // ---- inputs -------------------------------------------------------------------------------
 
@@ -61,8 +69,16 @@ public final class GraphBuilder {
     }
 
     /** A 2-D convolution with a per-channel int8 filter [Cout, kh, kw, Cin] and an int32 bias. */
-    public int conv2d(int x, int outChannels, int kh, int kw, int strideH, int strideW, Padding padding,
-                      Activation act, boolean bias) {
+    public int conv2d(
+            int x,
+            int outChannels,
+            int kh,
+            int kw,
+            int strideH,
+            int strideW,
+            Padding padding,
+            Activation act,
+            boolean bias) {
         return conv2d(x, outChannels, kh, kw, strideH, strideW, padding, act, bias, false);
     }
 
@@ -73,8 +89,17 @@ public final class GraphBuilder {
      * quantisation, such as max-pool) together with signed tensors: the concatenation's parameters
      * propagate back to the producer.
      */
-    public int conv2d(int x, int outChannels, int kh, int kw, int strideH, int strideW, Padding padding,
-                      Activation act, boolean bias, boolean signedOutput) {
+    public int conv2d(
+            int x,
+            int outChannels,
+            int kh,
+            int kw,
+            int strideH,
+            int strideW,
+            Padding padding,
+            Activation act,
+            boolean bias,
+            boolean signedOutput) {
         int[] in = shape(x);
         requireRank(in, 4, "conv2d");
         int cin = in[3];
@@ -82,7 +107,8 @@ public final class GraphBuilder {
         int w = constInt8("w", new int[] {outChannels, kh, kw, cin}, new Quant(wScales, new long[outChannels], 0));
         // TFLite's int8 CONV_2D always needs a bias tensor: a conv without one gets zeros.
         int b = bias ? biasTensor(x, wScales) : zeroBias(x, wScales);
-        int[] out = {in[0], outDim(in[1], kh, strideH, 1, padding), outDim(in[2], kw, strideW, 1, padding), outChannels};
+        int[] out = {in[0], outDim(in[1], kh, strideH, 1, padding), outDim(in[2], kw, strideW, 1, padding), outChannels
+        };
         int y = activation("conv", out, act, signedOutput);
         addOp(OpType.CONV_2D, new int[] {x, w, b}, y, new OpOptions.Conv(strideH, strideW, 1, 1, padding, act));
         return y;
@@ -99,7 +125,10 @@ public final class GraphBuilder {
         int b = biasTensor(x, wScales);
         int[] out = {in[0], outDim(in[1], kernel, stride, 1, padding), outDim(in[2], kernel, stride, 1, padding), c};
         int y = activation("dwconv", out, act, false);
-        addOp(OpType.DEPTHWISE_CONV_2D, new int[] {x, w, b}, y,
+        addOp(
+                OpType.DEPTHWISE_CONV_2D,
+                new int[] {x, w, b},
+                y,
                 new OpOptions.DepthwiseConv(stride, stride, 1, 1, 1, padding, act));
         return y;
     }
@@ -131,7 +160,8 @@ public final class GraphBuilder {
     private int pool(OpType type, int x, int filter, int stride, Padding padding) {
         int[] in = shape(x);
         requireRank(in, 4, type.shortName());
-        int[] out = {in[0], outDim(in[1], filter, stride, 1, padding), outDim(in[2], filter, stride, 1, padding), in[3]};
+        int[] out = {in[0], outDim(in[1], filter, stride, 1, padding), outDim(in[2], filter, stride, 1, padding), in[3]
+        };
         int y = addTensor(next(type.shortName()), DType.INT8, out, quant(x), null);
         addOp(type, new int[] {x}, y, new OpOptions.Pool(filter, filter, stride, stride, padding, Activation.NONE));
         return y;
@@ -148,7 +178,12 @@ public final class GraphBuilder {
             if (!reduced) out.add(in[d]);
             else if (keepDims) out.add(1);
         }
-        int y = addTensor(next("mean"), DType.INT8, out.stream().mapToInt(Integer::intValue).toArray(), quant(x), null);
+        int y = addTensor(
+                next("mean"),
+                DType.INT8,
+                out.stream().mapToInt(Integer::intValue).toArray(),
+                quant(x),
+                null);
         addOp(OpType.MEAN, new int[] {x, a}, y, new OpOptions.Reduce(keepDims));
         return y;
     }
@@ -229,7 +264,9 @@ public final class GraphBuilder {
         for (int x : xs) {
             int[] sx = shape(x);
             for (int d = 0; d < s.length; d++) {
-                if (d != ax && sx[d] != s[d]) throw new IllegalArgumentException("concat shapes differ: " + Arrays.toString(sx) + " vs " + Arrays.toString(s));
+                if (d != ax && sx[d] != s[d])
+                    throw new IllegalArgumentException(
+                            "concat shapes differ: " + Arrays.toString(sx) + " vs " + Arrays.toString(s));
             }
             total += sx[ax];
             nonNeg &= isNonNegative(x);
@@ -237,7 +274,8 @@ public final class GraphBuilder {
         Quant q = nonNeg ? NON_NEGATIVE : SIGNED;
         for (int x : xs) {
             if (!quant(x).equals(q)) {
-                throw new IllegalArgumentException("concat inputs must share quantisation; tensor " + tensors.get(x).name() + " differs");
+                throw new IllegalArgumentException("concat inputs must share quantisation; tensor "
+                        + tensors.get(x).name() + " differs");
             }
         }
         s[ax] = total;
@@ -249,7 +287,9 @@ public final class GraphBuilder {
     public int reshape(int x, int... newShape) {
         long n = 1;
         for (int d : newShape) n *= d;
-        if (n != tensors.get(x).elements()) throw new IllegalArgumentException("reshape " + Arrays.toString(shape(x)) + " to " + Arrays.toString(newShape));
+        if (n != tensors.get(x).elements())
+            throw new IllegalArgumentException(
+                    "reshape " + Arrays.toString(shape(x)) + " to " + Arrays.toString(newShape));
         int s = constInt32("shape", new int[] {newShape.length}, newShape);
         int y = addTensor(next("reshape"), DType.INT8, newShape, quant(x), null);
         addOp(OpType.RESHAPE, new int[] {x, s}, y, new OpOptions.Reshape(newShape));
@@ -259,7 +299,8 @@ public final class GraphBuilder {
     /** Zero-pads (in real terms: pads with the zero point) by {before, after} per dimension. */
     public int pad(int x, int[][] paddings) {
         int[] in = shape(x);
-        if (paddings.length != in.length) throw new IllegalArgumentException("pad needs one {before, after} per dimension");
+        if (paddings.length != in.length)
+            throw new IllegalArgumentException("pad needs one {before, after} per dimension");
         int[] flat = new int[in.length * 2];
         int[] out = in.clone();
         for (int d = 0; d < in.length; d++) {
@@ -275,7 +316,8 @@ public final class GraphBuilder {
 
     public int slice(int x, int[] begin, int[] size) {
         int[] in = shape(x);
-        if (begin.length != in.length || size.length != in.length) throw new IllegalArgumentException("slice needs begin and size per dimension");
+        if (begin.length != in.length || size.length != in.length)
+            throw new IllegalArgumentException("slice needs begin and size per dimension");
         int bt = constInt32("begin", new int[] {in.length}, begin);
         int st = constInt32("size", new int[] {in.length}, size);
         int y = addTensor(next("slice"), DType.INT8, size, quant(x), null);
@@ -295,12 +337,15 @@ public final class GraphBuilder {
     // ---- build --------------------------------------------------------------------------------
 
     public Graph build(int... outputs) {
-        return new Graph(name, tensors, ops, inputs.stream().mapToInt(Integer::intValue).toArray(), outputs);
+        return new Graph(
+                name, tensors, ops, inputs.stream().mapToInt(Integer::intValue).toArray(), outputs);
     }
 
     // ---- internals ----------------------------------------------------------------------------
 
-    private String next(String prefix) { return prefix + "_" + (counter++); }
+    private String next(String prefix) {
+        return prefix + "_" + (counter++);
+    }
 
     private int addTensor(String tensorName, DType type, int[] shape, Quant q, byte[] data) {
         int id = tensors.size();
@@ -312,7 +357,9 @@ public final class GraphBuilder {
         ops.add(new Op(ops.size(), type, in, new int[] {out}, options, 1));
     }
 
-    private Quant quant(int t) { return tensors.get(t).quant(); }
+    private Quant quant(int t) {
+        return tensors.get(t).quant();
+    }
 
     private boolean isNonNegative(int t) {
         Quant q = quant(t);
@@ -362,7 +409,8 @@ public final class GraphBuilder {
         int n = wScales.length;
         float[] scales = new float[n];
         for (int c = 0; c < n; c++) scales[c] = inScale * wScales[c];
-        return addTensor(next("zero_b"), DType.INT32, new int[] {n}, new Quant(scales, new long[n], 0), new byte[n * 4]);
+        return addTensor(
+                next("zero_b"), DType.INT32, new int[] {n}, new Quant(scales, new long[n], 0), new byte[n * 4]);
     }
 
     private int biasTensor(int x, float[] wScales) {
@@ -393,7 +441,9 @@ public final class GraphBuilder {
     }
 
     private static void requireRank(int[] shape, int rank, String what) {
-        if (shape.length != rank) throw new IllegalArgumentException(what + " needs a rank-" + rank + " input, got " + Arrays.toString(shape));
+        if (shape.length != rank)
+            throw new IllegalArgumentException(
+                    what + " needs a rank-" + rank + " input, got " + Arrays.toString(shape));
     }
 
     private static int[] broadcast(int[] a, int[] b, String what) {
@@ -402,7 +452,9 @@ public final class GraphBuilder {
         for (int i = 0; i < n; i++) {
             int da = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
             int db = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
-            if (da != db && da != 1 && db != 1) throw new IllegalArgumentException(what + " shapes do not broadcast: " + Arrays.toString(a) + " " + Arrays.toString(b));
+            if (da != db && da != 1 && db != 1)
+                throw new IllegalArgumentException(
+                        what + " shapes do not broadcast: " + Arrays.toString(a) + " " + Arrays.toString(b));
             out[i] = Math.max(da, db);
         }
         return out;

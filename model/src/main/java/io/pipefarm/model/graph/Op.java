@@ -17,12 +17,31 @@ public record Op(int index, OpType type, int[] inputs, int[] outputs, OpOptions 
         outputs = outputs.clone();
     }
 
-    @Override public int[] inputs() { return inputs.clone(); }
-    @Override public int[] outputs() { return outputs.clone(); }
-    public int input(int i) { return inputs[i]; }
-    public int output(int i) { return outputs[i]; }
-    public int inputCount() { return inputs.length; }
-    public int outputCount() { return outputs.length; }
+    @Override
+    public int[] inputs() {
+        return inputs.clone();
+    }
+
+    @Override
+    public int[] outputs() {
+        return outputs.clone();
+    }
+
+    public int input(int i) {
+        return inputs[i];
+    }
+
+    public int output(int i) {
+        return outputs[i];
+    }
+
+    public int inputCount() {
+        return inputs.length;
+    }
+
+    public int outputCount() {
+        return outputs.length;
+    }
 
     /** A readable label: the op type, or the custom/builtin code of an opaque op. */
     public String label() {
@@ -31,13 +50,23 @@ public record Op(int index, OpType type, int[] inputs, int[] outputs, OpOptions 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Op p && index == p.index && type == p.type && version == p.version
-                && Arrays.equals(inputs, p.inputs) && Arrays.equals(outputs, p.outputs) && options.equals(p.options);
+        return o instanceof Op p
+                && index == p.index
+                && type == p.type
+                && version == p.version
+                && Arrays.equals(inputs, p.inputs)
+                && Arrays.equals(outputs, p.outputs)
+                && options.equals(p.options);
     }
 
     @Override
-    public int hashCode() { return Objects.hash(index, type, Arrays.hashCode(inputs), Arrays.hashCode(outputs)); }
+    public int hashCode() {
+        return Objects.hash(index, type, Arrays.hashCode(inputs), Arrays.hashCode(outputs));
+    }
 
     @Override
-    public String toString() { return "Op[" + index + " " + label() + " in" + Arrays.toString(inputs) + " out" + Arrays.toString(outputs) + "]"; }
+    public String toString() {
+        return "Op[" + index + " " + label() + " in" + Arrays.toString(inputs) + " out" + Arrays.toString(outputs)
+                + "]";
+    }
 }

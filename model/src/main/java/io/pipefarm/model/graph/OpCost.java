@@ -29,7 +29,8 @@ public final class OpCost {
                 yield g.tensor(op.output(0)).elements() * p.filterH() * p.filterW();
             }
             case MEAN -> g.tensor(op.input(0)).elements();
-            case ADD, MUL, LOGISTIC, TANH, HARD_SWISH, SOFTMAX -> g.tensor(op.output(0)).elements();
+            case ADD, MUL, LOGISTIC, TANH, HARD_SWISH, SOFTMAX ->
+                g.tensor(op.output(0)).elements();
             default -> 0L;
         };
     }
@@ -61,7 +62,10 @@ public final class OpCost {
                 for (int k = 1; k < op.inputCount(); k++) {
                     int t = op.input(k);
                     // An all-zero bias is what TFLite requires of a conv without one: no parameters.
-                    if (t >= 0 && g.tensor(t).isConstant() && !(k == 2 && allZero(g.tensor(t).data()))) n += g.tensor(t).elements();
+                    if (t >= 0
+                            && g.tensor(t).isConstant()
+                            && !(k == 2 && allZero(g.tensor(t).data())))
+                        n += g.tensor(t).elements();
                 }
                 yield n;
             }

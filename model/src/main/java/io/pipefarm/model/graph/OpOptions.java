@@ -9,8 +9,15 @@ public sealed interface OpOptions {
     record Conv(int strideH, int strideW, int dilationH, int dilationW, Padding padding, Activation activation)
             implements OpOptions {}
 
-    record DepthwiseConv(int strideH, int strideW, int dilationH, int dilationW, int depthMultiplier,
-                         Padding padding, Activation activation) implements OpOptions {}
+    record DepthwiseConv(
+            int strideH,
+            int strideW,
+            int dilationH,
+            int dilationW,
+            int depthMultiplier,
+            Padding padding,
+            Activation activation)
+            implements OpOptions {}
 
     record Pool(int filterH, int filterW, int strideH, int strideW, Padding padding, Activation activation)
             implements OpOptions {}
@@ -26,10 +33,24 @@ public sealed interface OpOptions {
     record Reduce(boolean keepDims) implements OpOptions {}
 
     record Reshape(int[] newShape) implements OpOptions {
-        public Reshape { newShape = newShape.clone(); }
-        @Override public int[] newShape() { return newShape.clone(); }
-        @Override public boolean equals(Object o) { return o instanceof Reshape r && Arrays.equals(newShape, r.newShape); }
-        @Override public int hashCode() { return Arrays.hashCode(newShape); }
+        public Reshape {
+            newShape = newShape.clone();
+        }
+
+        @Override
+        public int[] newShape() {
+            return newShape.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Reshape r && Arrays.equals(newShape, r.newShape);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(newShape);
+        }
     }
 
     record Softmax(float beta) implements OpOptions {}
@@ -41,16 +62,27 @@ public sealed interface OpOptions {
      * An operator the IR does not know, kept verbatim: its builtin code (or custom code), its
      * version, and its options table as the raw flatbuffer bytes it was read from.
      */
-    record Opaque(int builtinCode, String customCode, int version, int optionsType, byte[] rawOptions,
-                  byte[] customOptions) implements OpOptions {
+    record Opaque(
+            int builtinCode, String customCode, int version, int optionsType, byte[] rawOptions, byte[] customOptions)
+            implements OpOptions {
         public String label() {
             return customCode != null && !customCode.isEmpty() ? "custom:" + customCode : "builtin:" + builtinCode;
         }
-        @Override public boolean equals(Object o) {
-            return o instanceof Opaque p && builtinCode == p.builtinCode && version == p.version
-                    && optionsType == p.optionsType && Objects.equals(customCode, p.customCode)
-                    && Arrays.equals(rawOptions, p.rawOptions) && Arrays.equals(customOptions, p.customOptions);
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Opaque p
+                    && builtinCode == p.builtinCode
+                    && version == p.version
+                    && optionsType == p.optionsType
+                    && Objects.equals(customCode, p.customCode)
+                    && Arrays.equals(rawOptions, p.rawOptions)
+                    && Arrays.equals(customOptions, p.customOptions);
         }
-        @Override public int hashCode() { return builtinCode * 31 + Objects.hashCode(customCode); }
+
+        @Override
+        public int hashCode() {
+            return builtinCode * 31 + Objects.hashCode(customCode);
+        }
     }
 }

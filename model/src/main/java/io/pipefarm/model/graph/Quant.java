@@ -24,26 +24,51 @@ public final class Quant {
         return new Quant(new float[] {scale}, new long[] {zeroPoint}, 0);
     }
 
-    public float[] scales() { return scales.clone(); }
-    public long[] zeroPoints() { return zeroPoints.clone(); }
-    public float scale(int i) { return scales[i]; }
-    public long zeroPoint(int i) { return zeroPoints[i]; }
-    public int count() { return scales.length; }
-    public int axis() { return axis; }
-    public boolean perChannel() { return scales.length > 1; }
+    public float[] scales() {
+        return scales.clone();
+    }
+
+    public long[] zeroPoints() {
+        return zeroPoints.clone();
+    }
+
+    public float scale(int i) {
+        return scales[i];
+    }
+
+    public long zeroPoint(int i) {
+        return zeroPoints[i];
+    }
+
+    public int count() {
+        return scales.length;
+    }
+
+    public int axis() {
+        return axis;
+    }
+
+    public boolean perChannel() {
+        return scales.length > 1;
+    }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Quant q && axis == q.axis && Arrays.equals(scales, q.scales)
+        return o instanceof Quant q
+                && axis == q.axis
+                && Arrays.equals(scales, q.scales)
                 && Arrays.equals(zeroPoints, q.zeroPoints);
     }
 
     @Override
-    public int hashCode() { return 31 * Arrays.hashCode(scales) + Arrays.hashCode(zeroPoints) + axis; }
+    public int hashCode() {
+        return 31 * Arrays.hashCode(scales) + Arrays.hashCode(zeroPoints) + axis;
+    }
 
     @Override
     public String toString() {
-        return perChannel() ? "Quant[per-channel x" + scales.length + " axis " + axis + "]"
+        return perChannel()
+                ? "Quant[per-channel x" + scales.length + " axis " + axis + "]"
                 : "Quant[scale " + scales[0] + " zp " + zeroPoints[0] + "]";
     }
 }

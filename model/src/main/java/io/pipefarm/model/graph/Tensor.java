@@ -11,7 +11,8 @@ import java.util.Objects;
 public record Tensor(int id, String name, DType type, int[] shape, Quant quant, byte[] data) {
 
     public Tensor {
-        if (name == null || type == null || shape == null) throw new IllegalArgumentException("tensor needs name, type, shape");
+        if (name == null || type == null || shape == null)
+            throw new IllegalArgumentException("tensor needs name, type, shape");
         shape = shape.clone();
         long n = 1;
         for (int d : shape) {
@@ -25,7 +26,9 @@ public record Tensor(int id, String name, DType type, int[] shape, Quant quant, 
         }
     }
 
-    public boolean isConstant() { return data != null; }
+    public boolean isConstant() {
+        return data != null;
+    }
 
     public long elements() {
         long n = 1;
@@ -33,29 +36,47 @@ public record Tensor(int id, String name, DType type, int[] shape, Quant quant, 
         return n;
     }
 
-    public long byteSize() { return elements() * type.bytes(); }
+    public long byteSize() {
+        return elements() * type.bytes();
+    }
 
     /** Dimension {@code i}, counting from the end when negative. */
-    public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+    public int dim(int i) {
+        return shape[i < 0 ? shape.length + i : i];
+    }
 
-    public int rank() { return shape.length; }
+    public int rank() {
+        return shape.length;
+    }
 
     @Override
-    public int[] shape() { return shape.clone(); }
+    public int[] shape() {
+        return shape.clone();
+    }
 
     /** Same tensor under another id (used when slicing a graph). */
-    public Tensor withId(int newId) { return new Tensor(newId, name, type, shape, quant, data); }
+    public Tensor withId(int newId) {
+        return new Tensor(newId, name, type, shape, quant, data);
+    }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Tensor t && id == t.id && name.equals(t.name) && type == t.type
-                && Arrays.equals(shape, t.shape) && Objects.equals(quant, t.quant)
+        return o instanceof Tensor t
+                && id == t.id
+                && name.equals(t.name)
+                && type == t.type
+                && Arrays.equals(shape, t.shape)
+                && Objects.equals(quant, t.quant)
                 && Arrays.equals(data, t.data);
     }
 
     @Override
-    public int hashCode() { return 31 * id + name.hashCode(); }
+    public int hashCode() {
+        return 31 * id + name.hashCode();
+    }
 
     @Override
-    public String toString() { return "Tensor[" + id + " " + name + " " + type + Arrays.toString(shape) + (isConstant() ? " const" : "") + "]"; }
+    public String toString() {
+        return "Tensor[" + id + " " + name + " " + type + Arrays.toString(shape) + (isConstant() ? " const" : "") + "]";
+    }
 }

@@ -21,21 +21,38 @@ public record Segment(Graph graph, int start, int end, byte[] bytes, String key,
         outputs = outputs.clone();
     }
 
-    @Override public int[] inputs() { return inputs.clone(); }
-    @Override public int[] outputs() { return outputs.clone(); }
+    @Override
+    public int[] inputs() {
+        return inputs.clone();
+    }
 
-    public int opCount() { return end - start; }
+    @Override
+    public int[] outputs() {
+        return outputs.clone();
+    }
+
+    public int opCount() {
+        return end - start;
+    }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Segment s && start == s.start && end == s.end && key.equals(s.key)
-                && Arrays.equals(inputs, s.inputs) && Arrays.equals(outputs, s.outputs)
+        return o instanceof Segment s
+                && start == s.start
+                && end == s.end
+                && key.equals(s.key)
+                && Arrays.equals(inputs, s.inputs)
+                && Arrays.equals(outputs, s.outputs)
                 && graph.equals(s.graph);
     }
 
     @Override
-    public int hashCode() { return key.hashCode(); }
+    public int hashCode() {
+        return key.hashCode();
+    }
 
     @Override
-    public String toString() { return "Segment[" + graph.name() + ", " + bytes.length + " bytes, " + key.substring(0, 12) + "]"; }
+    public String toString() {
+        return "Segment[" + graph.name() + ", " + bytes.length + " bytes, " + key.substring(0, 12) + "]";
+    }
 }

@@ -31,11 +31,17 @@ public final class Segmenter {
     private final TfliteWriter writer;
 
     /** A segmenter writing canonical bytes. */
-    public Segmenter() { this(TfliteWriter.canonical()); }
+    public Segmenter() {
+        this(TfliteWriter.canonical());
+    }
 
-    public Segmenter(TfliteWriter writer) { this.writer = Objects.requireNonNull(writer); }
+    public Segmenter(TfliteWriter writer) {
+        this.writer = Objects.requireNonNull(writer);
+    }
 
-    public TfliteWriter writer() { return writer; }
+    public TfliteWriter writer() {
+        return writer;
+    }
 
     /** The standalone graph of segment {@code [i, j)}. */
     public static Graph subgraph(Graph g, int i, int j) {
@@ -53,7 +59,8 @@ public final class Segmenter {
             ops.add(new Op(k - i, op.type(), in, out, op.options(), op.version()));
         }
         Graph.SegmentIo io = g.segmentIo(i, j);
-        return new Graph(g.name() + "[" + i + "," + j + ")", tensors, ops, map(io.inputs(), newId), map(io.outputs(), newId));
+        return new Graph(
+                g.name() + "[" + i + "," + j + ")", tensors, ops, map(io.inputs(), newId), map(io.outputs(), newId));
     }
 
     private static int renumber(Graph g, int t, int[] newId, List<Tensor> tensors) {
@@ -123,13 +130,17 @@ public final class Segmenter {
         for (int k = 0; k < cuts.length; k++) {
             int c = cuts[k];
             if (c <= 0 || c >= n) {
-                throw new IllegalArgumentException(n == 1
-                        ? "cut " + c + " is out of range: " + g.name() + " has 1 op and cannot be cut"
-                        : "cut " + c + " is out of range: " + g.name() + " has " + n + " ops, cuts must be 1.." + (n - 1));
+                throw new IllegalArgumentException(
+                        n == 1
+                                ? "cut " + c + " is out of range: " + g.name() + " has 1 op and cannot be cut"
+                                : "cut " + c + " is out of range: " + g.name() + " has " + n + " ops, cuts must be 1.."
+                                        + (n - 1));
             }
-            if (k > 0 && c == cuts[k - 1]) throw new IllegalArgumentException("cut " + c + " is repeated: cuts must be unique");
+            if (k > 0 && c == cuts[k - 1])
+                throw new IllegalArgumentException("cut " + c + " is repeated: cuts must be unique");
             if (k > 0 && c < cuts[k - 1]) {
-                throw new IllegalArgumentException("cut " + c + " follows cut " + cuts[k - 1] + ": cuts must be strictly increasing");
+                throw new IllegalArgumentException(
+                        "cut " + c + " follows cut " + cuts[k - 1] + ": cuts must be strictly increasing");
             }
         }
     }
@@ -152,5 +163,7 @@ public final class Segmenter {
         }
     }
 
-    public static String sha256(byte[] bytes) { return sha256(ByteBuffer.wrap(bytes)); }
+    public static String sha256(byte[] bytes) {
+        return sha256(ByteBuffer.wrap(bytes));
+    }
 }

@@ -45,13 +45,31 @@ public final class CalibrationReport {
     public static final double PUBLISHED_SWITCH_MS = 13.1 - 2.33;
 
     /** A zoo model on one link. */
-    public record ModelRow(String model, String deviceKind, double simulatedMs, double publishedMs, double errorPct,
-                           double gmacs, double paramMiB, double streamedMiB, double switchMs) {}
+    public record ModelRow(
+            String model,
+            String deviceKind,
+            double simulatedMs,
+            double publishedMs,
+            double errorPct,
+            double gmacs,
+            double paramMiB,
+            double streamedMiB,
+            double switchMs) {}
 
     /** A point of the FC sweep (USB). Published fields are NaN where there is no published point. */
-    public record FcRow(int hidden, double paramMiB, double onChipMiB, double streamedMiB, double simulatedMs,
-                        double publishedMs, double publishedOnChipMiB, double publishedOffChipMiB, double errorPct) {
-        public boolean published() { return !Double.isNaN(publishedMs); }
+    public record FcRow(
+            int hidden,
+            double paramMiB,
+            double onChipMiB,
+            double streamedMiB,
+            double simulatedMs,
+            double publishedMs,
+            double publishedOnChipMiB,
+            double publishedOffChipMiB,
+            double errorPct) {
+        public boolean published() {
+            return !Double.isNaN(publishedMs);
+        }
     }
 
     private final List<ModelRow> models;
@@ -66,10 +84,21 @@ public final class CalibrationReport {
         this.pci = pci;
     }
 
-    public List<ModelRow> models() { return models; }
-    public List<FcRow> fcSweep() { return fc; }
-    public EdgeTpuSimConfig usbConfig() { return usb; }
-    public EdgeTpuSimConfig pciConfig() { return pci; }
+    public List<ModelRow> models() {
+        return models;
+    }
+
+    public List<FcRow> fcSweep() {
+        return fc;
+    }
+
+    public EdgeTpuSimConfig usbConfig() {
+        return usb;
+    }
+
+    public EdgeTpuSimConfig pciConfig() {
+        return pci;
+    }
 
     /** The report for the presets, with the zoo's graphs. */
     public static CalibrationReport run() {
@@ -81,8 +110,8 @@ public final class CalibrationReport {
     }
 
     /** The report with graphs from elsewhere (tests, other sources of the same architectures). */
-    public static CalibrationReport run(EdgeTpuSimConfig usb, EdgeTpuSimConfig pci, Function<String, Graph> models,
-                                        IntFunction<Graph> fcNetwork) {
+    public static CalibrationReport run(
+            EdgeTpuSimConfig usb, EdgeTpuSimConfig pci, Function<String, Graph> models, IntFunction<Graph> fcNetwork) {
         EdgeTpuSimulator su = new EdgeTpuSimulator(usb);
         EdgeTpuSimulator sp = new EdgeTpuSimulator(pci);
         List<ModelRow> rows = new ArrayList<>();
@@ -94,11 +123,21 @@ public final class CalibrationReport {
         List<FcRow> fcRows = new ArrayList<>();
         for (int h : FC_HIDDEN) {
             Estimate e = su.estimate(fcNetwork.apply(h));
-            PublishedFc pf = PUBLISHED_FC.stream().filter(x -> x.hidden() == h).findFirst().orElse(null);
+            PublishedFc pf = PUBLISHED_FC.stream()
+                    .filter(x -> x.hidden() == h)
+                    .findFirst()
+                    .orElse(null);
             double ms = e.latencyMillis();
-            fcRows.add(new FcRow(h, mib(e.paramBytes()), mib(e.onChipParamBytes()), mib(e.streamedParamBytes()), ms,
-                    pf == null ? Double.NaN : pf.ms(), pf == null ? Double.NaN : pf.onChipMiB(),
-                    pf == null ? Double.NaN : pf.offChipMiB(), pf == null ? Double.NaN : errorPct(ms, pf.ms())));
+            fcRows.add(new FcRow(
+                    h,
+                    mib(e.paramBytes()),
+                    mib(e.onChipParamBytes()),
+                    mib(e.streamedParamBytes()),
+                    ms,
+                    pf == null ? Double.NaN : pf.ms(),
+                    pf == null ? Double.NaN : pf.onChipMiB(),
+                    pf == null ? Double.NaN : pf.offChipMiB(),
+                    pf == null ? Double.NaN : errorPct(ms, pf.ms())));
         }
         return new CalibrationReport(rows, fcRows, usb, pci);
     }
@@ -106,8 +145,16 @@ public final class CalibrationReport {
     private static ModelRow modelRow(EdgeTpuSimulator sim, Graph g, String name, double publishedMs) {
         Estimate e = sim.estimate(g);
         double ms = e.latencyMillis();
-        return new ModelRow(name, sim.deviceKind(), ms, publishedMs, errorPct(ms, publishedMs), e.macs() / 1e9,
-                mib(e.paramBytes()), mib(e.streamedParamBytes()), sim.reloadNanos(e) / 1e6);
+        return new ModelRow(
+                name,
+                sim.deviceKind(),
+                ms,
+                publishedMs,
+                errorPct(ms, publishedMs),
+                e.macs() / 1e9,
+                mib(e.paramBytes()),
+                mib(e.streamedParamBytes()),
+                sim.reloadNanos(e) / 1e6);
     }
 
     static double errorPct(double simulated, double published) {
@@ -127,23 +174,68 @@ public final class CalibrationReport {
     public String toTable() {
         StringBuilder sb = new StringBuilder();
         sb.append("Simulated Edge TPU vs published figures (reference/edgetpu.md)\n\n");
-        sb.append(String.format(Locale.ROOT, "%-24s %-16s %8s %8s %8s %7s %8s %8s %9s%n",
-                "model", "device", "sim ms", "pub ms", "error %", "GMACs", "par MiB", "str MiB", "switch ms"));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-24s %-16s %8s %8s %8s %7s %8s %8s %9s%n",
+                "model",
+                "device",
+                "sim ms",
+                "pub ms",
+                "error %",
+                "GMACs",
+                "par MiB",
+                "str MiB",
+                "switch ms"));
         for (ModelRow r : models) {
-            sb.append(String.format(Locale.ROOT, "%-24s %-16s %8.2f %8.2f %+8.1f %7.3f %8.2f %8.2f %9.2f%n",
-                    r.model(), r.deviceKind(), r.simulatedMs(), r.publishedMs(), r.errorPct(), r.gmacs(),
-                    r.paramMiB(), r.streamedMiB(), r.switchMs()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-24s %-16s %8.2f %8.2f %+8.1f %7.3f %8.2f %8.2f %9.2f%n",
+                    r.model(),
+                    r.deviceKind(),
+                    r.simulatedMs(),
+                    r.publishedMs(),
+                    r.errorPct(),
+                    r.gmacs(),
+                    r.paramMiB(),
+                    r.streamedMiB(),
+                    r.switchMs()));
         }
-        sb.append(String.format(Locale.ROOT, "published model switch: %.2f ms extra per switch (one measurement)%n", PUBLISHED_SWITCH_MS));
-        sb.append(String.format(Locale.ROOT, "%nFC sweep (%d inputs, %d hidden layers, %s, cache %.3f MiB)%n",
-                FC_INPUTS, FC_DEPTH, usb.deviceKind(), mib(usb.paramCacheBytes())));
-        sb.append(String.format(Locale.ROOT, "%6s %8s %8s %8s %8s %8s %8s %8s %8s%n",
-                "hidden", "par MiB", "on MiB", "str MiB", "sim ms", "pub on", "pub off", "pub ms", "error %"));
+        sb.append(String.format(
+                Locale.ROOT,
+                "published model switch: %.2f ms extra per switch (one measurement)%n",
+                PUBLISHED_SWITCH_MS));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%nFC sweep (%d inputs, %d hidden layers, %s, cache %.3f MiB)%n",
+                FC_INPUTS,
+                FC_DEPTH,
+                usb.deviceKind(),
+                mib(usb.paramCacheBytes())));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%6s %8s %8s %8s %8s %8s %8s %8s %8s%n",
+                "hidden",
+                "par MiB",
+                "on MiB",
+                "str MiB",
+                "sim ms",
+                "pub on",
+                "pub off",
+                "pub ms",
+                "error %"));
         for (FcRow r : fc) {
-            sb.append(String.format(Locale.ROOT, "%6d %8.2f %8.2f %8.2f %8.2f %8s %8s %8s %8s%n",
-                    r.hidden(), r.paramMiB(), r.onChipMiB(), r.streamedMiB(), r.simulatedMs(),
-                    opt(r.publishedOnChipMiB(), "%.2f"), opt(r.publishedOffChipMiB(), "%.2f"),
-                    opt(r.publishedMs(), "%.2f"), opt(r.errorPct(), "%+.1f")));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%6d %8.2f %8.2f %8.2f %8.2f %8s %8s %8s %8s%n",
+                    r.hidden(),
+                    r.paramMiB(),
+                    r.onChipMiB(),
+                    r.streamedMiB(),
+                    r.simulatedMs(),
+                    opt(r.publishedOnChipMiB(), "%.2f"),
+                    opt(r.publishedOffChipMiB(), "%.2f"),
+                    opt(r.publishedMs(), "%.2f"),
+                    opt(r.errorPct(), "%+.1f")));
         }
         return sb.toString();
     }

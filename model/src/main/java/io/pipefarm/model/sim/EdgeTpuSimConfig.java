@@ -3,15 +3,15 @@ package io.pipefarm.model.sim;
 import io.pipefarm.model.device.DeviceKind;
 import io.pipefarm.model.device.DeviceKind.Link;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.lang.reflect.InvocationTargetException;
-import java.math.BigDecimal;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 
 /**
  * Every parameter of the simulated Edge TPU, in one place. Times are nanoseconds, rates bytes (or MACs)
@@ -29,7 +29,7 @@ import java.util.LinkedHashMap;
  *         = activation bytes / dataMoveBytesPerSec                       (concat, pad, slice)
  *         = 0                                                           (reshape)
  * </pre>
- The parameter cache holds whole constant tensors, first fit in execution order (a tensor that does
+ * The parameter cache holds whole constant tensors, first fit in execution order (a tensor that does
  * not fit streams, later smaller ones may still fit), up to {@code paramCacheBytes}. Like the Edge TPU
  * compiler, the first op the Edge TPU cannot run (an opaque op, or one on float tensors) and every op
  * after it run on the host: {@code hostOpNs + MACs / hostMacsPerSec} each, their parameters stay on the
@@ -104,7 +104,8 @@ public record EdgeTpuSimConfig(
         positive("dataMoveBytesPerSec", dataMoveBytesPerSec);
         nonNegative("perOpNs", perOpNs);
         nonNegative("perInvokeNs", perInvokeNs);
-        if (paramCacheBytes < 0) throw new IllegalArgumentException("paramCacheBytes must be >= 0, got " + paramCacheBytes);
+        if (paramCacheBytes < 0)
+            throw new IllegalArgumentException("paramCacheBytes must be >= 0, got " + paramCacheBytes);
         positive("streamBytesPerSec", streamBytesPerSec);
         nonNegative("firstSpillNs", firstSpillNs);
         positive("ioBytesPerSec", ioBytesPerSec);
@@ -122,26 +123,31 @@ public record EdgeTpuSimConfig(
     public static EdgeTpuSimConfig usb() {
         return new EdgeTpuSimConfig(
                 "sim-edgetpu-usb",
-                2.0e12,            // 4 TOPS int8 peak = 2 TMAC/s [Coral datasheet]
-                1.0,               // the published USB column runs the Edge TPU at its maximum clock
-                64,                // 64x64 MAC array (4096 MACs/cycle at ~480 MHz ~= 2 TMAC/s)
-                0.31,              // dense convs: least-max-error fit of the 8 published latencies (with depthwise and pci clockScale)
-                0.12,              // depthwise: same fit; times its 9-of-64 row fill gives ~1.4% of peak (MobileNet v1/v2 spend 27%/32% of their time there)
-                0.04,              // FC at batch 1 uses each weight once: weights enter the array at ~80 GB/s, fitted to 0.22 ms at hidden 1580
-                1.0 / 8,           // element-wise ops are cheap: ~250 G elements/s (0.3 us for an add at 56x56x24)
-                1.0 / 8,           // pooling / mean: cheap like element-wise ops (Inception v1's 13 pools cost ~0.05 ms)
-                64.0e9,            // on-chip activation copies (concat, pad, slice): 128 B/cycle, cheap
-                2_000,             // per-op issue/sync cost; the fit degrades above ~3 us (Inception v1 has 83 ops but is fast)
-                100_000,           // USB invoke round trip (driver + bulk transfer setup + completion)
-                7_995_392L,        // 7.625 MiB: the only window (7.621..7.632 MiB of graph bytes) where hidden 1980 keeps 3 layers and 1620 spills its 4th
-                386.0e6,           // 2.715 ms per streamed MiB: slope of the FC sweep between hidden 1980 and 2620
-                250_000,           // first spill: intercept of the sweep line minus the no-spill latency
-                300.0e6,           // effective USB 3 rate reported by third parties [edgetpu.md]
-                600.0e6,           // bulk reload near the 640 MB/s USB 3 signalling rate: 11.5 ms per switch for 6.34 MiB (published ~10.8 ms)
-                400_000,           // executable re-send and context switch on a model switch
-                20_000,            // host fallback op: TFLite kernel dispatch on the CPU
-                20.0e9,            // host fallback: one desktop core running int8 kernels (~30 ms for MobileNet v1)
-                0.015,             // 1.5% run-to-run spread
+                2.0e12, // 4 TOPS int8 peak = 2 TMAC/s [Coral datasheet]
+                1.0, // the published USB column runs the Edge TPU at its maximum clock
+                64, // 64x64 MAC array (4096 MACs/cycle at ~480 MHz ~= 2 TMAC/s)
+                0.31, // dense convs: least-max-error fit of the 8 published latencies (with depthwise and pci
+                // clockScale)
+                0.12, // depthwise: same fit; times its 9-of-64 row fill gives ~1.4% of peak (MobileNet v1/v2 spend
+                // 27%/32% of their time there)
+                0.04, // FC at batch 1 uses each weight once: weights enter the array at ~80 GB/s, fitted to 0.22 ms at
+                // hidden 1580
+                1.0 / 8, // element-wise ops are cheap: ~250 G elements/s (0.3 us for an add at 56x56x24)
+                1.0 / 8, // pooling / mean: cheap like element-wise ops (Inception v1's 13 pools cost ~0.05 ms)
+                64.0e9, // on-chip activation copies (concat, pad, slice): 128 B/cycle, cheap
+                2_000, // per-op issue/sync cost; the fit degrades above ~3 us (Inception v1 has 83 ops but is fast)
+                100_000, // USB invoke round trip (driver + bulk transfer setup + completion)
+                7_995_392L, // 7.625 MiB: the only window (7.621..7.632 MiB of graph bytes) where hidden 1980 keeps 3
+                // layers and 1620 spills its 4th
+                386.0e6, // 2.715 ms per streamed MiB: slope of the FC sweep between hidden 1980 and 2620
+                250_000, // first spill: intercept of the sweep line minus the no-spill latency
+                300.0e6, // effective USB 3 rate reported by third parties [edgetpu.md]
+                600.0e6, // bulk reload near the 640 MB/s USB 3 signalling rate: 11.5 ms per switch for 6.34 MiB
+                // (published ~10.8 ms)
+                400_000, // executable re-send and context switch on a model switch
+                20_000, // host fallback op: TFLite kernel dispatch on the CPU
+                20.0e9, // host fallback: one desktop core running int8 kernels (~30 ms for MobileNet v1)
+                0.015, // 1.5% run-to-run spread
                 0x5EED_ED6E_7B0L); // fixed default seed
     }
 
@@ -154,7 +160,8 @@ public record EdgeTpuSimConfig(
         return new EdgeTpuSimConfig(
                 "sim-edgetpu-pci",
                 u.peakMacsPerSec(),
-                0.82,              // Dev Board column is slower on compute-heavy models (Inception v1 4.1 vs 3.4 ms): fitted effective clock
+                0.82, // Dev Board column is slower on compute-heavy models (Inception v1 4.1 vs 3.4 ms): fitted
+                // effective clock
                 u.arrayDim(),
                 u.convEfficiency(),
                 u.depthwiseEfficiency(),
@@ -163,27 +170,29 @@ public record EdgeTpuSimConfig(
                 u.poolUtilisation(),
                 u.dataMoveBytesPerSec(),
                 u.perOpNs(),
-                40_000,            // PCIe doorbell + MSI is cheaper than a USB round trip
+                40_000, // PCIe doorbell + MSI is cheaper than a USB round trip
                 u.paramCacheBytes(),
-                420.0e6,           // streaming over PCIe Gen2 x1 at the link's effective rate
-                150_000,           // smaller streaming setup than USB
-                430.0e6,           // PCIe Gen2 x1: 500 MB/s after 8b/10b, ~430 MB/s after TLP overhead
-                480.0e6,           // bulk reload at ~96% of the 500 MB/s link
-                300_000,           // switch cost without the USB command round trips
+                420.0e6, // streaming over PCIe Gen2 x1 at the link's effective rate
+                150_000, // smaller streaming setup than USB
+                430.0e6, // PCIe Gen2 x1: 500 MB/s after 8b/10b, ~430 MB/s after TLP overhead
+                480.0e6, // bulk reload at ~96% of the 500 MB/s link
+                300_000, // switch cost without the USB command round trips
                 u.hostOpNs(),
-                5.0e9,             // Dev Board host: a Cortex-A53 core
+                5.0e9, // Dev Board host: a Cortex-A53 core
                 u.noiseSigma(),
                 u.seed());
     }
 
     /** The preset for a device kind ({@code sim-edgetpu-usb}, {@code sim-edgetpu-pci}, or just usb / pci). */
     public static EdgeTpuSimConfig forKind(String kind) {
-        Optional<Link> link = DeviceKind.tryParse(kind).filter(DeviceKind::isEdgeTpu).flatMap(DeviceKind::link);
+        Optional<Link> link =
+                DeviceKind.tryParse(kind).filter(DeviceKind::isEdgeTpu).flatMap(DeviceKind::link);
         String k = kind.toLowerCase(Locale.ROOT);
         if (link.isEmpty() && k.equals("usb")) link = Optional.of(Link.USB);
         if (link.isEmpty() && (k.equals("pci") || k.equals("pcie"))) link = Optional.of(Link.PCIE);
         if (link.isPresent()) return link.get() == Link.USB ? usb() : pci();
-        throw new IllegalArgumentException("no simulated Edge TPU preset for device kind '" + kind + "' (use sim-edgetpu-usb or sim-edgetpu-pci)");
+        throw new IllegalArgumentException(
+                "no simulated Edge TPU preset for device kind '" + kind + "' (use sim-edgetpu-usb or sim-edgetpu-pci)");
     }
 
     /**
@@ -242,7 +251,8 @@ public record EdgeTpuSimConfig(
     }
 
     private static Object parse(RecordComponent c, String raw) {
-        if (raw == null) throw new IllegalArgumentException("no value for simulated Edge TPU parameter '" + c.getName() + "'");
+        if (raw == null)
+            throw new IllegalArgumentException("no value for simulated Edge TPU parameter '" + c.getName() + "'");
         String v = raw.trim().replace("_", "");
         try {
             Class<?> t = c.getType();
@@ -251,7 +261,8 @@ public record EdgeTpuSimConfig(
             if (t == int.class) return Math.toIntExact(wholeNumber(v));
             if (t == long.class) return wholeNumber(v);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("simulated Edge TPU parameter '" + c.getName() + "': cannot read '" + raw + "' as a number", e);
+            throw new IllegalArgumentException(
+                    "simulated Edge TPU parameter '" + c.getName() + "': cannot read '" + raw + "' as a number", e);
         }
         throw new IllegalStateException("unhandled parameter type " + c.getType());
     }

@@ -13,11 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.Arrays;
 
 /**
  * An analytic latency model of one Edge TPU behind USB 3 or PCIe Gen2 x1 (DESIGN.md section 7). The
@@ -39,9 +39,13 @@ public final class EdgeTpuSimulator {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    public EdgeTpuSimConfig config() { return config; }
+    public EdgeTpuSimConfig config() {
+        return config;
+    }
 
-    public String deviceKind() { return config.deviceKind(); }
+    public String deviceKind() {
+        return config.deviceKind();
+    }
 
     // ---- estimate ----------------------------------------------------------------------------
 
@@ -112,8 +116,8 @@ public final class EdgeTpuSimulator {
             }
             long opCompute = Math.round(ns);
             long opStream = Math.round(opStreamed[i] / cf.streamBytesPerSec() * 1e9);
-            Estimate.OpEstimate oe = new Estimate.OpEstimate(i, op.type(), m, util, opCompute, opOnChip[i],
-                    opStreamed[i], opStream, onHost);
+            Estimate.OpEstimate oe = new Estimate.OpEstimate(
+                    i, op.type(), m, util, opCompute, opOnChip[i], opStreamed[i], opStream, onHost);
             ops.add(oe);
             computeNs += opCompute;
             streamNs += opStream;
@@ -134,8 +138,23 @@ public final class EdgeTpuSimulator {
         long invokeNs = firstHostOp > 0 ? Math.round(cf.perInvokeNs()) : 0;
         long spillNs = streamed > 0 ? Math.round(cf.firstSpillNs()) : 0;
         long latency = invokeNs + transferNs + opOverheadNs + opsNs + spillNs;
-        return new Estimate(cf.deviceKind(), latency, computeNs, streamNs, opsNs, opOverheadNs, invokeNs, spillNs,
-                transferNs, onChip, streamed, inBytes, outBytes, macs, n - firstHostOp, ops);
+        return new Estimate(
+                cf.deviceKind(),
+                latency,
+                computeNs,
+                streamNs,
+                opsNs,
+                opOverheadNs,
+                invokeNs,
+                spillNs,
+                transferNs,
+                onChip,
+                streamed,
+                inBytes,
+                outBytes,
+                macs,
+                n - firstHostOp,
+                ops);
     }
 
     /** Position of the first op the Edge TPU cannot run, or {@code size()} when it runs them all. */
@@ -286,7 +305,10 @@ public final class EdgeTpuSimulator {
         MessageDigest md = sha256();
         StringBuilder sb = new StringBuilder(g.name()).append('|');
         for (Tensor t : g.tensors()) {
-            sb.append(t.type()).append(Arrays.toString(t.shape())).append(t.isConstant() ? 'c' : 'a').append(';');
+            sb.append(t.type())
+                    .append(Arrays.toString(t.shape()))
+                    .append(t.isConstant() ? 'c' : 'a')
+                    .append(';');
         }
         for (Op op : g.ops()) {
             sb.append(op.type()).append(Arrays.toString(op.inputs())).append(Arrays.toString(op.outputs()));

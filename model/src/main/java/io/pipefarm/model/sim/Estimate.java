@@ -26,28 +26,51 @@ import java.util.List;
  * @param hostOps             ops run on the host CPU (from the first op the Edge TPU cannot run onwards)
  * @param ops                 per-op breakdown, in execution order
  */
-public record Estimate(String deviceKind, long latencyNs, long computeNs, long streamNs, long opsNs,
-                       long opOverheadNs, long invokeOverheadNs, long spillNs, long transferNs,
-                       long onChipParamBytes, long streamedParamBytes, long inputBytes, long outputBytes,
-                       long macs, int hostOps, List<OpEstimate> ops) {
+public record Estimate(
+        String deviceKind,
+        long latencyNs,
+        long computeNs,
+        long streamNs,
+        long opsNs,
+        long opOverheadNs,
+        long invokeOverheadNs,
+        long spillNs,
+        long transferNs,
+        long onChipParamBytes,
+        long streamedParamBytes,
+        long inputBytes,
+        long outputBytes,
+        long macs,
+        int hostOps,
+        List<OpEstimate> ops) {
 
     public Estimate {
         ops = List.copyOf(ops);
     }
 
     /** Input plus output bytes sent over the link per invoke. */
-    public long transferBytes() { return inputBytes + outputBytes; }
+    public long transferBytes() {
+        return inputBytes + outputBytes;
+    }
 
     /** All parameter bytes (cached plus streamed). */
-    public long paramBytes() { return onChipParamBytes + streamedParamBytes; }
+    public long paramBytes() {
+        return onChipParamBytes + streamedParamBytes;
+    }
 
     /** Fixed costs: per invoke, per op, and the streaming setup. */
-    public long overheadNs() { return invokeOverheadNs + opOverheadNs + spillNs; }
+    public long overheadNs() {
+        return invokeOverheadNs + opOverheadNs + spillNs;
+    }
 
-    public double latencyMillis() { return latencyNs / 1e6; }
+    public double latencyMillis() {
+        return latencyNs / 1e6;
+    }
 
     /** True when every parameter fits in the cache. */
-    public boolean fitsOnChip() { return streamedParamBytes == 0; }
+    public boolean fitsOnChip() {
+        return streamedParamBytes == 0;
+    }
 
     /**
      * One op of the estimate.
@@ -62,9 +85,19 @@ public record Estimate(String deviceKind, long latencyNs, long computeNs, long s
      * @param streamNs           streaming time of those bytes
      * @param onHost             true when the op runs on the host CPU
      */
-    public record OpEstimate(int index, OpType type, long macs, double utilisation, long computeNs,
-                             long onChipParamBytes, long streamedParamBytes, long streamNs, boolean onHost) {
+    public record OpEstimate(
+            int index,
+            OpType type,
+            long macs,
+            double utilisation,
+            long computeNs,
+            long onChipParamBytes,
+            long streamedParamBytes,
+            long streamNs,
+            boolean onHost) {
         /** The op's contribution to the latency, without its fixed per-op cost. */
-        public long timeNs() { return Math.max(computeNs, streamNs); }
+        public long timeNs() {
+            return Math.max(computeNs, streamNs);
+        }
     }
 }

@@ -26,11 +26,17 @@ public final class SimulatedDevice {
         this(id, new EdgeTpuSimulator(config));
     }
 
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 
-    public String deviceKind() { return simulator.deviceKind(); }
+    public String deviceKind() {
+        return simulator.deviceKind();
+    }
 
-    public EdgeTpuSimulator simulator() { return simulator; }
+    public EdgeTpuSimulator simulator() {
+        return simulator;
+    }
 
     /** Runs {@code segment} once under the key {@link EdgeTpuSimulator#modelKey(Graph)}; returns its simulated time. */
     public long run(Graph segment) {
@@ -48,14 +54,22 @@ public final class SimulatedDevice {
     }
 
     /** Key of the model whose parameters are in the cache, or null when nothing ran yet. */
-    public synchronized String loadedModelKey() { return loadedModelKey; }
+    public synchronized String loadedModelKey() {
+        return loadedModelKey;
+    }
 
     /** Runs so far (the next run's index). */
-    public synchronized long runCount() { return runs; }
+    public synchronized long runCount() {
+        return runs;
+    }
 
     /** Sum of the simulated times of all runs. */
-    public synchronized long busyNanos() { return busyNanos; }
+    public synchronized long busyNanos() {
+        return busyNanos;
+    }
 
     /** Forgets the loaded model (as after a device reset); run numbering continues. */
-    public synchronized void unload() { loadedModelKey = null; }
+    public synchronized void unload() {
+        loadedModelKey = null;
+    }
 }

@@ -19,6 +19,7 @@ final class FlatView {
      * could make a reader decode the same large vector many times; the budget keeps reading linear.
      */
     private long decoded;
+
     private final long budget;
 
     FlatView(ByteBuffer data, String source) {
@@ -40,13 +41,21 @@ final class FlatView {
     void check(long pos, long size, String what) throws TfliteFormatException {
         if (pos < 0 || size < 0) throw corrupted(what + " has a negative position or size");
         if (pos + size > length) {
-            throw new TfliteFormatException(Kind.TRUNCATED, source, what + " at byte " + pos + " (" + size
-                    + " bytes) lies past the end of the data (" + length + " bytes)");
+            throw new TfliteFormatException(
+                    Kind.TRUNCATED,
+                    source,
+                    what + " at byte " + pos + " (" + size + " bytes) lies past the end of the data (" + length
+                            + " bytes)");
         }
     }
 
-    int u8(int pos) { return bb.get(pos) & 0xFF; }
-    int i32(int pos) { return bb.getInt(pos); }
+    int u8(int pos) {
+        return bb.get(pos) & 0xFF;
+    }
+
+    int i32(int pos) {
+        return bb.getInt(pos);
+    }
 
     /** Follows the uoffset stored at {@code pos}; the target must lie inside the data. */
     int deref(int pos, String what) throws TfliteFormatException {
@@ -73,7 +82,9 @@ final class FlatView {
 
     /** A vector of {@code count} elements of {@code elemSize} bytes starting at {@code start}. */
     record Vec(int start, int count, int elemSize, String what) {
-        int at(int i) { return start + i * elemSize; }
+        int at(int i) {
+            return start + i * elemSize;
+        }
     }
 
     Vec vector(int pos, int elemSize, String what) throws TfliteFormatException {
@@ -104,10 +115,14 @@ final class FlatView {
             this.what = what;
         }
 
-        FlatView view() { return FlatView.this; }
+        FlatView view() {
+            return FlatView.this;
+        }
 
         /** Number of field slots in the vtable. */
-        int slots() { return (vtSize - 4) / 2; }
+        int slots() {
+            return (vtSize - 4) / 2;
+        }
 
         /** Offset of field {@code id} inside the table, 0 when absent. */
         int fieldOffset(int id) {
@@ -116,7 +131,9 @@ final class FlatView {
             return bb.getShort(vt + slot) & 0xFFFF;
         }
 
-        boolean has(int id) { return fieldOffset(id) != 0; }
+        boolean has(int id) {
+            return fieldOffset(id) != 0;
+        }
 
         /** Absolute position of field {@code id} of {@code size} bytes, or -1 when absent. */
         int field(int id, int size) throws TfliteFormatException {

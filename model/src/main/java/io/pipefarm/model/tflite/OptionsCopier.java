@@ -25,7 +25,10 @@ import java.util.List;
 final class OptionsCopier {
     private OptionsCopier() {}
 
-    private enum Kind { VEC4, STRING }
+    private enum Kind {
+        VEC4,
+        STRING
+    }
 
     /** Offset-valued fields of the BuiltinOptions members that have any (per the schema). */
     private static Kind[] offsetFields(int optionsType) {
@@ -43,7 +46,8 @@ final class OptionsCopier {
     static int copy(FlatView.Table t, int optionsType, FlatBufferBuilder b) throws TfliteFormatException {
         FlatView v = t.view();
         if (optionsType <= 0 || optionsType > Schema.OPT_LAST) {
-            throw v.unsupported(t.what + " has options type " + optionsType + ", which is not a BuiltinOptions member this reader knows");
+            throw v.unsupported(t.what + " has options type " + optionsType
+                    + ", which is not a BuiltinOptions member this reader knows");
         }
         Kind[] offsets = offsetFields(optionsType);
         int slots = t.slots();
@@ -98,7 +102,10 @@ final class OptionsCopier {
         b.startTable(maxId + 1);
         Integer[] order = new Integer[fields.size()];
         for (int k = 0; k < order.length; k++) order[k] = k;
-        Arrays.sort(order, Comparator.<Integer>comparingInt(k -> -fields.get(k).width()).thenComparingInt(k -> fields.get(k).id()));
+        Arrays.sort(
+                order,
+                Comparator.<Integer>comparingInt(k -> -fields.get(k).width())
+                        .thenComparingInt(k -> fields.get(k).id()));
         for (int k : order) {
             Field f = fields.get(k);
             if (f.kind() != null) {

@@ -53,11 +53,17 @@ public final class TfliteFormatException extends IOException {
         };
     }
 
-    public Kind kind() { return kind; }
+    public Kind kind() {
+        return kind;
+    }
 
     /** The file the data came from, or null when read from memory. */
-    public String source() { return source; }
+    public String source() {
+        return source;
+    }
 
     /** The problem without the source prefix. */
-    public String problem() { return problem; }
+    public String problem() {
+        return problem;
+    }
 }

@@ -57,10 +57,13 @@ public final class TfliteReader {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > TfliteWriter.MAX_BYTES) {
-                throw new TfliteFormatException(Kind.UNSUPPORTED, source, size + " bytes: models over 2 GB are not supported");
+                throw new TfliteFormatException(
+                        Kind.UNSUPPORTED, source, size + " bytes: models over 2 GB are not supported");
             }
             ByteBuffer data = size == 0 ? ByteBuffer.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            String stem = file.getFileName() == null ? "model" : file.getFileName().toString().replaceFirst("\\.tflite$", "");
+            String stem = file.getFileName() == null
+                    ? "model"
+                    : file.getFileName().toString().replaceFirst("\\.tflite$", "");
             return read(data, source, stem);
         }
     }
@@ -71,8 +74,12 @@ public final class TfliteReader {
             return new Parser(v, fallbackName).parse();
         } catch (TfliteFormatException e) {
             throw e;
-        } catch (IndexOutOfBoundsException | BufferUnderflowException | IllegalArgumentException
-                 | ArithmeticException | NegativeArraySizeException | IllegalStateException e) {
+        } catch (IndexOutOfBoundsException
+                | BufferUnderflowException
+                | IllegalArgumentException
+                | ArithmeticException
+                | NegativeArraySizeException
+                | IllegalStateException e) {
             throw new TfliteFormatException(Kind.CORRUPTED, source, String.valueOf(e.getMessage()), e);
         }
     }
@@ -91,14 +98,18 @@ public final class TfliteReader {
         Graph parse() throws TfliteFormatException {
             if (v.length == 0) throw new TfliteFormatException(Kind.EMPTY, v.source, "empty file (0 bytes)");
             if (v.length < 8) {
-                throw new TfliteFormatException(Kind.TRUNCATED, v.source, "only " + v.length
-                        + " bytes; a TFLite file has at least an 8-byte header");
+                throw new TfliteFormatException(
+                        Kind.TRUNCATED,
+                        v.source,
+                        "only " + v.length + " bytes; a TFLite file has at least an 8-byte header");
             }
             byte[] id = new byte[4];
             v.bb.get(4, id);
             if (!Arrays.equals(id, Schema.FILE_IDENTIFIER.getBytes(StandardCharsets.US_ASCII))) {
-                throw new TfliteFormatException(Kind.NOT_TFLITE, v.source, "expected file identifier \"TFL3\" at bytes 4..7, found "
-                        + printable(id));
+                throw new TfliteFormatException(
+                        Kind.NOT_TFLITE,
+                        v.source,
+                        "expected file identifier \"TFL3\" at bytes 4..7, found " + printable(id));
             }
             FlatView.Table model = v.table(v.deref(0, "model root"), "model");
             long version = model.i32(Schema.MODEL_VERSION, 0) & 0xFFFFFFFFL;
@@ -108,12 +119,14 @@ public final class TfliteReader {
             FlatView.Vec subgraphs = model.vector(Schema.MODEL_SUBGRAPHS, 4, "subgraphs");
             if (subgraphs == null || subgraphs.count() == 0) throw v.corrupted("the model has no subgraph");
             if (subgraphs.count() > 1) {
-                throw v.unsupported("the model has " + subgraphs.count() + " subgraphs (control flow or signatures); only single-subgraph models are supported");
+                throw v.unsupported("the model has " + subgraphs.count()
+                        + " subgraphs (control flow or signatures); only single-subgraph models are supported");
             }
             FlatView.Vec codesVec = model.vector(Schema.MODEL_OPERATOR_CODES, 4, "operator_codes");
             int ncodes = codesVec == null ? 0 : codesVec.count();
             OpCode[] codes = new OpCode[ncodes];
-            for (int i = 0; i < ncodes; i++) codes[i] = opCode(model.element(codesVec, i, "operator_codes[" + i + "]"), i);
+            for (int i = 0; i < ncodes; i++)
+                codes[i] = opCode(model.element(codesVec, i, "operator_codes[" + i + "]"), i);
             buffers = model.vector(Schema.MODEL_BUFFERS, 4, "buffers");
             bufferData = new byte[buffers == null ? 0 : buffers.count()][];
             // Check every buffer, used or not: a cut-off file loses its first-built objects (buffer 0) first.
@@ -134,7 +147,8 @@ public final class TfliteReader {
             FlatView.Vec opVec = sg.vector(Schema.SUBGRAPH_OPERATORS, 4, "operators");
             int nops = opVec == null ? 0 : opVec.count();
             List<Op> ops = new ArrayList<>(nops);
-            for (int i = 0; i < nops; i++) ops.add(operator(sg.element(opVec, i, "operators[" + i + "]"), i, codes, nt));
+            for (int i = 0; i < nops; i++)
+                ops.add(operator(sg.element(opVec, i, "operators[" + i + "]"), i, codes, nt));
 
             String name = sg.string(Schema.SUBGRAPH_NAME, "name");
             if (name == null || name.isEmpty()) name = fallbackName != null ? fallbackName : "model";
@@ -151,7 +165,8 @@ public final class TfliteReader {
             int deprecated = t.i8(Schema.OPCODE_DEPRECATED_BUILTIN_CODE, 0);
             int builtin = t.i32(Schema.OPCODE_BUILTIN_CODE, 0);
             if (deprecated < 0 || builtin < 0) {
-                throw v.corrupted("operator code " + i + " has a negative builtin code (" + deprecated + ", " + builtin + ")");
+                throw v.corrupted(
+                        "operator code " + i + " has a negative builtin code (" + deprecated + ", " + builtin + ")");
             }
             String custom = t.string(Schema.OPCODE_CUSTOM_CODE, "custom_code");
             return new OpCode(Math.max(deprecated, builtin), custom, t.i32(Schema.OPCODE_VERSION, 1));
@@ -169,7 +184,8 @@ public final class TfliteReader {
             int typeCode = t.i8(Schema.TENSOR_TYPE, 0);
             DType type = DType.ofTfliteCode(typeCode);
             if (type == null) {
-                throw v.unsupported(label + " has type " + Schema.tensorTypeName(typeCode) + ", which the IR does not support");
+                throw v.unsupported(
+                        label + " has type " + Schema.tensorTypeName(typeCode) + ", which the IR does not support");
             }
             if (t.bool(Schema.TENSOR_IS_VARIABLE, false)) throw v.unsupported(label + " is a variable tensor");
             if (t.has(Schema.TENSOR_SPARSITY)) throw v.unsupported(label + " is sparse");
@@ -196,7 +212,8 @@ public final class TfliteReader {
             long[] zps = q.longs(Schema.QUANT_ZERO_POINT, "zero_point");
             if (scales == null || zps == null || scales.length == 0) return null;
             if (scales.length != zps.length) {
-                throw v.corrupted(label + " has " + scales.length + " quantization scales but " + zps.length + " zero points");
+                throw v.corrupted(
+                        label + " has " + scales.length + " quantization scales but " + zps.length + " zero points");
             }
             int axis = q.i32(Schema.QUANT_QUANTIZED_DIMENSION, 0);
             if (axis < 0 || (scales.length > 1 && (axis >= shape.length || shape[axis] != scales.length))) {
@@ -269,17 +286,20 @@ public final class TfliteReader {
             String label = "operator " + i;
             int codeIndex = t.u32(Schema.OP_OPCODE_INDEX, 0);
             if (codeIndex >= codes.length) {
-                throw v.corrupted(label + " refers to operator code " + codeIndex + ", but the model has " + codes.length);
+                throw v.corrupted(
+                        label + " refers to operator code " + codeIndex + ", but the model has " + codes.length);
             }
             OpCode code = codes[codeIndex];
             int[] inputs = indices(t.ints(Schema.OP_INPUTS, "inputs"), nt, label + " inputs", true);
             int[] outputs = indices(t.ints(Schema.OP_OUTPUTS, "outputs"), nt, label + " outputs", false);
             if (t.u8(Schema.OP_BUILTIN_OPTIONS_2_TYPE, 0) != 0) {
-                throw v.unsupported(label + " (builtin " + code.builtinCode() + ") uses builtin_options_2, which this reader does not keep");
+                throw v.unsupported(label + " (builtin " + code.builtinCode()
+                        + ") uses builtin_options_2, which this reader does not keep");
             }
             int[] intermediates = t.ints(Schema.OP_INTERMEDIATES, "intermediates");
             if (intermediates != null && intermediates.length > 0) {
-                throw v.unsupported(label + " (builtin " + code.builtinCode() + ") has intermediate tensors, which the IR does not keep");
+                throw v.unsupported(label + " (builtin " + code.builtinCode()
+                        + ") has intermediate tensors, which the IR does not keep");
             }
             int optionsType = t.u8(Schema.OP_BUILTIN_OPTIONS_TYPE, 0);
             FlatView.Table options = optionsType == 0 ? null : t.table(Schema.OP_BUILTIN_OPTIONS, "builtin_options");
@@ -296,7 +316,8 @@ public final class TfliteReader {
             OpOptions known = type == OpType.OPAQUE || custom != null ? null : knownOptions(type, optionsType, options);
             if (known == null) {
                 byte[] raw = optionsType == 0 ? null : OptionsCopier.toRaw(options, optionsType);
-                known = new OpOptions.Opaque(code.builtinCode(), code.customCode(), code.version(), optionsType, raw, custom);
+                known = new OpOptions.Opaque(
+                        code.builtinCode(), code.customCode(), code.version(), optionsType, raw, custom);
                 type = OpType.OPAQUE;
             }
             return new Op(i, type, inputs, outputs, known, code.version());
@@ -309,32 +330,50 @@ public final class TfliteReader {
         OpOptions knownOptions(OpType type, int optionsType, FlatView.Table o) throws TfliteFormatException {
             switch (type) {
                 case CONV_2D -> {
-                    if (optionsType != Schema.OPT_CONV_2D || !only(o, 6) || o.i8(Schema.CONV_QUANTIZED_BIAS_TYPE, 0) != 0) return null;
+                    if (optionsType != Schema.OPT_CONV_2D
+                            || !only(o, 6)
+                            || o.i8(Schema.CONV_QUANTIZED_BIAS_TYPE, 0) != 0) return null;
                     Padding p = padding(o.i8(Schema.CONV_PADDING, 0));
                     Activation a = activation(o.i8(Schema.CONV_ACTIVATION, 0));
                     if (p == null || a == null) return null;
-                    return new OpOptions.Conv(o.i32(Schema.CONV_STRIDE_H, 0), o.i32(Schema.CONV_STRIDE_W, 0),
-                            o.i32(Schema.CONV_DILATION_H, 1), o.i32(Schema.CONV_DILATION_W, 1), p, a);
+                    return new OpOptions.Conv(
+                            o.i32(Schema.CONV_STRIDE_H, 0),
+                            o.i32(Schema.CONV_STRIDE_W, 0),
+                            o.i32(Schema.CONV_DILATION_H, 1),
+                            o.i32(Schema.CONV_DILATION_W, 1),
+                            p,
+                            a);
                 }
                 case DEPTHWISE_CONV_2D -> {
                     if (optionsType != Schema.OPT_DEPTHWISE_CONV_2D || !only(o, 7)) return null;
                     Padding p = padding(o.i8(Schema.DW_PADDING, 0));
                     Activation a = activation(o.i8(Schema.DW_ACTIVATION, 0));
                     if (p == null || a == null) return null;
-                    return new OpOptions.DepthwiseConv(o.i32(Schema.DW_STRIDE_H, 0), o.i32(Schema.DW_STRIDE_W, 0),
-                            o.i32(Schema.DW_DILATION_H, 1), o.i32(Schema.DW_DILATION_W, 1),
-                            o.i32(Schema.DW_DEPTH_MULTIPLIER, 0), p, a);
+                    return new OpOptions.DepthwiseConv(
+                            o.i32(Schema.DW_STRIDE_H, 0),
+                            o.i32(Schema.DW_STRIDE_W, 0),
+                            o.i32(Schema.DW_DILATION_H, 1),
+                            o.i32(Schema.DW_DILATION_W, 1),
+                            o.i32(Schema.DW_DEPTH_MULTIPLIER, 0),
+                            p,
+                            a);
                 }
                 case AVERAGE_POOL_2D, MAX_POOL_2D -> {
                     if (optionsType != Schema.OPT_POOL_2D || !only(o, 6)) return null;
                     Padding p = padding(o.i8(Schema.POOL_PADDING, 0));
                     Activation a = activation(o.i8(Schema.POOL_ACTIVATION, 0));
                     if (p == null || a == null) return null;
-                    return new OpOptions.Pool(o.i32(Schema.POOL_FILTER_H, 0), o.i32(Schema.POOL_FILTER_W, 0),
-                            o.i32(Schema.POOL_STRIDE_H, 0), o.i32(Schema.POOL_STRIDE_W, 0), p, a);
+                    return new OpOptions.Pool(
+                            o.i32(Schema.POOL_FILTER_H, 0),
+                            o.i32(Schema.POOL_FILTER_W, 0),
+                            o.i32(Schema.POOL_STRIDE_H, 0),
+                            o.i32(Schema.POOL_STRIDE_W, 0),
+                            p,
+                            a);
                 }
                 case FULLY_CONNECTED -> {
-                    if (optionsType != Schema.OPT_FULLY_CONNECTED || !only(o, 5)
+                    if (optionsType != Schema.OPT_FULLY_CONNECTED
+                            || !only(o, 5)
                             || o.i8(Schema.FC_WEIGHTS_FORMAT, 0) != 0
                             || o.bool(Schema.FC_ASYMMETRIC_QUANTIZE_INPUTS, false)
                             || o.i8(Schema.FC_QUANTIZED_BIAS_TYPE, 0) != 0) return null;
@@ -351,7 +390,8 @@ public final class TfliteReader {
                     return a == null ? null : new OpOptions.Concat(o.i32(Schema.CONCAT_AXIS, 0), a);
                 }
                 case ADD -> {
-                    if (optionsType != Schema.OPT_ADD || !only(o, 2) || !o.bool(Schema.ADD_POT_SCALE_INT16, true)) return null;
+                    if (optionsType != Schema.OPT_ADD || !only(o, 2) || !o.bool(Schema.ADD_POT_SCALE_INT16, true))
+                        return null;
                     Activation a = activation(o.i8(Schema.ADD_ACTIVATION, 0));
                     return a == null ? null : new OpOptions.Elementwise(a);
                 }

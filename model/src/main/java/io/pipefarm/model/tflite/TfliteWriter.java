@@ -37,7 +37,10 @@ import java.util.Objects;
  */
 public final class TfliteWriter {
 
-    public enum Naming { KEEP, CANONICAL }
+    public enum Naming {
+        KEEP,
+        CANONICAL
+    }
 
     /** Largest model this writer produces (Java arrays and flatbuffer offsets stop just below 2 GiB). */
     static final long MAX_BYTES = Integer.MAX_VALUE - 64;
@@ -47,9 +50,13 @@ public final class TfliteWriter {
     private final boolean forceDefaults;
 
     /** A writer that keeps names ({@link Naming#KEEP}). */
-    public TfliteWriter() { this(Naming.KEEP); }
+    public TfliteWriter() {
+        this(Naming.KEEP);
+    }
 
-    public TfliteWriter(Naming naming) { this(naming, false); }
+    public TfliteWriter(Naming naming) {
+        this(naming, false);
+    }
 
     TfliteWriter(Naming naming, boolean forceDefaults) {
         this.naming = Objects.requireNonNull(naming);
@@ -57,9 +64,13 @@ public final class TfliteWriter {
     }
 
     /** A writer with {@link Naming#CANONICAL} names. */
-    public static TfliteWriter canonical() { return new TfliteWriter(Naming.CANONICAL); }
+    public static TfliteWriter canonical() {
+        return new TfliteWriter(Naming.CANONICAL);
+    }
 
-    public Naming naming() { return naming; }
+    public Naming naming() {
+        return naming;
+    }
 
     /** The model as bytes. */
     public byte[] write(Graph g) {
@@ -95,8 +106,9 @@ public final class TfliteWriter {
     private ByteBuffer build(Graph g) {
         long estimate = estimate(g);
         if (estimate > MAX_BYTES) {
-            throw new IllegalArgumentException("model " + g.name() + " needs about " + estimate
-                    + " bytes; TFLite models over 2 GB (buffers outside the flatbuffer) are not supported by this writer");
+            throw new IllegalArgumentException(
+                    "model " + g.name() + " needs about " + estimate
+                            + " bytes; TFLite models over 2 GB (buffers outside the flatbuffer) are not supported by this writer");
         }
         FlatBufferBuilder b = new FlatBufferBuilder((int) estimate).forceDefaults(forceDefaults);
         b.finish(model(b, g), Schema.FILE_IDENTIFIER);
@@ -171,7 +183,8 @@ public final class TfliteWriter {
                     ? new OpCodeKey(o.builtinCode(), o.customCode(), op.version())
                     : new OpCodeKey(op.type().builtinCode(), null, op.version());
             if (op.type() == OpType.OPAQUE && !(op.options() instanceof OpOptions.Opaque)) {
-                throw new IllegalArgumentException("op " + op.index() + " is OPAQUE but has " + op.options() + " options");
+                throw new IllegalArgumentException(
+                        "op " + op.index() + " is OPAQUE but has " + op.options() + " options");
             }
             Integer index = codes.get(key);
             if (index == null) {
@@ -206,8 +219,10 @@ public final class TfliteWriter {
             offset(b, Schema.OPCODE_CUSTOM_CODE, custom);
             b.addInt(Schema.OPCODE_VERSION, k.version(), 1);
             b.addInt(Schema.OPCODE_BUILTIN_CODE, k.builtinCode(), 0);
-            b.addByte(Schema.OPCODE_DEPRECATED_BUILTIN_CODE,
-                    (byte) Math.min(k.builtinCode(), Schema.PLACEHOLDER_FOR_GREATER_OP_CODES), 0);
+            b.addByte(
+                    Schema.OPCODE_DEPRECATED_BUILTIN_CODE,
+                    (byte) Math.min(k.builtinCode(), Schema.PLACEHOLDER_FOR_GREATER_OP_CODES),
+                    0);
             codeTables[e.getValue()] = b.endTable();
         }
         int operatorCodes = tableVector(b, codeTables);
@@ -246,7 +261,10 @@ public final class TfliteWriter {
         OpOptions o = op.options();
         if (o instanceof OpOptions.Opaque p) {
             optionsType = p.rawOptions() == null ? 0 : p.optionsType();
-            options = optionsType == 0 ? 0 : OptionsCopier.fromRaw(p.rawOptions(), optionsType, b, "options of op " + op.index() + " (" + op.label() + ")");
+            options = optionsType == 0
+                    ? 0
+                    : OptionsCopier.fromRaw(
+                            p.rawOptions(), optionsType, b, "options of op " + op.index() + " (" + op.label() + ")");
             if (p.customOptions() != null) customOptions = b.createByteVector(p.customOptions());
         } else {
             optionsType = optionsType(op);
@@ -274,7 +292,8 @@ public final class TfliteWriter {
             case ADD -> Schema.OPT_ADD;
             case MUL -> Schema.OPT_MUL;
             case MEAN -> Schema.OPT_REDUCER;
-            case RESHAPE -> ((OpOptions.Reshape) op.options()).newShape().length == 0 ? Schema.OPT_NONE : Schema.OPT_RESHAPE;
+            case RESHAPE ->
+                ((OpOptions.Reshape) op.options()).newShape().length == 0 ? Schema.OPT_NONE : Schema.OPT_RESHAPE;
             case PAD -> Schema.OPT_PAD;
             case SLICE -> Schema.OPT_SLICE;
             case HARD_SWISH -> Schema.OPT_HARD_SWISH;
@@ -285,8 +304,8 @@ public final class TfliteWriter {
 
     private static <T extends OpOptions> T opts(Op op, Class<T> type) {
         if (!type.isInstance(op.options())) {
-            throw new IllegalArgumentException("op " + op.index() + " (" + op.type() + ") has " + op.options().getClass().getSimpleName()
-                    + " options, expected " + type.getSimpleName());
+            throw new IllegalArgumentException("op " + op.index() + " (" + op.type() + ") has "
+                    + op.options().getClass().getSimpleName() + " options, expected " + type.getSimpleName());
         }
         return type.cast(op.options());
     }

@@ -17,7 +17,9 @@ package io.pipefarm.model.zoo;
  */
 public record BnLedger(long foldedBnChannels, long standaloneBnChannels, long biasesAddedByFolding) {
 
-    public long bnChannels() { return foldedBnChannels + standaloneBnChannels; }
+    public long bnChannels() {
+        return foldedBnChannels + standaloneBnChannels;
+    }
 
     /**
      * The framework's parameter count of the original (unfolded) network, given the folded graph's

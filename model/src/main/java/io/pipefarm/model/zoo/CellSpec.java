@@ -45,11 +45,15 @@ public final class CellSpec {
      *     more than {@value #MAX_EDGES} edges after pruning
      */
     public static CellSpec of(int[][] matrix, List<String> ops) {
-        if (matrix == null || ops == null) throw new IllegalArgumentException("cell spec needs a matrix and an ops list");
+        if (matrix == null || ops == null)
+            throw new IllegalArgumentException("cell spec needs a matrix and an ops list");
         int v = matrix.length;
-        if (v < 2) throw new IllegalArgumentException("cell has " + v + " vertices; it needs at least 2 (input and output)");
-        if (v > MAX_VERTICES) throw new IllegalArgumentException("cell has " + v + " vertices; at most " + MAX_VERTICES + " are allowed");
-        if (ops.size() != v) throw new IllegalArgumentException("matrix has " + v + " vertices but ops has " + ops.size() + " entries");
+        if (v < 2)
+            throw new IllegalArgumentException("cell has " + v + " vertices; it needs at least 2 (input and output)");
+        if (v > MAX_VERTICES)
+            throw new IllegalArgumentException("cell has " + v + " vertices; at most " + MAX_VERTICES + " are allowed");
+        if (ops.size() != v)
+            throw new IllegalArgumentException("matrix has " + v + " vertices but ops has " + ops.size() + " entries");
         int[][] m = new int[v][];
         for (int i = 0; i < v; i++) {
             if (matrix[i] == null || matrix[i].length != v) {
@@ -59,7 +63,9 @@ public final class CellSpec {
             m[i] = matrix[i].clone();
             for (int j = 0; j < v; j++) {
                 int e = m[i][j];
-                if (e != 0 && e != 1) throw new IllegalArgumentException("matrix[" + i + "][" + j + "] = " + e + "; entries must be 0 or 1");
+                if (e != 0 && e != 1)
+                    throw new IllegalArgumentException(
+                            "matrix[" + i + "][" + j + "] = " + e + "; entries must be 0 or 1");
                 if (e == 1 && j <= i) {
                     throw new IllegalArgumentException("matrix is not strictly upper triangular: edge " + i + " -> " + j
                             + (i == j ? " is a self-loop" : " goes backwards"));
@@ -70,9 +76,12 @@ public final class CellSpec {
             String op = ops.get(i);
             if (op == null) throw new IllegalArgumentException("ops[" + i + "] is null");
             if (i == 0) {
-                if (!INPUT.equals(op)) throw new IllegalArgumentException("ops[0] must be \"input\", got \"" + op + "\"");
+                if (!INPUT.equals(op))
+                    throw new IllegalArgumentException("ops[0] must be \"input\", got \"" + op + "\"");
             } else if (i == v - 1) {
-                if (!OUTPUT.equals(op)) throw new IllegalArgumentException("ops[" + i + "] (the last) must be \"output\", got \"" + op + "\"");
+                if (!OUTPUT.equals(op))
+                    throw new IllegalArgumentException(
+                            "ops[" + i + "] (the last) must be \"output\", got \"" + op + "\"");
             } else if (!INNER_OPS.contains(op)) {
                 throw new IllegalArgumentException("ops[" + i + "] = \"" + op + "\" is not one of " + INNER_OPS);
             }
@@ -104,7 +113,8 @@ public final class CellSpec {
         }
         int edges = countEdges(pm);
         if (edges > MAX_EDGES) {
-            throw new IllegalArgumentException("cell has " + edges + " edges after pruning; at most " + MAX_EDGES + " are allowed");
+            throw new IllegalArgumentException(
+                    "cell has " + edges + " edges after pruning; at most " + MAX_EDGES + " are allowed");
         }
         return new CellSpec(m, o, pm, List.copyOf(po));
     }
@@ -126,28 +136,46 @@ public final class CellSpec {
     }
 
     /** Vertices of the pruned cell. */
-    public int vertices() { return matrix.length; }
+    public int vertices() {
+        return matrix.length;
+    }
 
     /** Edges of the pruned cell. */
-    public int edges() { return countEdges(matrix); }
+    public int edges() {
+        return countEdges(matrix);
+    }
 
-    public boolean edge(int src, int dst) { return matrix[src][dst] == 1; }
+    public boolean edge(int src, int dst) {
+        return matrix[src][dst] == 1;
+    }
 
     /** The pruned adjacency matrix (a copy). */
-    public int[][] matrix() { return deepCopy(matrix); }
+    public int[][] matrix() {
+        return deepCopy(matrix);
+    }
 
     /** The pruned op list. */
-    public List<String> ops() { return ops; }
+    public List<String> ops() {
+        return ops;
+    }
 
-    public String op(int v) { return ops.get(v); }
+    public String op(int v) {
+        return ops.get(v);
+    }
 
     /** The matrix as given to {@link #of} (a copy). */
-    public int[][] originalMatrix() { return deepCopy(originalMatrix); }
+    public int[][] originalMatrix() {
+        return deepCopy(originalMatrix);
+    }
 
-    public List<String> originalOps() { return originalOps; }
+    public List<String> originalOps() {
+        return originalOps;
+    }
 
     /** True if pruning removed vertices. */
-    public boolean wasPruned() { return matrix.length != originalMatrix.length; }
+    public boolean wasPruned() {
+        return matrix.length != originalMatrix.length;
+    }
 
     /** This cell as given by its pruned matrix and ops (equal to this if nothing was pruned). */
     public CellSpec pruned() {
@@ -252,13 +280,19 @@ public final class CellSpec {
     /** Equal when the given (original) matrix and ops are equal. For isomorphism use {@link #hash()}. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof CellSpec c && Arrays.deepEquals(originalMatrix, c.originalMatrix) && originalOps.equals(c.originalOps);
+        return o instanceof CellSpec c
+                && Arrays.deepEquals(originalMatrix, c.originalMatrix)
+                && originalOps.equals(c.originalOps);
     }
 
     @Override
-    public int hashCode() { return Arrays.deepHashCode(originalMatrix) * 31 + originalOps.hashCode(); }
+    public int hashCode() {
+        return Arrays.deepHashCode(originalMatrix) * 31 + originalOps.hashCode();
+    }
 
     /** The spec in the pipefarm JSON spec format (one object, original matrix and ops). */
     @Override
-    public String toString() { return CellSpecJson.toJson(this); }
+    public String toString() {
+        return CellSpecJson.toJson(this);
+    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.core.util.Separators.Spacing;
@@ -35,11 +35,11 @@ public final class CellSpecJson {
      * ({@code nasbench:{...}}) and keys, so their text must not change.
      */
     private static final DefaultPrettyPrinter ONE_LINE = new DefaultPrettyPrinter(Separators.createDefaultInstance()
-            .withObjectFieldValueSpacing(Spacing.AFTER)
-            .withObjectEntrySpacing(Spacing.AFTER)
-            .withArrayValueSpacing(Spacing.AFTER)
-            .withArrayEmptySeparator("")
-            .withObjectEmptySeparator(""))
+                    .withObjectFieldValueSpacing(Spacing.AFTER)
+                    .withObjectEntrySpacing(Spacing.AFTER)
+                    .withArrayValueSpacing(Spacing.AFTER)
+                    .withArrayEmptySeparator("")
+                    .withObjectEmptySeparator(""))
             .withArrayIndenter(DefaultPrettyPrinter.NopIndenter.instance)
             .withObjectIndenter(DefaultPrettyPrinter.NopIndenter.instance);
 
@@ -103,7 +103,9 @@ public final class CellSpecJson {
     private static final class Reader {
         private final JsonParser p;
 
-        Reader(JsonParser p) { this.p = p; }
+        Reader(JsonParser p) {
+            this.p = p;
+        }
 
         List<CellSpec> file() {
             List<CellSpec> out = new ArrayList<>();
@@ -146,8 +148,11 @@ public final class CellSpecJson {
                         if (ops != null) throw errorAt(keyAt, "duplicate key \"ops\" in cell spec #" + index);
                         ops = ops();
                     }
-                    default -> throw errorAt(keyAt, "unknown key \"" + key + "\" in cell spec #" + index
-                            + "; only \"matrix\" and \"ops\" are allowed");
+                    default ->
+                        throw errorAt(
+                                keyAt,
+                                "unknown key \"" + key + "\" in cell spec #" + index
+                                        + "; only \"matrix\" and \"ops\" are allowed");
                 }
             } while (next("',' or '}' in cell spec #" + index) != JsonToken.END_OBJECT);
             if (matrix == null) throw errorAt(at, "cell spec #" + index + " has no \"matrix\"");
@@ -235,8 +240,9 @@ public final class CellSpecJson {
             if (e instanceof JsonEOFException eof) {
                 JsonToken inside = eof.getTokenBeingDecoded();
                 boolean inString = inside == JsonToken.VALUE_STRING || inside == JsonToken.FIELD_NAME;
-                return errorAt(eof.getLocation(), (inString ? "unterminated string" : "unexpected end of input")
-                        + "; expected " + expected);
+                return errorAt(
+                        eof.getLocation(),
+                        (inString ? "unterminated string" : "unexpected end of input") + "; expected " + expected);
             }
             if (e instanceof StreamReadException bad) {
                 return errorAt(bad.getLocation(), "expected " + expected + ": " + bad.getOriginalMessage());
@@ -244,12 +250,14 @@ public final class CellSpecJson {
             throw new UncheckedIOException(e);
         }
 
-        private IllegalArgumentException error(String msg) { return errorAt(p.currentTokenLocation(), msg); }
+        private IllegalArgumentException error(String msg) {
+            return errorAt(p.currentTokenLocation(), msg);
+        }
 
         private static IllegalArgumentException errorAt(JsonLocation at, String msg) {
             // Jackson counts the column of an empty input as 0
-            return new IllegalArgumentException("line " + at.getLineNr() + ", column " + Math.max(1, at.getColumnNr())
-                    + ": " + msg);
+            return new IllegalArgumentException(
+                    "line " + at.getLineNr() + ", column " + Math.max(1, at.getColumnNr()) + ": " + msg);
         }
     }
 }

@@ -14,8 +14,13 @@ final class EfficientNets {
 
     /** B0 stages: {kernel, repeats, input filters, output filters, expansion, stride}; SE ratio 0.25 everywhere. */
     private static final int[][] B0_STAGES = {
-        {3, 1, 32, 16, 1, 1}, {3, 2, 16, 24, 6, 2}, {5, 2, 24, 40, 6, 2}, {3, 3, 40, 80, 6, 2},
-        {5, 3, 80, 112, 6, 1}, {5, 4, 112, 192, 6, 2}, {3, 1, 192, 320, 6, 1},
+        {3, 1, 32, 16, 1, 1},
+        {3, 2, 16, 24, 6, 2},
+        {5, 2, 24, 40, 6, 2},
+        {3, 3, 40, 80, 6, 2},
+        {5, 3, 80, 112, 6, 1},
+        {5, 4, 112, 192, 6, 2},
+        {3, 1, 192, 320, 6, 1},
     };
 
     /**

@@ -22,8 +22,9 @@ public final class FcNetwork {
 
     public static Graph build(int inputs, int width, int depth, int outputs, long seed) {
         if (inputs < 1 || width < 1 || depth < 0 || outputs < 1) {
-            throw new IllegalArgumentException("fc network needs inputs >= 1, width >= 1, depth >= 0, outputs >= 1; got "
-                    + inputs + ", " + width + ", " + depth + ", " + outputs);
+            throw new IllegalArgumentException(
+                    "fc network needs inputs >= 1, width >= 1, depth >= 0, outputs >= 1; got " + inputs + ", " + width
+                            + ", " + depth + ", " + outputs);
         }
         GraphBuilder g = new GraphBuilder(name(inputs, width, depth, outputs), seed);
         int x = g.input("input", 1, inputs);

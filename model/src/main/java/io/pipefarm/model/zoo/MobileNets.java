@@ -15,8 +15,8 @@ final class MobileNets {
 
     /** Depthwise-separable blocks of MobileNet v1: {pointwise output channels, depthwise stride}. */
     private static final int[][] V1_BLOCKS = {
-        {64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2},
-        {512, 1}, {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1},
+        {64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}, {512, 1}, {512, 1}, {512, 1}, {512, 1}, {512, 1},
+        {1024, 2}, {1024, 1},
     };
 
     static ZooModel v1(long seed) {

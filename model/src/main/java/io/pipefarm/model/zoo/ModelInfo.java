@@ -16,15 +16,25 @@ import java.util.Locale;
  * @param macs our graph's multiply-accumulates ({@code OpCost.totalMacs})
  * @param ops our graph's op count
  */
-public record ModelInfo(String name, String title, int[] input, int classes, long publishedParams,
-                        String publishedSource, long params, long macs, int ops) {
+public record ModelInfo(
+        String name,
+        String title,
+        int[] input,
+        int classes,
+        long publishedParams,
+        String publishedSource,
+        long params,
+        long macs,
+        int ops) {
 
     public ModelInfo {
         input = input.clone();
     }
 
     @Override
-    public int[] input() { return input.clone(); }
+    public int[] input() {
+        return input.clone();
+    }
 
     public String inputString() {
         StringBuilder sb = new StringBuilder();
@@ -34,7 +44,14 @@ public record ModelInfo(String name, String title, int[] input, int classes, lon
 
     /** One line: name, input, params, MACs, ops, title. */
     public String describe() {
-        return String.format(Locale.ROOT, "%-24s %-12s %6.2fM params %7.3f GMACs %4d ops  %s",
-                name, inputString(), params / 1e6, macs / 1e9, ops, title);
+        return String.format(
+                Locale.ROOT,
+                "%-24s %-12s %6.2fM params %7.3f GMACs %4d ops  %s",
+                name,
+                inputString(),
+                params / 1e6,
+                macs / 1e9,
+                ops,
+                title);
     }
 }

@@ -1,10 +1,10 @@
 package io.pipefarm.model.zoo;
 
 import io.pipefarm.model.graph.Graph;
-import java.util.List;
 import io.pipefarm.model.tflite.TfliteReader;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Model references as users write them: a zoo name ({@code mobilenet_v2}), a fully connected
@@ -20,7 +20,8 @@ public final class ModelRef {
         String r = ref.trim();
         if (r.startsWith("fc:")) {
             String[] p = r.substring(3).split(",");
-            if (p.length != 3) throw new IllegalArgumentException("fc models are written fc:INPUTS,WIDTH,DEPTH, e.g. fc:64,2048,4");
+            if (p.length != 3)
+                throw new IllegalArgumentException("fc models are written fc:INPUTS,WIDTH,DEPTH, e.g. fc:64,2048,4");
             int[] v = new int[3];
             for (int i = 0; i < 3; i++) {
                 try {
@@ -43,7 +44,9 @@ public final class ModelRef {
         if (r.startsWith("nasbench:")) {
             String json = r.substring("nasbench:".length()).trim();
             List<CellSpec> specs = CellSpecJson.parse(json.startsWith("[") ? json : "[" + json + "]");
-            if (specs.size() != 1) throw new IllegalArgumentException("a nasbench model reference names exactly one cell, got " + specs.size());
+            if (specs.size() != 1)
+                throw new IllegalArgumentException(
+                        "a nasbench model reference names exactly one cell, got " + specs.size());
             return ModelZoo.nasbench(specs.get(0));
         }
         return ModelZoo.build(r);

@@ -59,7 +59,9 @@ public final class NasBenchNetwork {
             for (int src = 1; src < t; src++) {
                 if (!spec.edge(src, t)) continue;
                 int have = g.channels(tensors[src]);
-                if (have < ch[t]) throw new IllegalStateException("vertex " + src + " has " + have + " channels, fewer than vertex " + t + " needs (" + ch[t] + ")");
+                if (have < ch[t])
+                    throw new IllegalStateException("vertex " + src + " has " + have + " channels, fewer than vertex "
+                            + t + " needs (" + ch[t] + ")");
                 int in = g.firstChannels(tensors[src], ch[t]);
                 sum = sum < 0 ? in : g.add(sum, in, Activation.NONE);
             }

@@ -22,7 +22,8 @@ public final class NasBenchSampler {
     /** {@code count} distinct (non-isomorphic) valid pruned cells; the same seed gives the same list. */
     public static List<CellSpec> sample(int count, long seed) {
         if (count < 0) throw new IllegalArgumentException("count must be >= 0, got " + count);
-        if (count > UNIQUE_CELLS) throw new IllegalArgumentException("only " + UNIQUE_CELLS + " unique cells exist; asked for " + count);
+        if (count > UNIQUE_CELLS)
+            throw new IllegalArgumentException("only " + UNIQUE_CELLS + " unique cells exist; asked for " + count);
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, CellSpec> seen = new LinkedHashMap<>();
         int v = CellSpec.MAX_VERTICES;
@@ -30,7 +31,8 @@ public final class NasBenchSampler {
         long maxAttempts = 1_000L * count + 1_000_000L;
         while (seen.size() < count) {
             if (++attempts > maxAttempts) {
-                throw new IllegalStateException("gave up after " + maxAttempts + " draws with " + seen.size() + " of " + count + " unique cells");
+                throw new IllegalStateException("gave up after " + maxAttempts + " draws with " + seen.size() + " of "
+                        + count + " unique cells");
             }
             int[][] m = new int[v][v];
             for (int i = 0; i < v; i++) for (int j = i + 1; j < v; j++) m[i][j] = rnd.nextInt(2);

@@ -18,7 +18,9 @@ final class ZooBuilder {
         this.g = new GraphBuilder(name, seed);
     }
 
-    int input(int... shape) { return g.input("input", shape); }
+    int input(int... shape) {
+        return g.input("input", shape);
+    }
 
     /** Original: conv without bias + BN (+ act). Folded: conv with bias. */
     int convBn(int x, int cout, int k, int stride, Activation act) {

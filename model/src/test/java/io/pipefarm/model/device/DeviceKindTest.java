@@ -49,9 +49,13 @@ class DeviceKindTest {
 
     @Test
     void aBadKindSaysWhichFormsExist() {
-        for (String bad : new String[] {"Bad Kind", "edgetpu", "edgetpu-USB", "cpu-x86_64", "cpu-x86_64-t0", "tpu", "", "bench-"}) {
+        for (String bad :
+                new String[] {"Bad Kind", "edgetpu", "edgetpu-USB", "cpu-x86_64", "cpu-x86_64-t0", "tpu", "", "bench-"
+                }) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceKind.parse(bad), bad);
-            assertTrue(e.getMessage().contains("'" + bad + "' is not a device kind") && e.getMessage().contains("cpu-<arch>-t<threads>"),
+            assertTrue(
+                    e.getMessage().contains("'" + bad + "' is not a device kind")
+                            && e.getMessage().contains("cpu-<arch>-t<threads>"),
                     e.getMessage());
         }
         assertFalse(DeviceKind.isValid(null));

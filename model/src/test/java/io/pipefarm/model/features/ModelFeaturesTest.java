@@ -61,7 +61,8 @@ class ModelFeaturesTest {
                 Tensor x = g.tensor(t);
                 if (!x.isConstant()) continue;
                 seen.set(t);
-                if (x.byteSize() <= free) free -= x.byteSize(); else spilled += x.byteSize();
+                if (x.byteSize() <= free) free -= x.byteSize();
+                else spilled += x.byteSize();
             }
         }
         return spilled;
@@ -79,11 +80,16 @@ class ModelFeaturesTest {
     /** The CPU-oriented aggregates are sums over the segment's ops, computed here from the IR directly. */
     @Test
     void cpuAggregatesMatchTheIr() {
-        for (Graph g : new Graph[] {ModelZoo.build("mobilenet_v2"), ModelZoo.nasbench(NasBenchSampler.sample(1, 7).get(0)), ModelZoo.build("squeezenet")}) {
+        for (Graph g : new Graph[] {
+            ModelZoo.build("mobilenet_v2"),
+            ModelZoo.nasbench(NasBenchSampler.sample(1, 7).get(0)),
+            ModelZoo.build("squeezenet")
+        }) {
             SegmentAggregates a = SegmentAggregates.of(g);
             int n = g.size();
             int c1 = SegmentAggregates.featureIndex("conv1x1Macs"), ck = SegmentAggregates.featureIndex("convKxKMacs");
-            int im = SegmentAggregates.featureIndex("im2colBytes"), pad = SegmentAggregates.featureIndex("cpuPaddedConvMacs");
+            int im = SegmentAggregates.featureIndex("im2colBytes"),
+                    pad = SegmentAggregates.featureIndex("cpuPaddedConvMacs");
             int n1 = SegmentAggregates.featureIndex("nConv1x1"), nk = SegmentAggregates.featureIndex("nConvKxK");
             int cc = SegmentAggregates.featureIndex("concatBytes"), ad = SegmentAggregates.featureIndex("addBytes");
             int pl = SegmentAggregates.featureIndex("poolInBytes");
@@ -98,15 +104,22 @@ class ModelFeaturesTest {
                             Tensor out = g.tensor(op.output(0));
                             long pixels = (long) out.dim(1) * out.dim(2);
                             long red = (long) w.dim(1) * w.dim(2) * w.dim(3);
-                            if (w.dim(1) * w.dim(2) == 1) { one += OpCost.macs(g, op); ones++; }
-                            else { kxk += OpCost.macs(g, op); kxks++; im2col += pixels * red; }
+                            if (w.dim(1) * w.dim(2) == 1) {
+                                one += OpCost.macs(g, op);
+                                ones++;
+                            } else {
+                                kxk += OpCost.macs(g, op);
+                                kxks++;
+                                im2col += pixels * red;
+                            }
                             padded += pixels * (Math.ceil(w.dim(0) / 8.0) * 8) * (Math.ceil(red / 8.0) * 8);
                             convs++;
                         }
                         case CONCATENATION -> cat += OpCost.activationBytes(g, op);
                         case ADD, MUL -> add += OpCost.activationBytes(g, op);
-                        case MAX_POOL_2D, AVERAGE_POOL_2D, MEAN -> pool += g.tensor(op.input(0)).byteSize();
-                        default -> { }
+                        case MAX_POOL_2D, AVERAGE_POOL_2D, MEAN ->
+                            pool += g.tensor(op.input(0)).byteSize();
+                        default -> {}
                     }
                     double[] f = a.features(i, j, null);
                     String at = g.name() + " [" + i + "," + j + ")";
@@ -145,7 +158,11 @@ class ModelFeaturesTest {
             SegmentFeatures alone = ModelFeatures.ofSegment(Segmenter.subgraph(g, r[0], r[1]));
             double[] a = s.aggregates(), b = alone.aggregates();
             for (int k = 0; k < a.length; k++) {
-                assertEquals(a[k], b[k], 1e-6 * Math.max(1, Math.abs(a[k])), "feature " + SegmentFeatures.AGGREGATE_NAMES.get(k) + " of " + s);
+                assertEquals(
+                        a[k],
+                        b[k],
+                        1e-6 * Math.max(1, Math.abs(a[k])),
+                        "feature " + SegmentFeatures.AGGREGATE_NAMES.get(k) + " of " + s);
             }
             float[][] ta = s.tokens(), tb = alone.tokens();
             assertEquals(ta.length, tb.length);
@@ -173,13 +190,17 @@ class ModelFeaturesTest {
 
     @Test
     void allSegmentsOfLargeModelsAreFast() {
-        for (Graph g : new Graph[] {ModelZoo.build("mobilenet_v2"), ModelZoo.nasbench(NasBenchSampler.sample(1, 3).get(0))}) {
+        for (Graph g : new Graph[] {
+            ModelZoo.build("mobilenet_v2"),
+            ModelZoo.nasbench(NasBenchSampler.sample(1, 3).get(0))
+        }) {
             long t0 = System.nanoTime();
             ModelFeatures mf = ModelFeatures.of(g);
             int n = mf.size();
             double[] buf = new double[SegmentAggregates.featureCount()];
             double sink = 0;
-            for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) sink += mf.segment(i, j).aggregates(buf)[1];
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j <= n; j++) sink += mf.segment(i, j).aggregates(buf)[1];
             double s = (System.nanoTime() - t0) / 1e9;
             assertTrue(sink > 0);
             assertTrue(s < 1.0, g.name() + ": all-segment features took " + s + " s");

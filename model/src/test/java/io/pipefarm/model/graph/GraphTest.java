@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 class GraphTest {
 
@@ -77,8 +77,8 @@ class GraphTest {
             Op o = g.op(order[i]);
             swapped.add(new Op(i, o.type(), o.inputs(), o.outputs(), o.options(), o.version()));
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Graph("bad", g.tensors(), swapped, g.inputs(), g.outputs()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new Graph("bad", g.tensors(), swapped, g.inputs(), g.outputs()));
         assertTrue(e.getMessage().contains("not topological"), e.getMessage());
         // The same ops in their original order are fine.
         assertEquals(g, new Graph("residual", g.tensors(), g.ops(), g.inputs(), g.outputs()));

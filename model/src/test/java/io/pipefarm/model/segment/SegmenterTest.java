@@ -16,9 +16,9 @@ import io.pipefarm.model.tflite.TfliteWriter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import java.util.Locale;
 
 class SegmenterTest {
     private final Segmenter segmenter = new Segmenter();
@@ -30,12 +30,15 @@ class SegmenterTest {
         for (int[] bad : new int[][] {{0}, {n}, {-1}, {57}, {3, 3}, {5, 4}, {2, 9, 7}}) {
             assertThrows(IllegalArgumentException.class, () -> segmenter.segmentAll(g, bad));
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> segmenter.segmentAll(g, new int[] {4, 57}));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> segmenter.segmentAll(g, new int[] {4, 57}));
         assertEquals("cut 57 is out of range: allops has " + n + " ops, cuts must be 1.." + (n - 1), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Segmenter.checkCuts(g, new int[] {3, 3}));
         assertTrue(e.getMessage().contains("cut 3") && e.getMessage().contains("unique"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Segmenter.checkCuts(g, new int[] {5, 4}));
-        assertTrue(e.getMessage().contains("cut 4 follows cut 5") && e.getMessage().contains("strictly increasing"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("cut 4 follows cut 5") && e.getMessage().contains("strictly increasing"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> segmenter.segment(g, 5, 5));
         assertTrue(e.getMessage().contains("[5, 5)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> segmenter.segment(g, 0, n + 1));
@@ -75,7 +78,10 @@ class SegmenterTest {
             assertEquals(parent.type(), op.type());
             assertEquals(parent.options(), op.options());
             for (int a = 0; a < op.inputCount(); a++) {
-                if (parent.input(a) < 0) { assertEquals(-1, op.input(a)); continue; }
+                if (parent.input(a) < 0) {
+                    assertEquals(-1, op.input(a));
+                    continue;
+                }
                 parentOf[op.input(a)] = parent.input(a);
                 if (!order.contains(op.input(a))) order.add(op.input(a));
             }
@@ -147,7 +153,9 @@ class SegmenterTest {
             assertArrayEquals(s1.get(k).bytes(), s2.get(k).bytes());
             assertEquals(s1.get(k).key(), s2.get(k).key());
             assertEquals(s1.get(k), s2.get(k));
-            assertEquals(s1.get(k).key(), segmenter.key(g1, s1.get(k).start(), s1.get(k).end()));
+            assertEquals(
+                    s1.get(k).key(),
+                    segmenter.key(g1, s1.get(k).start(), s1.get(k).end()));
         }
         Set<String> keys = new HashSet<>();
         for (Segment s : s1) keys.add(s.key());

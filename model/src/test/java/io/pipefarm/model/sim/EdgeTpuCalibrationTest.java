@@ -20,7 +20,8 @@ class EdgeTpuCalibrationTest {
     void everyPublishedModelLatencyWithin15Percent() {
         assertEquals(2 * CalibrationReport.PUBLISHED.size(), report.models().size());
         for (CalibrationReport.ModelRow r : report.models()) {
-            assertTrue(Math.abs(r.errorPct()) <= 15.0,
+            assertTrue(
+                    Math.abs(r.errorPct()) <= 15.0,
                     r.model() + " on " + r.deviceKind() + ": " + r.simulatedMs() + " ms vs published " + r.publishedMs()
                             + "\n" + report.toTable());
             assertEquals(0.0, r.streamedMiB(), "published models fit on-chip: " + r.model());
@@ -35,8 +36,13 @@ class EdgeTpuCalibrationTest {
         assertTrue(spill.simulatedMs() >= 20 * fits.simulatedMs());
         for (CalibrationReport.FcRow r : report.fcSweep()) {
             if (!r.published()) continue;
-            assertTrue(Math.abs(r.errorPct()) <= 25, "hidden " + r.hidden() + ": " + r.simulatedMs() + " vs " + r.publishedMs());
-            assertEquals(r.publishedOffChipMiB(), r.streamedMiB(), Math.max(0.2, r.publishedOffChipMiB() * 0.05),
+            assertTrue(
+                    Math.abs(r.errorPct()) <= 25,
+                    "hidden " + r.hidden() + ": " + r.simulatedMs() + " vs " + r.publishedMs());
+            assertEquals(
+                    r.publishedOffChipMiB(),
+                    r.streamedMiB(),
+                    Math.max(0.2, r.publishedOffChipMiB() * 0.05),
                     "streamed MiB at hidden " + r.hidden());
         }
         double prev = 0;
@@ -52,9 +58,11 @@ class EdgeTpuCalibrationTest {
     void switchOfInceptionV1IsNearThePublishedSwitchCost() {
         CalibrationReport.ModelRow inc = report.models().stream()
                 .filter(r -> r.model().equals("inception_v1") && r.deviceKind().equals("sim-edgetpu-usb"))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
         assertTrue(inc.paramMiB() > 6 && inc.paramMiB() < 7, "inception_v1 caches " + inc.paramMiB() + " MiB");
-        assertEquals(CalibrationReport.PUBLISHED_SWITCH_MS, inc.switchMs(), CalibrationReport.PUBLISHED_SWITCH_MS * 0.30);
+        assertEquals(
+                CalibrationReport.PUBLISHED_SWITCH_MS, inc.switchMs(), CalibrationReport.PUBLISHED_SWITCH_MS * 0.30);
     }
 
     @Test
@@ -70,6 +78,9 @@ class EdgeTpuCalibrationTest {
     }
 
     private static CalibrationReport.FcRow row(int hidden) {
-        return report.fcSweep().stream().filter(r -> r.hidden() == hidden).findFirst().orElseThrow();
+        return report.fcSweep().stream()
+                .filter(r -> r.hidden() == hidden)
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -61,13 +61,14 @@ class EdgeTpuSimConfigTest {
 
     @Test
     void badOverridesNameTheKey() {
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> EdgeTpuSimConfig.usb().withOverrides(Map.of("cacheSize", "1")));
+        IllegalArgumentException unknown = assertThrows(
+                IllegalArgumentException.class, () -> EdgeTpuSimConfig.usb().withOverrides(Map.of("cacheSize", "1")));
         assertTrue(unknown.getMessage().contains("cacheSize"), unknown.getMessage());
-        IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class,
-                () -> EdgeTpuSimConfig.usb().withOverrides(Map.of("perOpNs", "fast")));
+        IllegalArgumentException malformed = assertThrows(
+                IllegalArgumentException.class, () -> EdgeTpuSimConfig.usb().withOverrides(Map.of("perOpNs", "fast")));
         assertTrue(malformed.getMessage().contains("perOpNs"), malformed.getMessage());
-        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException range = assertThrows(
+                IllegalArgumentException.class,
                 () -> EdgeTpuSimConfig.usb().withOverrides(Map.of("convEfficiency", "1.5")));
         assertTrue(range.getMessage().contains("convEfficiency"), range.getMessage());
     }

@@ -14,13 +14,13 @@ import io.pipefarm.model.graph.OpOptions;
 import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Padding;
 import io.pipefarm.model.graph.Tensor;
+import io.pipefarm.model.tflite.TfliteWriter;
+import io.pipefarm.model.zoo.FcNetwork;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import io.pipefarm.model.tflite.TfliteWriter;
-import io.pipefarm.model.zoo.FcNetwork;
 
 class EdgeTpuSimulatorTest {
     private final EdgeTpuSimulator usb = new EdgeTpuSimulator(EdgeTpuSimConfig.usb());
@@ -110,7 +110,8 @@ class EdgeTpuSimulatorTest {
         Graph g = fcLayers("three", 1000, 1000, 1000);
         long w0 = 64 * 1000, w1 = 1000 * 1000, bias = 1000 * 4;
         long cache = w0 + bias + w1 + bias + 50_000;
-        EdgeTpuSimulator sim = new EdgeTpuSimulator(EdgeTpuSimConfig.usb().withOverrides(Map.of("paramCacheBytes", "" + cache)));
+        EdgeTpuSimulator sim =
+                new EdgeTpuSimulator(EdgeTpuSimConfig.usb().withOverrides(Map.of("paramCacheBytes", "" + cache)));
         Estimate e = sim.estimate(g);
         assertEquals(w1, e.streamedParamBytes(), "the third layer's weights do not fit and stream whole");
         assertEquals(w0 + w1 + 3 * bias, e.onChipParamBytes(), "its bias still fits (first fit)");
@@ -136,7 +137,13 @@ class EdgeTpuSimulatorTest {
         int out2 = ts.size();
         Tensor prev = g0.tensor(mul.output(0));
         ts.add(new Tensor(out2, "mul2", DType.INT8, prev.shape(), prev.quant(), null));
-        ops.add(new Op(1, OpType.MUL, new int[] {mul.output(0), mul.input(1)}, new int[] {out2}, new OpOptions.Elementwise(Activation.NONE), 1));
+        ops.add(new Op(
+                1,
+                OpType.MUL,
+                new int[] {mul.output(0), mul.input(1)},
+                new int[] {out2},
+                new OpOptions.Elementwise(Activation.NONE),
+                1));
         Graph g = new Graph("shared", ts, ops, g0.inputs(), new int[] {out2});
         Estimate e = usb.estimate(g);
         assertEquals(16, e.paramBytes(), "the 16-byte scale is placed once");
@@ -155,14 +162,16 @@ class EdgeTpuSimulatorTest {
         long fits = 64L * 1580 + 3L * 1580 * 1580 + 4L * 1580 * 4;
         long fourLayers1620 = 64L * 1620 + 3L * 1620 * 1620 + 4L * 1620 * 4;
         assertTrue(fits <= cfg.paramCacheBytes(), "hidden 1580 fits (" + fits / 1048576.0 + " MiB)");
-        assertTrue(fourLayers1620 > cfg.paramCacheBytes(), "hidden 1620 spills (" + fourLayers1620 / 1048576.0 + " MiB)");
+        assertTrue(
+                fourLayers1620 > cfg.paramCacheBytes(), "hidden 1620 spills (" + fourLayers1620 / 1048576.0 + " MiB)");
 
         Estimate e1580 = usb.estimate(FcNetwork.build(64, 1580, 4, 1));
         Estimate e1620 = usb.estimate(FcNetwork.build(64, 1620, 4, 1));
         assertTrue(e1580.fitsOnChip());
         assertEquals(0.22, e1580.latencyMillis(), 0.22 * 0.25, "no-spill point");
         assertEquals(1620L * 1620, e1620.streamedParamBytes(), "exactly the last hidden layer's weights spill");
-        assertTrue(e1620.latencyNs() >= 20 * e1580.latencyNs(),
+        assertTrue(
+                e1620.latencyNs() >= 20 * e1580.latencyNs(),
                 "first spill is >= 20x slower: " + e1580.latencyMillis() + " -> " + e1620.latencyMillis());
 
         double[][] points = {{1980, 10.63}, {2020, 21.83}, {2620, 36.03}};
@@ -184,22 +193,33 @@ class EdgeTpuSimulatorTest {
         GraphBuilder b = new GraphBuilder("fallback", 3);
         int x = b.input("in", 1, 28, 28, 32);
         int y = b.conv2d(x, 32, 3, 1, Padding.SAME, Activation.RELU);
-        int y2 = b.maxPool(y, 1, 1, Padding.VALID);   // placeholder, replaced by an opaque op below
+        int y2 = b.maxPool(y, 1, 1, Padding.VALID); // placeholder, replaced by an opaque op below
         int z = b.conv2d(y2, 32, 3, 1, Padding.SAME, Activation.RELU);
         Graph g0 = b.build(z);
         List<Op> ops = new ArrayList<>(g0.ops());
         Op mid = ops.get(1);
-        ops.set(1, new Op(1, OpType.OPAQUE, mid.inputs(), mid.outputs(),
-                new OpOptions.Opaque(999, "MyCustomOp", 1, 0, null, null), 1));
+        ops.set(
+                1,
+                new Op(
+                        1,
+                        OpType.OPAQUE,
+                        mid.inputs(),
+                        mid.outputs(),
+                        new OpOptions.Opaque(999, "MyCustomOp", 1, 0, null, null),
+                        1));
         Graph g = new Graph("fallback", g0.tensors(), ops, g0.inputs(), g0.outputs());
         assertEquals(1, EdgeTpuSimulator.firstHostOp(g));
         Estimate all = usb.estimate(g0);
         Estimate fb = usb.estimate(g);
         assertEquals(2, fb.hostOps(), "the opaque op and the conv after it");
-        assertTrue(!fb.ops().get(0).onHost() && fb.ops().get(1).onHost() && fb.ops().get(2).onHost());
+        assertTrue(!fb.ops().get(0).onHost()
+                && fb.ops().get(1).onHost()
+                && fb.ops().get(2).onHost());
         assertEquals(0, fb.ops().get(2).onChipParamBytes(), "host ops keep their parameters on the host");
         assertEquals(28 * 28 * 32, fb.outputBytes(), "the tensor entering the host part comes back over the link");
-        assertTrue(fb.latencyNs() > all.latencyNs(), "CPU fallback is slower: " + fb.latencyNs() + " vs " + all.latencyNs());
+        assertTrue(
+                fb.latencyNs() > all.latencyNs(),
+                "CPU fallback is slower: " + fb.latencyNs() + " vs " + all.latencyNs());
         assertEquals(0, all.hostOps());
     }
 
@@ -219,7 +239,8 @@ class EdgeTpuSimulatorTest {
         double[] logs = new double[n];
         for (int i = 0; i < n; i++) logs[i] = Math.log(usb.sampleRunNanos(g, i, key) / (double) est);
         double mean = Arrays.stream(logs).average().orElseThrow();
-        double sd = Math.sqrt(Arrays.stream(logs).map(v -> (v - mean) * (v - mean)).sum() / (n - 1));
+        double sd =
+                Math.sqrt(Arrays.stream(logs).map(v -> (v - mean) * (v - mean)).sum() / (n - 1));
         assertEquals(0.0, mean, 0.002, "median is the noise-free estimate");
         assertEquals(EdgeTpuSimConfig.usb().noiseSigma(), sd, 0.002, "lognormal sigma");
 

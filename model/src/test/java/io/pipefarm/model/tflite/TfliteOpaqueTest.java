@@ -20,8 +20,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 import java.util.function.ToIntFunction;
+import org.junit.jupiter.api.Test;
 
 /** Ops the IR does not know survive a round trip verbatim. */
 class TfliteOpaqueTest {
@@ -35,9 +35,9 @@ class TfliteOpaqueTest {
     static byte[] stridedSliceOptions() {
         return table(b -> {
             b.startTable(6);
-            b.addInt(0, 5, 0);    // begin_mask
-            b.addInt(1, 3, 0);    // end_mask
-            b.addInt(4, 1, 0);    // shrink_axis_mask
+            b.addInt(0, 5, 0); // begin_mask
+            b.addInt(1, 3, 0); // end_mask
+            b.addInt(4, 1, 0); // shrink_axis_mask
             b.addBoolean(5, true, false); // offset
             return b.endTable();
         });
@@ -91,20 +91,55 @@ class TfliteOpaqueTest {
         byte[] custom = new byte[100];
         new SplittableRandom(1).nextBytes(custom);
         List<Op> ops = List.of(
-                new Op(0, OpType.OPAQUE, new int[] {0}, new int[] {1},
-                        new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, custom), 1),
-                new Op(1, OpType.OPAQUE, new int[] {1, 2, 3, 4}, new int[] {5},
-                        new OpOptions.Opaque(45, null, 4, 32, stridedSliceOptions(), null), 4),
-                new Op(2, OpType.OPAQUE, new int[] {5}, new int[] {6},
-                        new OpOptions.Opaque(150, null, 2, 116, geluOptions(), null), 2),
-                new Op(3, OpType.OPAQUE, new int[] {6}, new int[] {7},
-                        new OpOptions.Opaque(43, null, 1, 30, squeezeOptions(), null), 1),
-                new Op(4, OpType.OPAQUE, new int[] {7}, new int[] {8},
-                        new OpOptions.Opaque(53, null, 2, 0, null, null), 2),
-                new Op(5, OpType.OPAQUE, new int[] {8, 9, -1}, new int[] {10},
-                        new OpOptions.Opaque(9, null, 1, 8, fcOptions(0, 1), null), 1),
-                new Op(6, OpType.OPAQUE, new int[] {10, 9, -1}, new int[] {11},
-                        new OpOptions.Opaque(9, null, 1, 8, fcOptions(1, 0), null), 1));
+                new Op(
+                        0,
+                        OpType.OPAQUE,
+                        new int[] {0},
+                        new int[] {1},
+                        new OpOptions.Opaque(32, "edgetpu-custom-op", 1, 0, null, custom),
+                        1),
+                new Op(
+                        1,
+                        OpType.OPAQUE,
+                        new int[] {1, 2, 3, 4},
+                        new int[] {5},
+                        new OpOptions.Opaque(45, null, 4, 32, stridedSliceOptions(), null),
+                        4),
+                new Op(
+                        2,
+                        OpType.OPAQUE,
+                        new int[] {5},
+                        new int[] {6},
+                        new OpOptions.Opaque(150, null, 2, 116, geluOptions(), null),
+                        2),
+                new Op(
+                        3,
+                        OpType.OPAQUE,
+                        new int[] {6},
+                        new int[] {7},
+                        new OpOptions.Opaque(43, null, 1, 30, squeezeOptions(), null),
+                        1),
+                new Op(
+                        4,
+                        OpType.OPAQUE,
+                        new int[] {7},
+                        new int[] {8},
+                        new OpOptions.Opaque(53, null, 2, 0, null, null),
+                        2),
+                new Op(
+                        5,
+                        OpType.OPAQUE,
+                        new int[] {8, 9, -1},
+                        new int[] {10},
+                        new OpOptions.Opaque(9, null, 1, 8, fcOptions(0, 1), null),
+                        1),
+                new Op(
+                        6,
+                        OpType.OPAQUE,
+                        new int[] {10, 9, -1},
+                        new int[] {11},
+                        new OpOptions.Opaque(9, null, 1, 8, fcOptions(1, 0), null),
+                        1));
         return new Graph("opaque", ts, ops, new int[] {0}, new int[] {11});
     }
 
@@ -129,7 +164,8 @@ class TfliteOpaqueTest {
         assertEquals(g1, TfliteReader.read(bytes1), "write -> read gives an equal graph");
         assertEquals(g0.tensors(), g1.tensors());
 
-        OpOptions.Opaque custom = assertInstanceOf(OpOptions.Opaque.class, g1.op(0).options());
+        OpOptions.Opaque custom =
+                assertInstanceOf(OpOptions.Opaque.class, g1.op(0).options());
         assertEquals(OpType.OPAQUE, g1.op(0).type());
         assertEquals("edgetpu-custom-op", custom.customCode());
         assertEquals(32, custom.builtinCode());
@@ -161,11 +197,14 @@ class TfliteOpaqueTest {
 
         // FULLY_CONNECTED with shuffled weights cannot be expressed by the IR: stays opaque
         assertEquals(OpType.OPAQUE, g1.op(5).type());
-        assertEquals(1, rawTable(((OpOptions.Opaque) g1.op(5).options()).rawOptions()).i8(1, 0));
+        assertEquals(
+                1,
+                rawTable(((OpOptions.Opaque) g1.op(5).options()).rawOptions()).i8(1, 0));
         assertArrayEquals(new int[] {8, 9, -1}, g1.op(5).inputs(), "absent optional inputs stay -1");
         // FULLY_CONNECTED with plain options becomes the known type
         assertEquals(OpType.FULLY_CONNECTED, g1.op(6).type());
-        assertEquals(new OpOptions.FullyConnected(Activation.RELU, false), g1.op(6).options());
+        assertEquals(
+                new OpOptions.FullyConnected(Activation.RELU, false), g1.op(6).options());
         assertEquals(6, g1.opaqueOps().size());
     }
 

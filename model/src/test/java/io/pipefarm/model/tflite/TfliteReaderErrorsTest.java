@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.google.flatbuffers.FlatBufferBuilder;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.tflite.TfliteFormatException.Kind;
 import java.nio.ByteBuffer;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import com.google.flatbuffers.FlatBufferBuilder;
 
 class TfliteReaderErrorsTest {
 
@@ -131,7 +131,11 @@ class TfliteReaderErrorsTest {
         // point the constant at another constant's buffer of a different size
         int other = -1;
         for (int k = t + 1; k < g.tensors().size(); k++) {
-            if (g.tensor(k).isConstant() && g.tensor(k).byteSize() != g.tensor(t).byteSize()) { other = k; break; }
+            if (g.tensor(k).isConstant()
+                    && g.tensor(k).byteSize() != g.tensor(t).byteSize()) {
+                other = k;
+                break;
+            }
         }
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         bb.putInt(tensorField(b, t, Schema.TENSOR_BUFFER), bb.getInt(tensorField(b, other, Schema.TENSOR_BUFFER)));
@@ -186,10 +190,13 @@ class TfliteReaderErrorsTest {
         e = assertThrows(TfliteFormatException.class, () -> TfliteReader.read(cut));
         assertTrue(e.getMessage().startsWith(cut.toString() + ": "), e.getMessage());
 
-        Path png = Files.write(dir.resolve("photo.tflite"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0});
+        Path png =
+                Files.write(dir.resolve("photo.tflite"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0});
         e = assertThrows(TfliteFormatException.class, () -> TfliteReader.read(png));
         assertEquals(Kind.NOT_TFLITE, e.kind());
-        assertTrue(e.getMessage().contains("photo.tflite") && e.getMessage().contains("not a TFLite file"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("photo.tflite") && e.getMessage().contains("not a TFLite file"),
+                e.getMessage());
     }
 
     @Test

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pipefarm.model.graph.DType;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.graph.Op;
+import io.pipefarm.model.graph.OpOptions;
 import io.pipefarm.model.graph.OpType;
 import io.pipefarm.model.graph.Quant;
 import io.pipefarm.model.graph.Tensor;
+import io.pipefarm.model.zoo.ModelZoo;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +24,9 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.pipefarm.model.graph.DType;
-import io.pipefarm.model.graph.OpOptions;
-import io.pipefarm.model.zoo.ModelZoo;
-import org.junit.jupiter.api.Assertions;
 
 class TfliteRoundTripTest {
 
@@ -39,7 +39,8 @@ class TfliteRoundTripTest {
 
     @Test
     void writeThenReadGivesEqualGraphAndReadThenWriteGivesSameBytes() throws Exception {
-        for (Graph g : List.of(TfliteTestGraphs.allOps(), TfliteTestGraphs.branching(), TfliteTestGraphs.allOps("other", 99))) {
+        for (Graph g : List.of(
+                TfliteTestGraphs.allOps(), TfliteTestGraphs.branching(), TfliteTestGraphs.allOps("other", 99))) {
             byte[] bytes = new TfliteWriter().write(g);
             Graph back = TfliteReader.read(bytes);
             assertEquals(g, back, g.name());
@@ -76,7 +77,8 @@ class TfliteRoundTripTest {
         byte[] b = new TfliteWriter().write(TfliteTestGraphs.allOps());
         assertArrayEquals(a, b);
         assertArrayEquals(a, new TfliteWriter().write(TfliteTestGraphs.allOps()));
-        assertNotEquals(ByteBuffer.wrap(a), ByteBuffer.wrap(new TfliteWriter().write(TfliteTestGraphs.allOps("allops", 8))));
+        assertNotEquals(
+                ByteBuffer.wrap(a), ByteBuffer.wrap(new TfliteWriter().write(TfliteTestGraphs.allOps("allops", 8))));
     }
 
     @Test
@@ -113,7 +115,8 @@ class TfliteRoundTripTest {
         }
 
         // operator codes: distinct, in order of first use, both code fields
-        List<Integer> firstUse = new ArrayList<>(new LinkedHashSet<>(g.ops().stream().map(o -> o.type().builtinCode()).toList()));
+        List<Integer> firstUse = new ArrayList<>(new LinkedHashSet<>(
+                g.ops().stream().map(o -> o.type().builtinCode()).toList()));
         FlatView.Vec codes = model.vector(Schema.MODEL_OPERATOR_CODES, 4, "codes");
         assertEquals(firstUse.size(), codes.count());
         for (int i = 0; i < codes.count(); i++) {
@@ -131,7 +134,11 @@ class TfliteRoundTripTest {
             assertEquals(g.tensor(i).isConstant(), buffer != 0, "tensor " + i);
         }
         Graph back = TfliteReader.read(bytes);
-        Tensor dwFilter = back.tensor(back.ops().stream().filter(o -> o.type() == OpType.DEPTHWISE_CONV_2D).findFirst().orElseThrow().input(1));
+        Tensor dwFilter = back.tensor(back.ops().stream()
+                .filter(o -> o.type() == OpType.DEPTHWISE_CONV_2D)
+                .findFirst()
+                .orElseThrow()
+                .input(1));
         Quant q = dwFilter.quant();
         assertTrue(q.perChannel());
         assertEquals(3, q.axis());
@@ -178,7 +185,8 @@ class TfliteRoundTripTest {
         }
         Op tanh = new Op(0, OpType.TANH, new int[] {0}, new int[] {1}, new OpOptions.None(), 1);
         Graph g = new Graph("huge", ts, List.of(tanh), new int[] {0}, new int[] {1});
-        IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class, () -> new TfliteWriter().write(g));
+        IllegalArgumentException e =
+                Assertions.assertThrows(IllegalArgumentException.class, () -> new TfliteWriter().write(g));
         assertTrue(e.getMessage().contains("2 GB"), e.getMessage());
     }
 }

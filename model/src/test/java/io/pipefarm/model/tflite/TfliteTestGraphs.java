@@ -42,7 +42,9 @@ public final class TfliteTestGraphs {
         return b.build(sm);
     }
 
-    public static Graph allOps() { return allOps("allops", 7); }
+    public static Graph allOps() {
+        return allOps("allops", 7);
+    }
 
     /** The op types of GraphBuilder (all IR types except OPAQUE). */
     public static Set<OpType> builderTypes() {
@@ -56,12 +58,12 @@ public final class TfliteTestGraphs {
     public static Graph branching() {
         GraphBuilder b = new GraphBuilder("branchy", 3);
         int x = b.input("x", 1, 8, 8, 4);
-        int a = b.conv2d(x, 4, 1, 1, Padding.SAME, Activation.NONE);          // 0
-        int c1 = b.conv2d(a, 4, 3, 1, Padding.SAME, Activation.NONE);         // 1
+        int a = b.conv2d(x, 4, 1, 1, Padding.SAME, Activation.NONE); // 0
+        int c1 = b.conv2d(a, 4, 3, 1, Padding.SAME, Activation.NONE); // 1
         int aux = b.depthwiseConv2d(c1, 3, 1, Padding.SAME, Activation.NONE); // 2
-        int c3 = b.conv2d(aux, 4, 1, 1, Padding.SAME, Activation.NONE);       // 3
-        int y = b.add(a, c3, Activation.NONE);                                // 4
-        int z = b.maxPool(y, 2, 2, Padding.VALID);                            // 5
+        int c3 = b.conv2d(aux, 4, 1, 1, Padding.SAME, Activation.NONE); // 3
+        int y = b.add(a, c3, Activation.NONE); // 4
+        int z = b.maxPool(y, 2, 2, Padding.VALID); // 5
         return b.build(z, aux);
     }
 
@@ -75,5 +77,7 @@ public final class TfliteTestGraphs {
     }
 
     /** Ops of the graph, for building variants. */
-    public static List<Op> ops(Graph g) { return new ArrayList<>(g.ops()); }
+    public static List<Op> ops(Graph g) {
+        return new ArrayList<>(g.ops());
+    }
 }

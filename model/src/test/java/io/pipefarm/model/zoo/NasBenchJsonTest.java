@@ -30,7 +30,8 @@ class NasBenchJsonTest {
         CellSpec s = CellSpecJson.parse(text).get(0);
         assertEquals(3, s.vertices());
         // Unpruned specs round-trip as given.
-        String unpruned = "[{\"matrix\": [[0, 1, 1], [0, 0, 0], [0, 0, 0]], \"ops\": [\"input\", \"maxpool3x3\", \"output\"]}]";
+        String unpruned =
+                "[{\"matrix\": [[0, 1, 1], [0, 0, 0], [0, 0, 0]], \"ops\": [\"input\", \"maxpool3x3\", \"output\"]}]";
         CellSpec u = CellSpecJson.parse(unpruned).get(0);
         assertEquals(2, u.vertices());
         assertTrue(CellSpecJson.toJson(List.of(u)).contains("[[0, 1, 1], [0, 0, 0], [0, 0, 0]]"));
@@ -46,9 +47,12 @@ class NasBenchJsonTest {
         assertError("unexpected text after the closing ']'", "[] x");
         assertError("unexpected end of input", "[{\"matrix\": [[0, 1], [0, 0]]");
         assertError("expected an op name string", "[{\"ops\": [1]}]");
-        assertError("line 3, column 2: cell spec #1 is invalid: invalid cell: the input cannot reach the output",
+        assertError(
+                "line 3, column 2: cell spec #1 is invalid: invalid cell: the input cannot reach the output",
                 "[{\"matrix\": [[0, 1], [0, 0]], \"ops\": [\"input\", \"output\"]},\n\n {\"matrix\": [[0, 0], [0, 0]], \"ops\": [\"input\", \"output\"]}]");
-        assertError("expected ',' or ']' after cell spec #0", "[{\"matrix\": [[0, 1], [0, 0]], \"ops\": [\"input\", \"output\"]} {}]");
+        assertError(
+                "expected ',' or ']' after cell spec #0",
+                "[{\"matrix\": [[0, 1], [0, 0]], \"ops\": [\"input\", \"output\"]} {}]");
         assertError("unterminated string", "[{\"ops");
         assertError("line 1, column 2: expected '{' starting cell spec #0, found '1'", "[1]");
         assertError("line 1, column 1: expected '[' starting the list of cell specs, found the end of the input", "");
@@ -56,9 +60,12 @@ class NasBenchJsonTest {
 
     @Test
     void syntaxErrorsSayWhatWasExpectedThere() {
-        assertError("line 1, column 15: expected ',' or ']' in \"ops\": Unexpected character", "[{\"ops\": [\"a\" \"b\"]}]");
+        assertError(
+                "line 1, column 15: expected ',' or ']' in \"ops\": Unexpected character",
+                "[{\"ops\": [\"a\" \"b\"]}]");
         assertError("expected ',' or ']' in matrix row 0: Unrecognized token 'x'", "[{\"matrix\": [[0, x]]}]");
-        assertError("line 1, column 14: expected an op name string: Unrecognized character escape 'q'",
+        assertError(
+                "line 1, column 14: expected an op name string: Unrecognized character escape 'q'",
                 "[{\"ops\": [\"a\\q\"]}]");
         assertError("line 1, column 3: expected a key (\"matrix\" or \"ops\"): Unexpected character ('1'", "[{1: 2}]");
         assertError("integer too large", "[{\"matrix\": [[0, 99999999999]]}]");
@@ -66,7 +73,8 @@ class NasBenchJsonTest {
 
     @Test
     void writesOneSpecPerLineWithSpaces() {
-        CellSpec s = CellSpecJson.parse("[{\"matrix\":[[0,1],[0,0]],\"ops\":[\"input\",\"output\"]}]").get(0);
+        CellSpec s = CellSpecJson.parse("[{\"matrix\":[[0,1],[0,0]],\"ops\":[\"input\",\"output\"]}]")
+                .get(0);
         assertEquals("{\"matrix\": [[0, 1], [0, 0]], \"ops\": [\"input\", \"output\"]}", CellSpecJson.toJson(s));
         assertEquals("[\n  " + s + ",\n  " + s + "\n]\n", CellSpecJson.toJson(List.of(s, s)));
         assertEquals("[]\n", CellSpecJson.toJson(List.of()));

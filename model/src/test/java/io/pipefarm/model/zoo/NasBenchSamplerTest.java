@@ -30,7 +30,8 @@ class NasBenchSamplerTest {
         assertEquals(a.subList(0, 100), NasBenchSampler.sample(100, 42L));
         assertTrue(NasBenchSampler.sample(0, 1L).isEmpty());
         assertThrows(IllegalArgumentException.class, () -> NasBenchSampler.sample(-1, 1L));
-        assertThrows(IllegalArgumentException.class, () -> NasBenchSampler.sample(NasBenchSampler.UNIQUE_CELLS + 1, 1L));
+        assertThrows(
+                IllegalArgumentException.class, () -> NasBenchSampler.sample(NasBenchSampler.UNIQUE_CELLS + 1, 1L));
     }
 
     @Test

@@ -20,15 +20,17 @@ class NasBenchTest {
 
     /** The reference's check spec. */
     static CellSpec checkSpec() {
-        return CellSpec.of(new int[][] {
-            {0, 1, 1, 1, 1, 0, 0},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 1, 0},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 0}},
-            List.of("input", C3, C1, MP, C3, C3, "output"));
+        return CellSpec.of(
+                new int[][] {
+                    {0, 1, 1, 1, 1, 0, 0},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 1, 0},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 0}
+                },
+                List.of("input", C3, C1, MP, C3, C3, "output"));
     }
 
     @Test
@@ -71,22 +73,26 @@ class NasBenchTest {
     @Test
     void channelSplitAndTruncation() {
         // Three output vertices: 128 = 43 + 43 + 42; vertex 1 feeds 2 and 3 (truncated to their widths).
-        CellSpec spec = CellSpec.of(new int[][] {
-            {0, 1, 0, 0, 0},
-            {0, 0, 1, 1, 1},
-            {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0}},
-            List.of("input", C3, C1, MP, "output"));
+        CellSpec spec = CellSpec.of(
+                new int[][] {
+                    {0, 1, 0, 0, 0},
+                    {0, 0, 1, 1, 1},
+                    {0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0}
+                },
+                List.of("input", C3, C1, MP, "output"));
         assertArrayEquals(new int[] {128, 43, 43, 42, 128}, spec.vertexChannels(128, 128));
         // Vertex 1 has no edge to the output: it takes the widest successor.
-        CellSpec chain = CellSpec.of(new int[][] {
-            {0, 1, 0, 0, 0},
-            {0, 0, 1, 1, 0},
-            {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0}},
-            List.of("input", C3, C1, C3, "output"));
+        CellSpec chain = CellSpec.of(
+                new int[][] {
+                    {0, 1, 0, 0, 0},
+                    {0, 0, 1, 1, 0},
+                    {0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0}
+                },
+                List.of("input", C3, C1, C3, "output"));
         assertArrayEquals(new int[] {256, 128, 128, 128, 256}, chain.vertexChannels(256, 256));
         assertArrayEquals(new int[] {128, 129, 129, 128, 257}, chain.vertexChannels(128, 257));
         Graph g = NasBenchNetwork.build(spec, 3L);
@@ -102,10 +108,13 @@ class NasBenchTest {
         // stem + 9 projections, 2 maxpools, mean, reshape, dense
         assertEquals(1 + 9 + 2 + 3, g.size());
         assertEquals(NasBenchNetwork.foldedParams(spec), OpCost.totalParamCount(g));
-        long expected = 27 * 128 + 2 * 128                                   // stem
-                + 3 * (128 * 128 + 2 * 128)                                   // stack 1
-                + (128 * 256 + 512) + 2 * (256 * 256 + 512)                   // stack 2
-                + (256 * 512 + 1024) + 2 * (512 * 512 + 1024)                 // stack 3
+        long expected = 27 * 128
+                + 2 * 128 // stem
+                + 3 * (128 * 128 + 2 * 128) // stack 1
+                + (128 * 256 + 512)
+                + 2 * (256 * 256 + 512) // stack 2
+                + (256 * 512 + 1024)
+                + 2 * (512 * 512 + 1024) // stack 3
                 + 5130;
         assertEquals(expected, NasBenchNetwork.trainableParams(spec));
     }
@@ -113,13 +122,15 @@ class NasBenchTest {
     @Test
     void pruning() {
         // Vertex 2 is a dead end (no path to output), vertex 3 is unreachable from the input.
-        CellSpec spec = CellSpec.of(new int[][] {
-            {0, 1, 1, 0, 0},
-            {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0},
-            {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0}},
-            List.of("input", C3, MP, C1, "output"));
+        CellSpec spec = CellSpec.of(
+                new int[][] {
+                    {0, 1, 1, 0, 0},
+                    {0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0},
+                    {0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0}
+                },
+                List.of("input", C3, MP, C1, "output"));
         assertTrue(spec.wasPruned());
         assertEquals(3, spec.vertices());
         assertEquals(List.of("input", C3, "output"), spec.ops());
@@ -154,9 +165,13 @@ class NasBenchTest {
         assertMessage("must be 0 or 1", new int[][] {{0, 2, 0}, {0, 0, 1}, {0, 0, 0}}, ops3);
         assertMessage("not square", new int[][] {{0, 1, 0}, {0, 0}, {0, 0, 0}}, ops3);
         assertMessage("ops has 2 entries", new int[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, List.of("input", "output"));
-        assertMessage("ops[0] must be \"input\"", new int[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, List.of(C3, C3, "output"));
+        assertMessage(
+                "ops[0] must be \"input\"", new int[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, List.of(C3, C3, "output"));
         assertMessage("must be \"output\"", new int[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, List.of("input", C3, C3));
-        assertMessage("\"conv5x5\" is not one of", new int[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}}, List.of("input", "conv5x5", "output"));
+        assertMessage(
+                "\"conv5x5\" is not one of",
+                new int[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}},
+                List.of("input", "conv5x5", "output"));
         assertMessage("at most 7", new int[8][8], List.of("input", C3, C3, C3, C3, C3, C3, "output"));
         assertMessage("at least 2", new int[][] {{0}}, List.of("input"));
         assertFalse(CellSpec.isValid(new int[][] {{0, 0}, {0, 0}}, List.of("input", "output")));
@@ -173,27 +188,31 @@ class NasBenchTest {
         CellSpec a = checkSpec();
         // Swap interior vertices 1 <-> 3 and 2 <-> 4 is not topological in general; instead relabel by
         // a permutation that keeps the matrix upper triangular: 1<->2 (both are sinks into the output).
-        CellSpec b = CellSpec.of(new int[][] {
-            {0, 1, 1, 1, 1, 0, 0},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 1, 0},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 0}},
-            List.of("input", C1, C3, MP, C3, C3, "output"));
+        CellSpec b = CellSpec.of(
+                new int[][] {
+                    {0, 1, 1, 1, 1, 0, 0},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 1, 0},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 0}
+                },
+                List.of("input", C1, C3, MP, C3, C3, "output"));
         assertEquals(a.hash(), b.hash());
         assertNotEquals(a, b);
         // Moving the 2-vertex chain to the front: vertices 1 -> 2 -> out, then the three sinks.
-        CellSpec c = CellSpec.of(new int[][] {
-            {0, 1, 0, 1, 1, 1, 0},
-            {0, 0, 1, 0, 0, 0, 0},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0, 0}},
-            List.of("input", C3, C3, MP, C1, C3, "output"));
+        CellSpec c = CellSpec.of(
+                new int[][] {
+                    {0, 1, 0, 1, 1, 1, 0},
+                    {0, 0, 1, 0, 0, 0, 0},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 1},
+                    {0, 0, 0, 0, 0, 0, 0}
+                },
+                List.of("input", C3, C3, MP, C1, C3, "output"));
         assertEquals(a.hash(), c.hash());
         // A different op on the chain changes the hash.
         CellSpec d = CellSpec.of(c.originalMatrix(), List.of("input", C1, C3, MP, C1, C3, "output"));

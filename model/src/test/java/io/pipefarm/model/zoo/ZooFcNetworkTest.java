@@ -18,12 +18,15 @@ class ZooFcNetworkTest {
         assertEquals(2 * 4 + 1, g.size());
         for (int i = 0; i < 4; i++) {
             assertEquals(OpType.FULLY_CONNECTED, g.op(2 * i).type());
-            assertEquals(Activation.NONE, ((OpOptions.FullyConnected) g.op(2 * i).options()).activation());
+            assertEquals(
+                    Activation.NONE, ((OpOptions.FullyConnected) g.op(2 * i).options()).activation());
             assertEquals(OpType.TANH, g.op(2 * i + 1).type());
         }
         assertEquals(OpType.FULLY_CONNECTED, g.op(8).type());
         assertArrayEquals(new int[] {1, 64}, g.tensor(g.inputs()[0]).shape());
-        assertArrayEquals(new int[] {1, FcNetwork.DEFAULT_OUTPUTS}, g.tensor(g.outputs()[0]).shape());
+        assertArrayEquals(
+                new int[] {1, FcNetwork.DEFAULT_OUTPUTS},
+                g.tensor(g.outputs()[0]).shape());
         long expected = 64 * 256 + 256 + 3 * (256 * 256 + 256) + 256 * 10 + 10;
         assertEquals(expected, OpCost.totalParamCount(g));
         assertEquals(expected, FcNetwork.paramCount(64, 256, 4, 10));

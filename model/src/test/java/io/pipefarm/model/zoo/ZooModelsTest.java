@@ -31,12 +31,24 @@ class ZooModelsTest {
         return BUILT.computeIfAbsent(name, ModelZoo::buildModel);
     }
 
-    static List<String> names() { return ModelZoo.names(); }
+    static List<String> names() {
+        return ModelZoo.names();
+    }
 
     @Test
     void namesAreStable() {
-        assertEquals(List.of("mobilenet_v1", "mobilenet_v2", "inception_v1", "resnet50_v1", "vgg16", "squeezenet",
-                "densenet121", "efficientnet_edgetpu_s", "efficientnet_b0"), ModelZoo.names());
+        assertEquals(
+                List.of(
+                        "mobilenet_v1",
+                        "mobilenet_v2",
+                        "inception_v1",
+                        "resnet50_v1",
+                        "vgg16",
+                        "squeezenet",
+                        "densenet121",
+                        "efficientnet_edgetpu_s",
+                        "efficientnet_b0"),
+                ModelZoo.names());
     }
 
     @Test
@@ -56,7 +68,8 @@ class ZooModelsTest {
         assertEquals(info.params(), OpCost.totalParamCount(g), "folded params");
         assertEquals(info.macs(), OpCost.totalMacs(g), "MACs");
         assertArrayEquals(info.input(), g.tensor(g.inputs()[0]).shape());
-        assertArrayEquals(new int[] {1, info.classes()}, g.tensor(g.outputs()[0]).shape());
+        assertArrayEquals(
+                new int[] {1, info.classes()}, g.tensor(g.outputs()[0]).shape());
         assertEquals(name, g.name());
         assertTrue(g.opaqueOps().isEmpty());
         assertTrue(info.describe().startsWith(name));
@@ -64,7 +77,7 @@ class ZooModelsTest {
 
     /** {name, BN params per channel in the published count, params our classifier has beyond the published one}. */
     private static final Object[][] PUBLISHED_RULES = {
-        {"mobilenet_v1", 4, 1024 + 1},      // 1001 classes vs 1000: one more 1024-wide row + bias
+        {"mobilenet_v1", 4, 1024 + 1}, // 1001 classes vs 1000: one more 1024-wide row + bias
         {"mobilenet_v2", 4, 1280 + 1},
         {"inception_v1", 2, 1024 + 1},
         {"resnet50_v1", 4, 0},
@@ -143,13 +156,21 @@ class ZooModelsTest {
         Op firstDw = null;
         int convsBefore = 0;
         for (Op op : es.ops()) {
-            if (op.type() == OpType.DEPTHWISE_CONV_2D) { firstDw = op; break; }
+            if (op.type() == OpType.DEPTHWISE_CONV_2D) {
+                firstDw = op;
+                break;
+            }
             if (op.type() == OpType.CONV_2D) convsBefore++;
         }
         assertTrue(firstDw != null);
-        assertEquals(1 + 2 * 7 + 1, convsBefore, "stem + 7 fused blocks (expand kxk + project) + first MBConv expansion");
+        assertEquals(
+                1 + 2 * 7 + 1, convsBefore, "stem + 7 fused blocks (expand kxk + project) + first MBConv expansion");
         // The first fused block expands 32 -> 96 (forced input width 24 x 4) with a 3x3 kernel.
-        Op fused = es.ops().stream().filter(o -> o.type() == OpType.CONV_2D).skip(1).findFirst().orElseThrow();
+        Op fused = es.ops().stream()
+                .filter(o -> o.type() == OpType.CONV_2D)
+                .skip(1)
+                .findFirst()
+                .orElseThrow();
         assertArrayEquals(new int[] {96, 3, 3, 32}, es.tensor(fused.input(1)).shape());
     }
 

@@ -52,12 +52,13 @@ public final class CertificateGuard implements Extension {
         }
     }
 
-    private record Recheck(UniqueAddress member) { }
+    private record Recheck(UniqueAddress member) {}
 
     static final class Watcher extends AbstractActorWithTimers {
         private static final Logger log = LoggerFactory.getLogger(CertificateGuard.class);
         private final Cluster cluster = Cluster.get(getContext().getSystem());
-        private final PeerCertificates peers = PeerCertificates.ID.get(getContext().getSystem());
+        private final PeerCertificates peers =
+                PeerCertificates.ID.get(getContext().getSystem());
         private final Map<UniqueAddress, Member> pending = new HashMap<>();
         private final Map<UniqueAddress, Integer> tries = new HashMap<>();
         private final Set<UniqueAddress> settled = new HashSet<>();
@@ -75,13 +76,15 @@ public final class CertificateGuard implements Extension {
         @Override
         public Receive createReceive() {
             return receiveBuilder()
-                    .match(ClusterEvent.MemberRemoved.class, e -> forget(e.member().uniqueAddress()))
+                    .match(
+                            ClusterEvent.MemberRemoved.class,
+                            e -> forget(e.member().uniqueAddress()))
                     .match(ClusterEvent.MemberEvent.class, e -> check(e.member()))
                     .match(Recheck.class, r -> {
                         Member m = pending.get(r.member());
                         if (m != null) check(m);
                     })
-                    .match(ActorIdentity.class, id -> { }) // only sent to make the peer's address dialled
+                    .match(ActorIdentity.class, id -> {}) // only sent to make the peer's address dialled
                     .build();
         }
 
@@ -97,12 +100,17 @@ public final class CertificateGuard implements Extension {
             if (ua.equals(cluster.selfUniqueAddress()) || settled.contains(ua)) return;
             Address a = m.address();
             String hostPort = a.getHost().orElse("") + ":" + a.getPort().orElse(0);
-            Set<String> claimed = m.getRoles().stream().filter(NodeIdentity.ROLES::contains).collect(Collectors.toSet());
+            Set<String> claimed =
+                    m.getRoles().stream().filter(NodeIdentity.ROLES::contains).collect(Collectors.toSet());
             Optional<NodeIdentity> cert = peers.at(hostPort);
             if (cert.isEmpty()) {
                 int n = tries.merge(ua, 1, Integer::sum);
                 if (n > MAX_TRIES) {
-                    log.warn("no certificate seen at {} (member with roles {}) after {} s; this node leaves it to the others", hostPort, claimed, MAX_TRIES);
+                    log.warn(
+                            "no certificate seen at {} (member with roles {}) after {} s; this node leaves it to the others",
+                            hostPort,
+                            claimed,
+                            MAX_TRIES);
                     settled.add(ua);
                     pending.remove(ua);
                     return;
@@ -117,7 +125,12 @@ public final class CertificateGuard implements Extension {
             pending.remove(ua);
             NodeIdentity id = cert.get();
             if (!claimed.equals(Set.of(id.role()))) {
-                log.error("downing {}: it joined with roles {} but its certificate ({}) is for role {}", a, claimed, id.subject(), id.role());
+                log.error(
+                        "downing {}: it joined with roles {} but its certificate ({}) is for role {}",
+                        a,
+                        claimed,
+                        id.subject(),
+                        id.role());
                 cluster.down(a);
             } else {
                 log.debug("member {} ({}) matches its certificate {}", a, claimed, id.subject());

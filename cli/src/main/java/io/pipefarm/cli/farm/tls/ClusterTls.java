@@ -35,7 +35,7 @@ public final class ClusterTls {
     private ClusterTls() {}
 
     /** A node's config with TLS applied, and the identity its certificate gives it when TLS is on. */
-    public record Node(Config config, Optional<NodeIdentity> identity) { }
+    public record Node(Config config, Optional<NodeIdentity> identity) {}
 
     /**
      * {@code user} (a node's pipefarm.conf, unresolved) with the Artery TLS settings layered on top when
@@ -46,8 +46,10 @@ public final class ClusterTls {
     public static Node configure(Config user, String role) {
         Config tls;
         try {
-            tls = user.withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf")).withFallback(ConfigFactory.defaultReference())
-                    .resolve().getConfig("pipefarm.cluster.tls");
+            tls = user.withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
+                    .withFallback(ConfigFactory.defaultReference())
+                    .resolve()
+                    .getConfig("pipefarm.cluster.tls");
         } catch (ConfigException e) {
             throw new IllegalArgumentException("pipefarm.cluster.tls: " + e.getMessage(), e);
         }
@@ -72,7 +74,8 @@ public final class ClusterTls {
         artery.put(engine + "trust-store-password", password);
         artery.put(engine + "require-mutual-authentication", "on");
         artery.put(engine + "hostname-verification", tls.getBoolean("hostname-verification") ? "on" : "off");
-        Config applied = ConfigFactory.parseString("pekko.extensions += \"" + CertificateGuard.Id.class.getName() + "\"")
+        Config applied = ConfigFactory.parseString(
+                        "pekko.extensions += \"" + CertificateGuard.Id.class.getName() + "\"")
                 .withFallback(ConfigFactory.parseMap(artery, "pipefarm.cluster.tls"))
                 .withFallback(user);
         return new Node(applied, Optional.of(me));
@@ -83,9 +86,11 @@ public final class ClusterTls {
         if (!inline.isEmpty()) return inline;
         Path file = Path.of(tls.getString("password-file"));
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("TLS is on but the password file " + file + " (pipefarm.cluster.tls.password-file) does not exist;"
-                    + " it comes with the key store from " + SCRIPT + " node DIR ROLE ID --host HOST (DIR/nodes/ID/password),"
-                    + " or set PIPEFARM_TLS_PASSWORD");
+            throw new IllegalArgumentException(
+                    "TLS is on but the password file " + file + " (pipefarm.cluster.tls.password-file) does not exist;"
+                            + " it comes with the key store from " + SCRIPT
+                            + " node DIR ROLE ID --host HOST (DIR/nodes/ID/password),"
+                            + " or set PIPEFARM_TLS_PASSWORD");
         }
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -99,9 +104,10 @@ public final class ClusterTls {
 
     private static void requireFile(Path file, String what, String key) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("TLS is on but the " + what + " " + file + " (" + key + ") does not exist; make this node's"
-                    + " files with " + SCRIPT + " node DIR ROLE ID --host HOST and copy DIR/nodes/ID/ to "
-                    + file.getParent() + " (or set pipefarm.cluster.tls.dir)");
+            throw new IllegalArgumentException(
+                    "TLS is on but the " + what + " " + file + " (" + key + ") does not exist; make this node's"
+                            + " files with " + SCRIPT + " node DIR ROLE ID --host HOST and copy DIR/nodes/ID/ to "
+                            + file.getParent() + " (or set pipefarm.cluster.tls.dir)");
         }
     }
 
@@ -112,8 +118,10 @@ public final class ClusterTls {
             ks.load(in, password.toCharArray());
             return ks;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot open the " + what + " " + file + " (" + e.getMessage()
-                    + "); is the password the one " + SCRIPT + " wrote next to it?", e);
+            throw new IllegalArgumentException(
+                    "cannot open the " + what + " " + file + " (" + e.getMessage() + "); is the password the one "
+                            + SCRIPT + " wrote next to it?",
+                    e);
         }
     }
 
@@ -123,37 +131,47 @@ public final class ClusterTls {
             X509Certificate mine = null;
             for (String alias : Collections.list(keys.aliases())) {
                 if (keys.isKeyEntry(alias) && keys.getCertificate(alias) instanceof X509Certificate c) {
-                    if (mine != null) throw new IllegalArgumentException("the key store " + keyStore + " holds more than one key; it must hold only this node's");
+                    if (mine != null)
+                        throw new IllegalArgumentException("the key store " + keyStore
+                                + " holds more than one key; it must hold only this node's");
                     mine = c;
                 }
             }
-            if (mine == null) throw new IllegalArgumentException("the key store " + keyStore + " holds no key; make it with " + SCRIPT + " node");
+            if (mine == null)
+                throw new IllegalArgumentException(
+                        "the key store " + keyStore + " holds no key; make it with " + SCRIPT + " node");
             NodeIdentity me;
             try {
                 me = NodeIdentity.of(mine);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the key store " + keyStore + ": " + e.getMessage() + "; make it with " + SCRIPT + " node", e);
+                throw new IllegalArgumentException(
+                        "the key store " + keyStore + ": " + e.getMessage() + "; make it with " + SCRIPT + " node", e);
             }
             if (!me.role().equals(role)) {
-                throw new IllegalArgumentException("the certificate in " + keyStore + " (" + me.subject() + ") is for role " + me.role()
-                        + " but this node runs as " + role + "; make one with " + SCRIPT + " node DIR " + role + " ID --host HOST");
+                throw new IllegalArgumentException("the certificate in " + keyStore + " (" + me.subject()
+                        + ") is for role " + me.role() + " but this node runs as " + role + "; make one with " + SCRIPT
+                        + " node DIR " + role + " ID --host HOST");
             }
             try {
                 mine.checkValidity();
             } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-                throw new IllegalArgumentException("the certificate in " + keyStore + " is not valid now (" + e.getMessage()
-                        + "); renew it with " + SCRIPT + " renew DIR " + role + " " + me.id() + " --host HOST", e);
+                throw new IllegalArgumentException(
+                        "the certificate in " + keyStore + " is not valid now (" + e.getMessage() + "); renew it with "
+                                + SCRIPT + " renew DIR " + role + " " + me.id() + " --host HOST",
+                        e);
             }
             List<X509Certificate> cas = new ArrayList<>();
             for (String alias : Collections.list(trusted.aliases())) {
                 Certificate c = trusted.getCertificate(alias);
                 if (trusted.isCertificateEntry(alias) && c instanceof X509Certificate x) cas.add(x);
             }
-            if (cas.isEmpty()) throw new IllegalArgumentException("the trust store next to " + keyStore + " holds no CA certificate");
+            if (cas.isEmpty())
+                throw new IllegalArgumentException("the trust store next to " + keyStore + " holds no CA certificate");
             X509Certificate leaf = mine;
             if (cas.stream().noneMatch(ca -> signedBy(leaf, ca))) {
-                throw new IllegalArgumentException("the certificate in " + keyStore + " is not signed by a CA of the trust store: key store and"
-                        + " trust store come from different farms; copy both from the same " + SCRIPT + " DIR");
+                throw new IllegalArgumentException(
+                        "the certificate in " + keyStore + " is not signed by a CA of the trust store: key store and"
+                                + " trust store come from different farms; copy both from the same " + SCRIPT + " DIR");
             }
             return me;
         } catch (KeyStoreException e) {

@@ -39,7 +39,7 @@ import scala.Option;
 public final class FarmSslEngineProvider extends ConfigSSLEngineProvider {
     private static final Logger log = LoggerFactory.getLogger(FarmSslEngineProvider.class);
 
-    private record Loaded(SSLContext context, FileTime keyStoreTime, FileTime trustStoreTime, long checkedAt) { }
+    private record Loaded(SSLContext context, FileTime keyStoreTime, FileTime trustStoreTime, long checkedAt) {}
 
     private final PeerCertificates peers;
     private final Set<String> seeds = new HashSet<>();
@@ -59,7 +59,8 @@ public final class FarmSslEngineProvider extends ConfigSSLEngineProvider {
         this.keyStore = Path.of(SSLKeyStore());
         this.trustStore = Path.of(SSLTrustStore());
         Duration reload = all.hasPath("pipefarm.cluster.tls.reload-interval")
-                ? all.getDuration("pipefarm.cluster.tls.reload-interval") : Duration.ofMinutes(1);
+                ? all.getDuration("pipefarm.cluster.tls.reload-interval")
+                : Duration.ofMinutes(1);
         this.reloadNanos = reload.toNanos();
         this.loaded = load();
     }
@@ -68,10 +69,13 @@ public final class FarmSslEngineProvider extends ConfigSSLEngineProvider {
         try {
             SSLContext ctx = SSLContext.getInstance(SSLProtocol());
             ctx.init(keyManagers(), trustManagers(), createSecureRandom());
-            return new Loaded(ctx, Files.getLastModifiedTime(keyStore), Files.getLastModifiedTime(trustStore), System.nanoTime());
+            return new Loaded(
+                    ctx, Files.getLastModifiedTime(keyStore), Files.getLastModifiedTime(trustStore), System.nanoTime());
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot load TLS key store " + keyStore + " / trust store " + trustStore + ": " + e.getMessage()
-                    + " (made by " + ClusterTls.SCRIPT + ")", e);
+            throw new IllegalStateException(
+                    "cannot load TLS key store " + keyStore + " / trust store " + trustStore + ": " + e.getMessage()
+                            + " (made by " + ClusterTls.SCRIPT + ")",
+                    e);
         }
     }
 
@@ -85,11 +89,16 @@ public final class FarmSslEngineProvider extends ConfigSSLEngineProvider {
                     || !Files.getLastModifiedTime(trustStore).equals(l.trustStoreTime());
             if (changed) {
                 loaded = load();
-                log.info("TLS key store {} or trust store {} changed: new connections use the new certificates", keyStore, trustStore);
+                log.info(
+                        "TLS key store {} or trust store {} changed: new connections use the new certificates",
+                        keyStore,
+                        trustStore);
                 return loaded.context();
             }
         } catch (IOException | RuntimeException e) {
-            log.error("TLS stores changed but cannot be read ({}); keeping the certificates loaded before", e.getMessage());
+            log.error(
+                    "TLS stores changed but cannot be read ({}); keeping the certificates loaded before",
+                    e.getMessage());
         }
         loaded = new Loaded(l.context(), l.keyStoreTime(), l.trustStoreTime(), now);
         return l.context();
@@ -127,8 +136,8 @@ public final class FarmSslEngineProvider extends ConfigSSLEngineProvider {
         try {
             NodeIdentity peer = NodeIdentity.ofPeer(session);
             if (seeds.contains(address) && !peer.role().equals(NodeIdentity.COORDINATOR)) {
-                return refuse("seed node " + address + " presented a certificate for role " + peer.role() + " (" + peer.subject()
-                        + "); seed nodes are coordinators");
+                return refuse("seed node " + address + " presented a certificate for role " + peer.role() + " ("
+                        + peer.subject() + "); seed nodes are coordinators");
             }
             peers.record(address, peer);
             return Option.empty();

@@ -31,9 +31,11 @@ public record NodeIdentity(String id, String role, String subject) {
         } catch (InvalidNameException e) {
             throw new IllegalArgumentException("certificate subject '" + subject + "' is not a distinguished name", e);
         }
-        if (cn == null || cn.isBlank()) throw new IllegalArgumentException("certificate '" + subject + "' names no node id (CN)");
+        if (cn == null || cn.isBlank())
+            throw new IllegalArgumentException("certificate '" + subject + "' names no node id (CN)");
         if (ou == null || !ROLES.contains(ou)) {
-            throw new IllegalArgumentException("certificate '" + subject + "' names no pipefarm role (OU=coordinator or OU=agent)");
+            throw new IllegalArgumentException(
+                    "certificate '" + subject + "' names no pipefarm role (OU=coordinator or OU=agent)");
         }
         return new NodeIdentity(cn, ou, subject);
     }

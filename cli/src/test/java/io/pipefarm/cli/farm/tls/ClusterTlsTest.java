@@ -47,8 +47,12 @@ class ClusterTlsTest {
             """);
     static final Path SCRIPT = Path.of("..", ClusterTls.SCRIPT);
 
-    @TempDir static Path certs;
-    @TempDir Path dir;
+    @TempDir
+    static Path certs;
+
+    @TempDir
+    Path dir;
+
     final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeAll
@@ -92,14 +96,22 @@ class ClusterTlsTest {
     }
 
     static Config tlsOn(Path nodeDir) {
-        return ConfigFactory.parseString("pipefarm.cluster.tls { enabled = on, dir = \"" + nodeDir.toString().replace("\\", "/") + "\" }")
+        return ConfigFactory.parseString("pipefarm.cluster.tls { enabled = on, dir = \""
+                        + nodeDir.toString().replace("\\", "/") + "\" }")
                 .withFallback(TEST);
     }
 
     CoordinatorNode coordinator(int port) {
-        Config cfg = ClusterTls.configure(tlsOn(node("farm", "coord")), NodeIdentity.COORDINATOR).config();
-        CoordinatorNode c = FarmWiring.startCoordinator(new CoordinatorNode.Settings("127.0.0.1", port, 0,
-                "jdbc:h2:mem:tls" + port + ";DB_CLOSE_DELAY=-1", List.of(), Duration.ofMinutes(1), cfg));
+        Config cfg = ClusterTls.configure(tlsOn(node("farm", "coord")), NodeIdentity.COORDINATOR)
+                .config();
+        CoordinatorNode c = FarmWiring.startCoordinator(new CoordinatorNode.Settings(
+                "127.0.0.1",
+                port,
+                0,
+                "jdbc:h2:mem:tls" + port + ";DB_CLOSE_DELAY=-1",
+                List.of(),
+                Duration.ofMinutes(1),
+                cfg));
         open.add(c);
         return c;
     }
@@ -143,12 +155,14 @@ class ClusterTlsTest {
     static Set<String> members(ActorSystem system, MemberStatus... statuses) {
         Set<MemberStatus> wanted = Set.of(statuses);
         return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-                .filter(m -> wanted.contains(m.status())).map(m -> m.address().toString()).collect(Collectors.toSet());
+                .filter(m -> wanted.contains(m.status()))
+                .map(m -> m.address().toString())
+                .collect(Collectors.toSet());
     }
 
     static Set<String> members(CoordinatorNode c) {
-        return members(Adapter.toClassic(c.system()),
-                MemberStatus.joining(), MemberStatus.weaklyUp(), MemberStatus.up());
+        return members(
+                Adapter.toClassic(c.system()), MemberStatus.joining(), MemberStatus.weaklyUp(), MemberStatus.up());
     }
 
     static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
@@ -166,12 +180,26 @@ class ClusterTlsTest {
         ClusterTls.Node agentTls = ClusterTls.configure(tlsOn(node("farm", "a1")), NodeIdentity.AGENT);
         assertEquals("a1", agentTls.identity().orElseThrow().id(), "the agent id comes from the certificate");
         int agentPort = freePort();
-        AgentNode a = AgentNode.start(new AgentNode.Settings("a1", "127.0.0.1", agentPort, List.of("127.0.0.1:" + port),
-                dir.resolve("cache"), Duration.ofSeconds(5), agentTls.config()), List.of(new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb"), 0.0)));
+        AgentNode a = AgentNode.start(
+                new AgentNode.Settings(
+                        "a1",
+                        "127.0.0.1",
+                        agentPort,
+                        List.of("127.0.0.1:" + port),
+                        dir.resolve("cache"),
+                        Duration.ofSeconds(5),
+                        agentTls.config()),
+                List.of(new SimulatedEdgeTpuRuntime(List.of("sim-edgetpu-usb"), 0.0)));
         open.add(a);
-        await("the agent registers over TLS", Duration.ofSeconds(60), () -> c.store().agents().get("a1").isPresent());
+        await(
+                "the agent registers over TLS",
+                Duration.ofSeconds(60),
+                () -> c.store().agents().get("a1").isPresent());
         Set<String> farm = Set.of("pekko://pipefarm@127.0.0.1:" + port, "pekko://pipefarm@127.0.0.1:" + agentPort);
-        await("coordinator and agent are up", Duration.ofSeconds(30), () -> members(c).equals(farm));
+        await(
+                "coordinator and agent are up",
+                Duration.ofSeconds(30),
+                () -> members(c).equals(farm));
 
         // A certificate from another CA (trusting the farm CA, as anyone can), and no TLS at all.
         ActorSystem stranger = outsider(stockTls(node("other", "stranger"), node("farm", "a1")), "agent", port);
@@ -183,21 +211,32 @@ class ClusterTlsTest {
         }
         for (ActorSystem outsider : List.of(stranger, plain)) {
             Member self = Cluster.get(outsider).selfMember();
-            assertTrue(members(outsider, MemberStatus.up(), MemberStatus.weaklyUp(), MemberStatus.joining()).isEmpty()
+            assertTrue(
+                    members(outsider, MemberStatus.up(), MemberStatus.weaklyUp(), MemberStatus.joining())
+                                    .isEmpty()
                             && (self.status() == MemberStatus.removed() || self.status() == MemberStatus.joining()),
-                    "the outsider never got into the cluster: " + Cluster.get(outsider).state());
+                    "the outsider never got into the cluster: "
+                            + Cluster.get(outsider).state());
         }
     }
 
     @Test
     void anAgentCertificateDoesNotMakeACoordinator() throws Exception {
         // The node's own start refuses a certificate for another role, naming the file and the script.
-        IllegalArgumentException wrongRole = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException wrongRole = assertThrows(
+                IllegalArgumentException.class,
                 () -> ClusterTls.configure(tlsOn(node("farm", "a1")), NodeIdentity.COORDINATOR));
-        assertTrue(wrongRole.getMessage().contains("for role agent") && wrongRole.getMessage().contains(ClusterTls.SCRIPT), wrongRole.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        assertTrue(
+                wrongRole.getMessage().contains("for role agent")
+                        && wrongRole.getMessage().contains(ClusterTls.SCRIPT),
+                wrongRole.getMessage());
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class,
                 () -> ClusterTls.configure(tlsOn(dir.resolve("nothing-here")), NodeIdentity.AGENT));
-        assertTrue(missing.getMessage().contains("nothing-here") && missing.getMessage().contains(ClusterTls.SCRIPT), missing.getMessage());
+        assertTrue(
+                missing.getMessage().contains("nothing-here")
+                        && missing.getMessage().contains(ClusterTls.SCRIPT),
+                missing.getMessage());
 
         // A node that skips that check: stock Pekko, a valid agent certificate, claiming coordinator.
         int port = freePort();
@@ -210,12 +249,19 @@ class ClusterTlsTest {
         boolean seen = false;
         long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
         while (!impostor.whenTerminated().isCompleted()) {
-            assertTrue(System.nanoTime() < deadline, "the impostor was not downed within 40 s: " + Cluster.get(impostor).state());
+            assertTrue(
+                    System.nanoTime() < deadline,
+                    "the impostor was not downed within 40 s: "
+                            + Cluster.get(impostor).state());
             seen |= Cluster.get(impostor).selfMember().status() != MemberStatus.removed();
             Thread.sleep(20);
         }
-        assertTrue(seen, "the impostor had joined before it was downed (so TLS let it in and the role check put it out)");
-        await("the coordinator removes the impostor", Duration.ofSeconds(20), () -> !members(c).contains(impostorAddress));
+        assertTrue(
+                seen, "the impostor had joined before it was downed (so TLS let it in and the role check put it out)");
+        await(
+                "the coordinator removes the impostor",
+                Duration.ofSeconds(20),
+                () -> !members(c).contains(impostorAddress));
         assertEquals(Set.of(coordinatorAddress), members(c), "the farm's membership is as it was");
     }
 }

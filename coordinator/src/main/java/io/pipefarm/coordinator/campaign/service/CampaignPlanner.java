@@ -9,12 +9,12 @@ import io.pipefarm.coordinator.store.StoreException;
 import io.pipefarm.model.graph.Graph;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import java.util.HashSet;
 
 /**
  * Turns a {@link CampaignRequest} into stored segments and queued jobs (DESIGN.md §4 step 2): each
@@ -53,12 +53,16 @@ public final class CampaignPlanner {
     /** Validates everything first, then stores segments and creates the campaign. */
     public CampaignStore.Created plan(CampaignRequest req) {
         if (req.name() == null || req.name().isBlank()) throw StoreException.badInput("a campaign needs a name");
-        if (req.models() == null || req.models().isEmpty()) throw StoreException.badInput("campaign '" + req.name() + "' names no models");
-        if (req.kinds() == null || req.kinds().isEmpty()) throw StoreException.badInput("campaign '" + req.name() + "' names no device kinds");
+        if (req.models() == null || req.models().isEmpty())
+            throw StoreException.badInput("campaign '" + req.name() + "' names no models");
+        if (req.kinds() == null || req.kinds().isEmpty())
+            throw StoreException.badInput("campaign '" + req.name() + "' names no device kinds");
         Set<String> known = new TreeSet<>(builtInKinds);
         known.addAll(store.agents().deviceKinds());
         for (String k : req.kinds()) {
-            if (!known.contains(k)) throw StoreException.badInput("unknown device kind '" + k + "'; known kinds: " + String.join(", ", known));
+            if (!known.contains(k))
+                throw StoreException.badInput(
+                        "unknown device kind '" + k + "'; known kinds: " + String.join(", ", known));
         }
         List<Graph> graphs = new ArrayList<>();
         List<List<int[]>> ranges = new ArrayList<>();
@@ -86,7 +90,9 @@ public final class CampaignPlanner {
             // The full reference, so that the model can be rebuilt from the store (e.g. to train on it).
             String ref = req.models().get(m);
             String source = ref.length() <= 1024 ? ref : abbreviate(ref);
-            long modelId = store.models().byName(g.name()).map(x -> x.id())
+            long modelId = store.models()
+                    .byName(g.name())
+                    .map(x -> x.id())
                     .orElseGet(() -> store.models().add(g.name(), source, g.size(), now));
             // Stored in batches of bounded bytes: one durable commit per batch, not per segment.
             List<SegmentStore.NewSegment> batch = new ArrayList<>();
@@ -105,8 +111,15 @@ public final class CampaignPlanner {
             }
             if (!batch.isEmpty()) store.segments().putAll(batch, now);
         }
-        return store.campaigns().create(req.name(), CampaignSpecs.toJson(req), keys, req.kinds(), req.reprofile(),
-                req.maxAttempts() > 0 ? req.maxAttempts() : 3, now);
+        return store.campaigns()
+                .create(
+                        req.name(),
+                        CampaignSpecs.toJson(req),
+                        keys,
+                        req.kinds(),
+                        req.reprofile(),
+                        req.maxAttempts() > 0 ? req.maxAttempts() : 3,
+                        now);
     }
 
     /** The [i, j) ranges a cut choice gives for a graph of n ops; validates given cuts. */
@@ -114,41 +127,48 @@ public final class CampaignPlanner {
         int n = g.size();
         List<int[]> out = new ArrayList<>();
         if (cuts instanceof CampaignRequest.Cuts.All) {
-                for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) out.add(new int[] {i, j});
+            for (int i = 0; i < n; i++) for (int j = i + 1; j <= n; j++) out.add(new int[] {i, j});
         } else if (cuts instanceof CampaignRequest.Cuts.Given giv) {
-                int[] c = giv.cuts();
-                if (c.length == 0) throw StoreException.badInput("the cut set is empty: give at least one cut in 1.." + (n - 1));
-                int prev = 0;
-                for (int x : c) {
-                    if (x <= 0 || x >= n) throw StoreException.badInput("cut " + x + " is out of range: " + g.name() + " has " + n + " ops, cuts must be 1.." + (n - 1));
-                    if (x <= prev) throw StoreException.badInput("cuts must be strictly increasing without duplicates: " + Arrays.toString(c));
-                    out.add(new int[] {prev, x});
-                    prev = x;
-                }
-                out.add(new int[] {prev, n});
+            int[] c = giv.cuts();
+            if (c.length == 0)
+                throw StoreException.badInput("the cut set is empty: give at least one cut in 1.." + (n - 1));
+            int prev = 0;
+            for (int x : c) {
+                if (x <= 0 || x >= n)
+                    throw StoreException.badInput("cut " + x + " is out of range: " + g.name() + " has " + n
+                            + " ops, cuts must be 1.." + (n - 1));
+                if (x <= prev)
+                    throw StoreException.badInput(
+                            "cuts must be strictly increasing without duplicates: " + Arrays.toString(c));
+                out.add(new int[] {prev, x});
+                prev = x;
+            }
+            out.add(new int[] {prev, n});
         } else if (cuts instanceof CampaignRequest.Cuts.Ranges rs) {
             if (rs.ranges().length == 0) throw StoreException.badInput("the segment list is empty");
             for (int[] r : rs.ranges()) {
                 if (r.length != 2 || r[0] < 0 || r[1] > n || r[0] >= r[1]) {
-                    throw StoreException.badInput("segment " + Arrays.toString(r) + " is not a range [i, j) with 0 <= i < j <= " + n + " of " + g.name());
+                    throw StoreException.badInput("segment " + Arrays.toString(r)
+                            + " is not a range [i, j) with 0 <= i < j <= " + n + " of " + g.name());
                 }
                 out.add(new int[] {r[0], r[1]});
             }
         } else if (cuts instanceof CampaignRequest.Cuts.Random r) {
-                if (r.count() <= 0) throw StoreException.badInput("random cuts need count >= 1");
-                if (r.stages() < 2 || r.stages() > n) throw StoreException.badInput("random cuts need 2 <= stages <= " + n + " for " + g.name());
-                SplittableRandom rnd = new SplittableRandom(r.seed() ^ g.name().hashCode());
-                Set<String> seen = new HashSet<>();
-                for (int s = 0; s < r.count(); s++) {
-                    TreeSet<Integer> cs = new TreeSet<>();
-                    while (cs.size() < r.stages() - 1) cs.add(1 + rnd.nextInt(n - 1));
-                    int prev = 0;
-                    for (int x : cs) {
-                        if (seen.add(prev + ":" + x)) out.add(new int[] {prev, x});
-                        prev = x;
-                    }
-                    if (seen.add(prev + ":" + n)) out.add(new int[] {prev, n});
+            if (r.count() <= 0) throw StoreException.badInput("random cuts need count >= 1");
+            if (r.stages() < 2 || r.stages() > n)
+                throw StoreException.badInput("random cuts need 2 <= stages <= " + n + " for " + g.name());
+            SplittableRandom rnd = new SplittableRandom(r.seed() ^ g.name().hashCode());
+            Set<String> seen = new HashSet<>();
+            for (int s = 0; s < r.count(); s++) {
+                TreeSet<Integer> cs = new TreeSet<>();
+                while (cs.size() < r.stages() - 1) cs.add(1 + rnd.nextInt(n - 1));
+                int prev = 0;
+                for (int x : cs) {
+                    if (seen.add(prev + ":" + x)) out.add(new int[] {prev, x});
+                    prev = x;
                 }
+                if (seen.add(prev + ":" + n)) out.add(new int[] {prev, n});
+            }
         }
         return out;
     }

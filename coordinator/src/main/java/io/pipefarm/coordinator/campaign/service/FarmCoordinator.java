@@ -1,5 +1,6 @@
 package io.pipefarm.coordinator.campaign.service;
 
+import com.google.protobuf.ByteString;
 import io.pipefarm.coordinator.store.AgentStore;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.JobQueue;
@@ -27,7 +28,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -42,7 +42,6 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
-import com.google.protobuf.ByteString;
 
 /**
  * The farm's coordinator (a Cluster Singleton): knows the agents, hands leased jobs to idle
@@ -60,19 +59,23 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
      * messages, which stay on this node (no serialization, not in the wire schema). Package-private, not
      * private, only so that the actor's test can drive the timer and membership without waiting on them.
      */
-    sealed interface Command extends NoSerializationVerificationNeeded { }
+    sealed interface Command extends NoSerializationVerificationNeeded {}
 
     /** A message from an agent, the HTTP routes or a proxy. */
-    record Wire(ToCoordinator msg) implements Command { }
+    record Wire(ToCoordinator msg) implements Command {}
 
     /** Checks leases and agent silence. */
-    enum Tick implements Command { INSTANCE }
+    enum Tick implements Command {
+        INSTANCE
+    }
 
     /** Stores the results buffered so far in one transaction. */
-    private enum FlushResults implements Command { INSTANCE }
+    private enum FlushResults implements Command {
+        INSTANCE
+    }
 
     /** A cluster member left or was downed; its agent's leases go back to the queue. */
-    record MemberGone(String address) implements Command { }
+    record MemberGone(String address) implements Command {}
 
     /**
      * Timing of leases and liveness checks, and where blobs come from.
@@ -80,19 +83,31 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
      * @param inlineBlobBytes segments up to this size travel inside the job message instead of being
      *     fetched over HTTP (a round trip and a request per job saved on small segments)
      */
-    public record Settings(Duration leaseDuration, Duration tick, Duration heartbeat, Duration agentSilence,
-                           String blobBaseUrl, int inlineBlobBytes) {
+    public record Settings(
+            Duration leaseDuration,
+            Duration tick,
+            Duration heartbeat,
+            Duration agentSilence,
+            String blobBaseUrl,
+            int inlineBlobBytes) {
         /** Default {@code inlineBlobBytes}. */
         public static final int INLINE_BLOB_BYTES = 256 * 1024;
 
         public static Settings defaults(String blobBaseUrl) {
-            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
-                    blobBaseUrl, INLINE_BLOB_BYTES);
+            return new Settings(
+                    Duration.ofMinutes(5),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(30),
+                    blobBaseUrl,
+                    INLINE_BLOB_BYTES);
         }
     }
 
     private record AgentEntry(String id, String address, ActorRef<ToAgent> ref, long lastSeenMs) {
-        AgentEntry seen(long now) { return new AgentEntry(id, address, ref, now); }
+        AgentEntry seen(long now) {
+            return new AgentEntry(id, address, ref, now);
+        }
     }
 
     private record Parked(RequestWork request, ActorRef<ToAgent> replyTo) {}
@@ -110,42 +125,53 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
             return size() > 4096;
         }
     };
+
     private final LongFunction<ProfileSpec> specOfCampaign;
     private final Map<String, AgentEntry> agents = new HashMap<>();
     /** Idle devices waiting for work, by device kind, in arrival order; key = agent/device. */
     private final Map<String, LinkedHashMap<String, Parked>> parked = new HashMap<>();
     /** Queued jobs read ahead per kind, granted in memory and written in one batch per mailbox drain. */
     private final Map<String, ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
+
     private final List<JobQueue.LeaseGrant> pendingGrants = new ArrayList<>();
     /** Results received since the last flush, stored together in one transaction. */
     private final List<JobResult> pendingResults = new ArrayList<>();
+
     private boolean flushQueued;
 
     /**
      * @param specOfCampaign the profile spec of a campaign (cached by the caller; the spec is fixed
      *     when the campaign is created)
      */
-    public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
+    public static Behavior<ToCoordinator> create(
+            FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign) {
         return create(store, settings, specOfCampaign, System::currentTimeMillis);
     }
 
     /** As {@link #create(FarmStore, Settings, LongFunction)}, on {@code clock} (epoch ms) instead of the system's. */
-    public static Behavior<ToCoordinator> create(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign,
-                                                 LongSupplier clock) {
+    public static Behavior<ToCoordinator> create(
+            FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign, LongSupplier clock) {
         // the actor's address takes wire messages; its own messages pass the funnel as they are
-        return Behaviors.transformMessages(ToCoordinator.class, behavior(store, settings, specOfCampaign, clock),
+        return Behaviors.transformMessages(
+                ToCoordinator.class,
+                behavior(store, settings, specOfCampaign, clock),
                 pf -> pf.match(ToCoordinator.class, Wire::new));
     }
 
     /** The actor itself, taking its own {@link Command}s (for its test); the farm uses {@link #create}. */
-    static Behavior<Command> behavior(FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign,
-                                      LongSupplier clock) {
+    static Behavior<Command> behavior(
+            FarmStore store, Settings settings, LongFunction<ProfileSpec> specOfCampaign, LongSupplier clock) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(
                 timers -> new FarmCoordinator(ctx, timers, store, settings, specOfCampaign, clock)));
     }
 
-    private FarmCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, FarmStore store,
-                            Settings settings, LongFunction<ProfileSpec> specOfCampaign, LongSupplier clock) {
+    private FarmCoordinator(
+            ActorContext<Command> ctx,
+            TimerScheduler<Command> timers,
+            FarmStore store,
+            Settings settings,
+            LongFunction<ProfileSpec> specOfCampaign,
+            LongSupplier clock) {
         super(ctx);
         this.clock = clock;
         this.store = store;
@@ -154,10 +180,14 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         this.specOfCampaign = specOfCampaign;
         this.resolver = ActorRefResolver.get(ctx.getSystem());
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-        ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+        ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(
+                ClusterEvent.MemberRemoved.class,
                 e -> new MemberGone(e.member().address().toString()));
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
-        ctx.getLog().info("coordinator started on {}", Cluster.get(ctx.getSystem()).selfMember().address());
+        ctx.getLog()
+                .info(
+                        "coordinator started on {}",
+                        Cluster.get(ctx.getSystem()).selfMember().address());
     }
 
     @Override
@@ -165,11 +195,13 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         return newReceiveBuilder()
                 .onMessage(Wire.class, w -> dispatch(w.msg()))
                 .onMessageEquals(Tick.INSTANCE, () -> guarded("tick", this::onTick))
-                .onMessageEquals(FlushResults.INSTANCE, () -> guarded("flush", () -> {
-                    flushQueued = false;
-                    flushLeases();
-                    flushResults();
-                }))
+                .onMessageEquals(
+                        FlushResults.INSTANCE,
+                        () -> guarded("flush", () -> {
+                            flushQueued = false;
+                            flushLeases();
+                            flushResults();
+                        }))
                 .onMessage(MemberGone.class, m -> guarded("member gone", () -> onMemberGone(m.address())))
                 .build();
     }
@@ -189,7 +221,10 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
             switch (msg.getMsgCase()) {
                 case REGISTER -> onRegister(msg.getRegister());
                 case HEARTBEAT -> onHeartbeat(msg.getHeartbeat());
-                case DEREGISTER -> releaseAgent(msg.getDeregister().getAgentId(), "agent deregistered: " + msg.getDeregister().getReason());
+                case DEREGISTER ->
+                    releaseAgent(
+                            msg.getDeregister().getAgentId(),
+                            "agent deregistered: " + msg.getDeregister().getReason());
                 case REQUEST_WORK -> onRequestWork(msg.getRequestWork());
                 case RESULT -> onResult(msg.getResult());
                 case QUEUE_CHANGED -> {
@@ -214,15 +249,24 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         ActorRef<ToAgent> ref = ref(r.getReplyTo());
         List<AgentStore.Device> devices = new ArrayList<>();
         for (Device d : r.getDevicesList()) {
-            devices.add(new AgentStore.Device(d.getId(), d.getKind(), d.getRuntime(), d.getVersionsMap(), d.getPropertiesMap()));
+            devices.add(new AgentStore.Device(
+                    d.getId(), d.getKind(), d.getRuntime(), d.getVersionsMap(), d.getPropertiesMap()));
         }
-        AgentRegistered.Builder ack = AgentRegistered.newBuilder().setAgentId(r.getAgentId())
-                .setHeartbeatIntervalMs(settings.heartbeat().toMillis()).setBlobBaseUrl(settings.blobBaseUrl());
+        AgentRegistered.Builder ack = AgentRegistered.newBuilder()
+                .setAgentId(r.getAgentId())
+                .setHeartbeatIntervalMs(settings.heartbeat().toMillis())
+                .setBlobBaseUrl(settings.blobBaseUrl());
         try {
             store.agents().register(r.getAgentId(), r.getAddress(), r.getVersionsMap(), devices, now);
             agents.put(r.getAgentId(), new AgentEntry(r.getAgentId(), r.getAddress(), ref, now));
             ack.setAccepted(true);
-            getContext().getLog().info("agent {} registered from {} with {} device(s)", r.getAgentId(), r.getAddress(), devices.size());
+            getContext()
+                    .getLog()
+                    .info(
+                            "agent {} registered from {} with {} device(s)",
+                            r.getAgentId(),
+                            r.getAddress(),
+                            devices.size());
         } catch (StoreException e) {
             ack.setAccepted(false).setMessage(e.getMessage());
         }
@@ -263,14 +307,25 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         long token = JobQueue.token();
         pendingGrants.add(new JobQueue.LeaseGrant(c, req.getAgentId(), req.getDeviceId(), token, deadline));
         scheduleFlush();
-        Job.Builder job = Job.newBuilder().setJobId(c.jobId()).setLeaseToken(token).setAttempt(c.attempts() + 1)
-                .setCampaignId(c.campaignId()).setSegmentKey(c.segmentKey())
-                .setBlobUrl(settings.blobBaseUrl() + "/" + c.segmentKey()).setBlobSize(c.blobSize())
-                .setSpec(specOfCampaign.apply(c.campaignId())).setLeaseDeadlineEpochMs(deadline)
-                .setDeviceId(req.getDeviceId()).setDeviceKind(req.getDeviceKind());
+        Job.Builder job = Job.newBuilder()
+                .setJobId(c.jobId())
+                .setLeaseToken(token)
+                .setAttempt(c.attempts() + 1)
+                .setCampaignId(c.campaignId())
+                .setSegmentKey(c.segmentKey())
+                .setBlobUrl(settings.blobBaseUrl() + "/" + c.segmentKey())
+                .setBlobSize(c.blobSize())
+                .setSpec(specOfCampaign.apply(c.campaignId()))
+                .setLeaseDeadlineEpochMs(deadline)
+                .setDeviceId(req.getDeviceId())
+                .setDeviceKind(req.getDeviceKind());
         if (c.blob() != null) job.setBlob(ByteString.copyFrom(c.blob()));
-        replyTo.tell(ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId())
-                .setDeviceId(req.getDeviceId()).setJob(job)).build());
+        replyTo.tell(ToAgent.newBuilder()
+                .setWork(WorkReply.newBuilder()
+                        .setAgentId(req.getAgentId())
+                        .setDeviceId(req.getDeviceId())
+                        .setJob(job))
+                .build());
         return true;
     }
 
@@ -315,8 +370,12 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
     }
 
     private static ToAgent noWork(RequestWork req, long retryMs, String reason) {
-        return ToAgent.newBuilder().setWork(WorkReply.newBuilder().setAgentId(req.getAgentId()).setDeviceId(req.getDeviceId())
-                .setNoWork(NoWork.newBuilder().setRetryAfterMs(retryMs).setReason(reason))).build();
+        return ToAgent.newBuilder()
+                .setWork(WorkReply.newBuilder()
+                        .setAgentId(req.getAgentId())
+                        .setDeviceId(req.getDeviceId())
+                        .setNoWork(NoWork.newBuilder().setRetryAfterMs(retryMs).setReason(reason)))
+                .build();
     }
 
     /**
@@ -334,15 +393,19 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         ActorRef<ToAgent> replyTo = r.getReplyTo().isEmpty() ? null : ref(r.getReplyTo());
         ResultAck.Builder ack = ResultAck.newBuilder().setJobId(r.getJobId());
         try {
-                ErrorKind kind = r.getError().getKind() == ErrorKind.ERROR_KIND_UNSPECIFIED
-                        ? ErrorKind.ERROR_KIND_RUN : r.getError().getKind();
-                JobQueue.Failure f = jobs.fail(r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
-                ack.setStatus(switch (f) {
-                    case IGNORED -> ResultAck.Status.STATUS_IGNORED;
-                    case ALREADY_DONE -> ResultAck.Status.STATUS_ALREADY_DONE;
-                    default -> ResultAck.Status.STATUS_FAILURE_RECORDED;
-                }).setMessage(f.name());
-                if (f == JobQueue.Failure.REQUEUED) serveParked();
+            ErrorKind kind = r.getError().getKind() == ErrorKind.ERROR_KIND_UNSPECIFIED
+                    ? ErrorKind.ERROR_KIND_RUN
+                    : r.getError().getKind();
+            JobQueue.Failure f = jobs.fail(
+                    r.getJobId(), r.getLeaseToken(), kind, r.getError().getMessage(), now);
+            ack.setStatus(
+                            switch (f) {
+                                case IGNORED -> ResultAck.Status.STATUS_IGNORED;
+                                case ALREADY_DONE -> ResultAck.Status.STATUS_ALREADY_DONE;
+                                default -> ResultAck.Status.STATUS_FAILURE_RECORDED;
+                            })
+                    .setMessage(f.name());
+            if (f == JobQueue.Failure.REQUEUED) serveParked();
         } catch (StoreException e) {
             if (e.kind() == StoreException.Kind.UNAVAILABLE) throw e; // no ack: the agent retries
             ack.setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(e.getMessage());
@@ -357,10 +420,26 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         List<JobQueue.Result> rows = new ArrayList<>(batch.size());
         for (JobResult r : batch) {
             var s = r.getStats();
-            long[] samples = r.hasSamples() ? r.getSamples().getLatencyNsList().stream().mapToLong(Long::longValue).toArray() : null;
-            rows.add(new JobQueue.Result(r.getJobId(), r.getLeaseToken(), r.getAgentId(), r.getDeviceId(),
-                    new ProfileStats(s.getN(), s.getMeanNs(), s.getMedianNs(), s.getP90Ns(), s.getP99Ns(), s.getStdevNs(), s.getMinNs()),
-                    samples, r.getVersionsMap()));
+            long[] samples = r.hasSamples()
+                    ? r.getSamples().getLatencyNsList().stream()
+                            .mapToLong(Long::longValue)
+                            .toArray()
+                    : null;
+            rows.add(new JobQueue.Result(
+                    r.getJobId(),
+                    r.getLeaseToken(),
+                    r.getAgentId(),
+                    r.getDeviceId(),
+                    new ProfileStats(
+                            s.getN(),
+                            s.getMeanNs(),
+                            s.getMedianNs(),
+                            s.getP90Ns(),
+                            s.getP99Ns(),
+                            s.getStdevNs(),
+                            s.getMinNs()),
+                    samples,
+                    r.getVersionsMap()));
         }
         List<JobQueue.Completion> done;
         try {
@@ -369,7 +448,8 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
             if (e.kind() == StoreException.Kind.UNAVAILABLE || batch.size() == 1) {
                 // Not stored and not acknowledged: the agents send these results again.
                 getContext().getLog().error("could not store {} result(s): {}", batch.size(), e.getMessage());
-                if (batch.size() == 1 && e.kind() != StoreException.Kind.UNAVAILABLE) reject(batch.get(0), e.getMessage());
+                if (batch.size() == 1 && e.kind() != StoreException.Kind.UNAVAILABLE)
+                    reject(batch.get(0), e.getMessage());
                 return;
             }
             // One bad result must not hold back the others: store them one by one.
@@ -382,16 +462,27 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         for (int i = 0; i < batch.size(); i++) {
             JobResult r = batch.get(i);
             if (r.getReplyTo().isEmpty()) continue;
-            ref(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
-                    .setJobId(r.getJobId()).setStatus(done.get(i) == JobQueue.Completion.ALREADY_DONE
-                            ? ResultAck.Status.STATUS_ALREADY_DONE : ResultAck.Status.STATUS_ACCEPTED)).build());
+            ref(r.getReplyTo())
+                    .tell(ToAgent.newBuilder()
+                            .setAck(ResultAck.newBuilder()
+                                    .setJobId(r.getJobId())
+                                    .setStatus(
+                                            done.get(i) == JobQueue.Completion.ALREADY_DONE
+                                                    ? ResultAck.Status.STATUS_ALREADY_DONE
+                                                    : ResultAck.Status.STATUS_ACCEPTED))
+                            .build());
         }
     }
 
     private void reject(JobResult r, String message) {
         if (r.getReplyTo().isEmpty()) return;
-        ref(r.getReplyTo()).tell(ToAgent.newBuilder().setAck(ResultAck.newBuilder()
-                .setJobId(r.getJobId()).setStatus(ResultAck.Status.STATUS_REJECTED).setMessage(message)).build());
+        ref(r.getReplyTo())
+                .tell(ToAgent.newBuilder()
+                        .setAck(ResultAck.newBuilder()
+                                .setJobId(r.getJobId())
+                                .setStatus(ResultAck.Status.STATUS_REJECTED)
+                                .setMessage(message))
+                        .build());
     }
 
     private void onTick() {
@@ -409,7 +500,8 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
     private void onMemberGone(String address) {
         boolean changed = false;
         for (AgentEntry a : List.copyOf(agents.values())) {
-            if (a.address().equals(address)) changed |= releaseAgent(a.id(), "its node " + address + " left the cluster");
+            if (a.address().equals(address))
+                changed |= releaseAgent(a.id(), "its node " + address + " left the cluster");
         }
         if (changed) serveParked();
     }
@@ -418,10 +510,13 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
     private boolean releaseAgent(String agentId, String why) {
         flushLeases();
         agents.remove(agentId);
-        for (LinkedHashMap<String, Parked> q : parked.values()) q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
+        for (LinkedHashMap<String, Parked> q : parked.values())
+            q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
         store.agents().setState(agentId, AgentStore.AgentState.DOWN);
         JobQueue.Requeued r = jobs.releaseAgent(agentId, clock.getAsLong());
-        getContext().getLog().info("agent {} released ({}): {} job(s) requeued, {} failed", agentId, why, r.requeued(), r.failed());
+        getContext()
+                .getLog()
+                .info("agent {} released ({}): {} job(s) requeued, {} failed", agentId, why, r.requeued(), r.failed());
         return r.total() > 0;
     }
 

@@ -24,74 +24,180 @@ public final class Descriptors {
     /**
      * @param keys segment key per stage (or null / shorter: no keys)
      */
-    public static PartitionDescriptor of(long id, String modelRef, int ops, PartitionResult r, String predictor,
-                                         List<String> keys, long createdMs, long finishedMs) {
+    public static PartitionDescriptor of(
+            long id,
+            String modelRef,
+            int ops,
+            PartitionResult r,
+            String predictor,
+            List<String> keys,
+            long createdMs,
+            long finishedMs) {
         PartitionDescriptor.Builder b = PartitionDescriptor.newBuilder()
-                .setId(id).setModel(r.model()).setModelRef(modelRef == null ? "" : modelRef).setOps(ops)
-                .setDeviceKind(r.deviceKind()).setMethod(r.method()).setObjectiveFrom(r.objectiveFrom())
-                .setBottleneckNs(r.bottleneckNs()).setEndToEndNs(r.endToEndNs()).setThroughputPerS(r.throughputPerSec())
+                .setId(id)
+                .setModel(r.model())
+                .setModelRef(modelRef == null ? "" : modelRef)
+                .setOps(ops)
+                .setDeviceKind(r.deviceKind())
+                .setMethod(r.method())
+                .setObjectiveFrom(r.objectiveFrom())
+                .setBottleneckNs(r.bottleneckNs())
+                .setEndToEndNs(r.endToEndNs())
+                .setThroughputPerS(r.throughputPerSec())
                 .setPredictor(predictor == null ? "none" : predictor)
-                .setCreatedEpochMs(createdMs).setFinishedEpochMs(finishedMs);
+                .setCreatedEpochMs(createdMs)
+                .setFinishedEpochMs(finishedMs);
         for (int c : r.cuts()) b.addCuts(c);
         int k = r.stageCount();
         for (PartitionResult.Stage s : r.stages()) {
-            Stage.Builder sb = Stage.newBuilder().setIndex(s.index()).setStart(s.start()).setEnd(s.end())
-                    .setPredictedNs(s.predictedNs()).setMeasuredNs(s.measuredNs()).setMeasuredBySearch(s.measuredBySearch())
-                    .setParamBytes(s.paramBytes()).setOnChipCacheBytes(s.cacheBytes()).setInputBytes(s.inputBytes())
-                    .setOutputBytes(s.outputBytes()).setBytesAcrossCutAfter(s.cutBytesAfter())
+            Stage.Builder sb = Stage.newBuilder()
+                    .setIndex(s.index())
+                    .setStart(s.start())
+                    .setEnd(s.end())
+                    .setPredictedNs(s.predictedNs())
+                    .setMeasuredNs(s.measuredNs())
+                    .setMeasuredBySearch(s.measuredBySearch())
+                    .setParamBytes(s.paramBytes())
+                    .setOnChipCacheBytes(s.cacheBytes())
+                    .setInputBytes(s.inputBytes())
+                    .setOutputBytes(s.outputBytes())
+                    .setBytesAcrossCutAfter(s.cutBytesAfter())
                     .setFile(segmentFileName(r.model(), s.index(), k));
             if (keys != null && s.index() < keys.size()) sb.setSegmentKey(keys.get(s.index()));
             b.addStages(sb);
         }
         PartitionResult.SearchCost c = r.cost();
-        b.setSearchCost(SearchCost.newBuilder().setSegmentsProfiled(c.segmentsProfiled()).setProbes(c.probes())
-                .setDeviceTimeNs(c.deviceTimeNs()).setComputeNs(c.computeNs()).setCandidates(c.candidates()).setRounds(c.rounds()));
+        b.setSearchCost(SearchCost.newBuilder()
+                .setSegmentsProfiled(c.segmentsProfiled())
+                .setProbes(c.probes())
+                .setDeviceTimeNs(c.deviceTimeNs())
+                .setComputeNs(c.computeNs())
+                .setCandidates(c.candidates())
+                .setRounds(c.rounds()));
         return b.build();
     }
 
     /** The descriptor back as a result (for charts). */
     public static PartitionResult result(PartitionDescriptor d) {
-        List<PartitionResult.Stage> stages = d.getStagesList().stream().map(s -> new PartitionResult.Stage(s.getIndex(),
-                s.getStart(), s.getEnd(), s.getPredictedNs(), s.getMeasuredNs(), s.getMeasuredBySearch(), s.getParamBytes(),
-                s.getOnChipCacheBytes(), s.getInputBytes(), s.getOutputBytes(), s.getBytesAcrossCutAfter())).toList();
+        List<PartitionResult.Stage> stages = d.getStagesList().stream()
+                .map(s -> new PartitionResult.Stage(
+                        s.getIndex(),
+                        s.getStart(),
+                        s.getEnd(),
+                        s.getPredictedNs(),
+                        s.getMeasuredNs(),
+                        s.getMeasuredBySearch(),
+                        s.getParamBytes(),
+                        s.getOnChipCacheBytes(),
+                        s.getInputBytes(),
+                        s.getOutputBytes(),
+                        s.getBytesAcrossCutAfter()))
+                .toList();
         SearchCost c = d.getSearchCost();
-        return new PartitionResult(d.getModel(), d.getMethod(), d.getDeviceKind(), d.getCutsList().stream().mapToInt(Integer::intValue).toArray(),
-                stages, d.getObjectiveFrom(), d.getBottleneckNs(), d.getEndToEndNs(),
-                new PartitionResult.SearchCost(c.getSegmentsProfiled(), c.getProbes(), c.getDeviceTimeNs(), c.getComputeNs(),
-                        c.getCandidates(), c.getRounds()));
+        return new PartitionResult(
+                d.getModel(),
+                d.getMethod(),
+                d.getDeviceKind(),
+                d.getCutsList().stream().mapToInt(Integer::intValue).toArray(),
+                stages,
+                d.getObjectiveFrom(),
+                d.getBottleneckNs(),
+                d.getEndToEndNs(),
+                new PartitionResult.SearchCost(
+                        c.getSegmentsProfiled(),
+                        c.getProbes(),
+                        c.getDeviceTimeNs(),
+                        c.getComputeNs(),
+                        c.getCandidates(),
+                        c.getRounds()));
     }
 
     /** The descriptor as the API's record (NaN latencies as null). */
     public static Partition record(PartitionDescriptor d) {
-        List<Partition.Stage> stages = d.getStagesList().stream().map(s -> new Partition.Stage(s.getIndex(), s.getStart(), s.getEnd(),
-                known(s.getPredictedNs()), known(s.getMeasuredNs()), s.getMeasuredBySearch(), s.getParamBytes(), s.getOnChipCacheBytes(),
-                s.getInputBytes(), s.getOutputBytes(), s.getBytesAcrossCutAfter(), s.getSegmentKey(), s.getFile())).toList();
+        List<Partition.Stage> stages = d.getStagesList().stream()
+                .map(s -> new Partition.Stage(
+                        s.getIndex(),
+                        s.getStart(),
+                        s.getEnd(),
+                        known(s.getPredictedNs()),
+                        known(s.getMeasuredNs()),
+                        s.getMeasuredBySearch(),
+                        s.getParamBytes(),
+                        s.getOnChipCacheBytes(),
+                        s.getInputBytes(),
+                        s.getOutputBytes(),
+                        s.getBytesAcrossCutAfter(),
+                        s.getSegmentKey(),
+                        s.getFile()))
+                .toList();
         SearchCost c = d.getSearchCost();
-        return new Partition(d.getId(), d.getModel(), d.getModelRef(), d.getOps(), d.getDeviceKind(), d.getMethod(), d.getCutsList(),
-                d.getObjectiveFrom(), d.getBottleneckNs(), d.getEndToEndNs(), d.getThroughputPerS(), d.getPredictor(), stages,
-                new Partition.SearchCost(c.getSegmentsProfiled(), c.getProbes(), c.getDeviceTimeNs(), c.getComputeNs(),
-                        c.getCandidates(), c.getRounds()),
-                d.getCreatedEpochMs(), d.getFinishedEpochMs());
+        return new Partition(
+                d.getId(),
+                d.getModel(),
+                d.getModelRef(),
+                d.getOps(),
+                d.getDeviceKind(),
+                d.getMethod(),
+                d.getCutsList(),
+                d.getObjectiveFrom(),
+                d.getBottleneckNs(),
+                d.getEndToEndNs(),
+                d.getThroughputPerS(),
+                d.getPredictor(),
+                stages,
+                new Partition.SearchCost(
+                        c.getSegmentsProfiled(),
+                        c.getProbes(),
+                        c.getDeviceTimeNs(),
+                        c.getComputeNs(),
+                        c.getCandidates(),
+                        c.getRounds()),
+                d.getCreatedEpochMs(),
+                d.getFinishedEpochMs());
     }
 
     /** The record back as the protobuf descriptor (null latencies as NaN). */
     public static PartitionDescriptor proto(Partition p) {
-        PartitionDescriptor.Builder b = PartitionDescriptor.newBuilder().setId(p.id()).setModel(nz(p.model())).setModelRef(nz(p.modelRef()))
-                .setOps(p.ops()).setDeviceKind(nz(p.deviceKind())).setMethod(nz(p.method())).addAllCuts(p.cuts())
-                .setObjectiveFrom(nz(p.objectiveFrom())).setBottleneckNs(p.bottleneckNs()).setEndToEndNs(p.endToEndNs())
-                .setThroughputPerS(p.throughputPerS()).setPredictor(nz(p.predictor()))
-                .setCreatedEpochMs(p.createdEpochMs()).setFinishedEpochMs(p.finishedEpochMs());
+        PartitionDescriptor.Builder b = PartitionDescriptor.newBuilder()
+                .setId(p.id())
+                .setModel(nz(p.model()))
+                .setModelRef(nz(p.modelRef()))
+                .setOps(p.ops())
+                .setDeviceKind(nz(p.deviceKind()))
+                .setMethod(nz(p.method()))
+                .addAllCuts(p.cuts())
+                .setObjectiveFrom(nz(p.objectiveFrom()))
+                .setBottleneckNs(p.bottleneckNs())
+                .setEndToEndNs(p.endToEndNs())
+                .setThroughputPerS(p.throughputPerS())
+                .setPredictor(nz(p.predictor()))
+                .setCreatedEpochMs(p.createdEpochMs())
+                .setFinishedEpochMs(p.finishedEpochMs());
         for (Partition.Stage s : p.stages()) {
-            b.addStages(Stage.newBuilder().setIndex(s.index()).setStart(s.start()).setEnd(s.end())
-                    .setPredictedNs(nan(s.predictedNs())).setMeasuredNs(nan(s.measuredNs())).setMeasuredBySearch(s.measuredBySearch())
-                    .setParamBytes(s.paramBytes()).setOnChipCacheBytes(s.onChipCacheBytes()).setInputBytes(s.inputBytes())
-                    .setOutputBytes(s.outputBytes()).setBytesAcrossCutAfter(s.bytesAcrossCutAfter())
-                    .setSegmentKey(nz(s.segmentKey())).setFile(nz(s.file())));
+            b.addStages(Stage.newBuilder()
+                    .setIndex(s.index())
+                    .setStart(s.start())
+                    .setEnd(s.end())
+                    .setPredictedNs(nan(s.predictedNs()))
+                    .setMeasuredNs(nan(s.measuredNs()))
+                    .setMeasuredBySearch(s.measuredBySearch())
+                    .setParamBytes(s.paramBytes())
+                    .setOnChipCacheBytes(s.onChipCacheBytes())
+                    .setInputBytes(s.inputBytes())
+                    .setOutputBytes(s.outputBytes())
+                    .setBytesAcrossCutAfter(s.bytesAcrossCutAfter())
+                    .setSegmentKey(nz(s.segmentKey()))
+                    .setFile(nz(s.file())));
         }
         Partition.SearchCost c = p.searchCost();
         if (c != null) {
-            b.setSearchCost(SearchCost.newBuilder().setSegmentsProfiled(c.segmentsProfiled()).setProbes(c.probes())
-                    .setDeviceTimeNs(c.deviceTimeNs()).setComputeNs(c.computeNs()).setCandidates(c.candidates()).setRounds(c.rounds()));
+            b.setSearchCost(SearchCost.newBuilder()
+                    .setSegmentsProfiled(c.segmentsProfiled())
+                    .setProbes(c.probes())
+                    .setDeviceTimeNs(c.deviceTimeNs())
+                    .setComputeNs(c.computeNs())
+                    .setCandidates(c.candidates())
+                    .setRounds(c.rounds()));
         }
         return b.build();
     }

@@ -23,8 +23,10 @@ public record PartitionRequest(String model, int tpus, String method, String kin
         if (r.model() == null || r.model().isBlank()) {
             throw StoreException.badInput("'model' (a zoo name, fc:..., nasbench:{...} or file:PATH) is required");
         }
-        if (r.tpus() == null) throw StoreException.badInput("'tpus' (the number of pipeline stages, an integer >= 1) is required");
-        return new PartitionRequest(r.model().trim(), r.tpus(), text(r.method(), DEFAULT_METHOD), text(r.kind(), DEFAULT_KIND));
+        if (r.tpus() == null)
+            throw StoreException.badInput("'tpus' (the number of pipeline stages, an integer >= 1) is required");
+        return new PartitionRequest(
+                r.model().trim(), r.tpus(), text(r.method(), DEFAULT_METHOD), text(r.kind(), DEFAULT_KIND));
     }
 
     private static String text(String v, String def) {

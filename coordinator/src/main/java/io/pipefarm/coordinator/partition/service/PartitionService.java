@@ -1,13 +1,14 @@
 package io.pipefarm.coordinator.partition.service;
 
-import io.pipefarm.coordinator.partition.PredictedCosts;
-import io.pipefarm.coordinator.campaign.service.CampaignPlanner;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
+import io.pipefarm.coordinator.campaign.service.CampaignPlanner;
 import io.pipefarm.coordinator.partition.Method;
 import io.pipefarm.coordinator.partition.PartitionConfig;
 import io.pipefarm.coordinator.partition.PartitionModel;
 import io.pipefarm.coordinator.partition.PartitionResult;
 import io.pipefarm.coordinator.partition.Partitioner;
+import io.pipefarm.coordinator.partition.PredictedCosts;
 import io.pipefarm.coordinator.partition.SegmentCostSource;
 import io.pipefarm.coordinator.predictor.LatencyPredictor;
 import io.pipefarm.coordinator.predictor.PredictorException;
@@ -15,17 +16,16 @@ import io.pipefarm.coordinator.store.AgentStore;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.PartitionState;
 import io.pipefarm.coordinator.store.PartitionStore;
+import io.pipefarm.coordinator.store.PredictorStore;
 import io.pipefarm.coordinator.store.SegmentStore;
 import io.pipefarm.coordinator.store.StoreException;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.proto.partition.PartitionDescriptor;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,9 +33,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.pipefarm.coordinator.store.PredictorStore;
-import java.util.Arrays;
 
 /**
  * Partition searches through the coordinator (DESIGN.md §4 step 6, §8): a request is validated at once
@@ -48,8 +45,8 @@ import java.util.Arrays;
 public final class PartitionService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionService.class);
     /** Per-store registry, so that the HTTP API finds the service of its coordinator. */
-
     private final FarmStore store;
+
     private final PartitionStore partitions;
     private final PredictorStore predictorVersions;
     private final CampaignPlanner planner;
@@ -64,8 +61,14 @@ public final class PartitionService implements AutoCloseable {
      * @param queueChanged tells the coordinator singleton that jobs were enqueued
      * @param threads      searches run at once (the rest wait in the executor's queue)
      */
-    public PartitionService(FarmStore store, CampaignPlanner planner, CampaignPlanner.ModelResolver models,
-                            CampaignPlanner.SegmentWriter writer, Consumer<String> queueChanged, int threads, Duration segmentTimeout) {
+    public PartitionService(
+            FarmStore store,
+            CampaignPlanner planner,
+            CampaignPlanner.ModelResolver models,
+            CampaignPlanner.SegmentWriter writer,
+            Consumer<String> queueChanged,
+            int threads,
+            Duration segmentTimeout) {
         this.store = Objects.requireNonNull(store, "store");
         this.partitions = store.partitions();
         this.predictorVersions = store.predictors();
@@ -80,7 +83,8 @@ public final class PartitionService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        int stale = partitions.failRunning("the coordinator restarted while this search ran; start it again", System.currentTimeMillis());
+        int stale = partitions.failRunning(
+                "the coordinator restarted while this search ran; start it again", System.currentTimeMillis());
         if (stale > 0) log.info("{} partition searches interrupted by a restart marked failed", stale);
     }
 
@@ -93,8 +97,13 @@ public final class PartitionService implements AutoCloseable {
         return this;
     }
 
-    public PartitionStore store() { return partitions; }
-    public FarmStore farmStore() { return store; }
+    public PartitionStore store() {
+        return partitions;
+    }
+
+    public FarmStore farmStore() {
+        return store;
+    }
 
     /** A validated request ready to run. */
     private record Plan(PartitionRequest req, Method method, Graph graph, LatencyPredictor predictor, long modelId) {}
@@ -103,7 +112,8 @@ public final class PartitionService implements AutoCloseable {
     public PartitionStore.Partition submit(PartitionRequest req) {
         Plan p = validate(req);
         long now = System.currentTimeMillis();
-        long id = partitions.create(p.modelId(), req.model(), req.kind(), req.tpus(), p.method().id(), now);
+        long id = partitions.create(
+                p.modelId(), req.model(), req.kind(), req.tpus(), p.method().id(), now);
         executor.execute(() -> run(id, p, now));
         return partitions.get(id).orElseThrow();
     }
@@ -130,22 +140,29 @@ public final class PartitionService implements AutoCloseable {
         }
         int devices = devicesUp(req.kind());
         if (req.tpus() > devices) {
-            throw StoreException.badInput("the farm has " + devices + " device" + (devices == 1 ? "" : "s") + " of kind '" + req.kind()
-                    + "' up, fewer than the " + req.tpus() + " pipeline stages asked for" + (devices == 0 ? knownKinds() : ""));
+            throw StoreException.badInput("the farm has " + devices + " device" + (devices == 1 ? "" : "s")
+                    + " of kind '" + req.kind() + "' up, fewer than the " + req.tpus() + " pipeline stages asked for"
+                    + (devices == 0 ? knownKinds() : ""));
         }
         LatencyPredictor pred = servingPredictor(req.kind());
         if (pred != null && !pred.deviceKind().equals(req.kind())) {
-            throw StoreException.badInput("the serving predictor is for device kind '" + pred.deviceKind() + "', not '" + req.kind()
-                    + "': its latencies would be for other hardware");
+            throw StoreException.badInput("the serving predictor is for device kind '" + pred.deviceKind() + "', not '"
+                    + req.kind() + "': its latencies would be for other hardware");
         }
         if (m.needsPrediction() && pred == null) {
             throw StoreException.badInput("method " + m.id() + " needs a latency predictor for '" + req.kind()
                     + "' and none is serving; train one (pipefarm predictor train --kind " + req.kind()
                     + ") or use exact, profile, even or random");
         }
-        long modelId = store.models().byName(g.name()).map(x -> x.id())
-                .orElseGet(() -> store.models().add(g.name(), req.model().length() <= 1024 ? req.model() : abbreviate(req.model()),
-                        g.size(), System.currentTimeMillis()));
+        long modelId = store.models()
+                .byName(g.name())
+                .map(x -> x.id())
+                .orElseGet(() -> store.models()
+                        .add(
+                                g.name(),
+                                req.model().length() <= 1024 ? req.model() : abbreviate(req.model()),
+                                g.size(),
+                                System.currentTimeMillis()));
         return new Plan(req, m, g, pred, modelId);
     }
 
@@ -154,15 +171,24 @@ public final class PartitionService implements AutoCloseable {
         try {
             return predictors.apply(kind);
         } catch (PredictorException e) {
-            if (e.kind() == PredictorException.Kind.NO_PREDICTOR || e.kind() == PredictorException.Kind.UNKNOWN_KIND) return null;
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "the predictor of '" + kind + "' cannot be used: " + e.getMessage(), e);
+            if (e.kind() == PredictorException.Kind.NO_PREDICTOR || e.kind() == PredictorException.Kind.UNKNOWN_KIND)
+                return null;
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE,
+                    "the predictor of '" + kind + "' cannot be used: " + e.getMessage(),
+                    e);
         }
     }
 
     /** The hybrid's prior error: from the serving predictor's held-out MAPE when stored, else the default. */
     private double priorError(String kind) {
-        Object mape = predictorVersions.serving(kind).map(v -> v.metrics().get("mape")).orElse(null);
-        return mape instanceof Number x ? PartitionConfig.hybridErrorFromMape(x.doubleValue()) : PartitionConfig.DEFAULT_HYBRID_ERROR;
+        Object mape = predictorVersions
+                .serving(kind)
+                .map(v -> v.metrics().get("mape"))
+                .orElse(null);
+        return mape instanceof Number x
+                ? PartitionConfig.hybridErrorFromMape(x.doubleValue())
+                : PartitionConfig.DEFAULT_HYBRID_ERROR;
     }
 
     private String knownKinds() {
@@ -195,15 +221,22 @@ public final class PartitionService implements AutoCloseable {
                 predicted = PredictedCosts.of(lp, g);
                 predictorName = lp.family() + " v" + lp.version() + " (" + lp.deviceKind() + ")";
             }
-            FarmCostSource measured = new FarmCostSource(store, planner, queueChanged, p.req().model(), g, kind,
-                    CampaignSpecs.defaultSpec(), segmentTimeout);
+            FarmCostSource measured = new FarmCostSource(
+                    store,
+                    planner,
+                    queueChanged,
+                    p.req().model(),
+                    g,
+                    kind,
+                    CampaignSpecs.defaultSpec(),
+                    segmentTimeout);
             PartitionConfig cfg = PartitionConfig.forKind(kind);
             if (p.predictor() != null) cfg = cfg.withHybridError(priorError(kind));
-            PartitionResult r = new Partitioner(PartitionModel.of(g), p.req().tpus(), cfg, predicted, measured)
-                    .run(p.method());
+            PartitionResult r =
+                    new Partitioner(PartitionModel.of(g), p.req().tpus(), cfg, predicted, measured).run(p.method());
             if (!Double.isFinite(r.bottleneckNs())) {
-                throw new IllegalArgumentException("no valid partition of " + g.name() + " into " + p.req().tpus()
-                        + " stages: some stage cannot run on " + kind);
+                throw new IllegalArgumentException("no valid partition of " + g.name() + " into "
+                        + p.req().tpus() + " stages: some stage cannot run on " + kind);
             }
             List<SegmentStore.NewSegment> segs = new ArrayList<>();
             List<String> keys = new ArrayList<>();
@@ -215,11 +248,20 @@ public final class PartitionService implements AutoCloseable {
             }
             long now = System.currentTimeMillis();
             store.segments().putAll(segs, now);
-            PartitionDescriptor d = Descriptors.of(id, p.req().model(), g.size(), r, predictorName, keys, createdMs, now);
+            PartitionDescriptor d =
+                    Descriptors.of(id, p.req().model(), g.size(), r, predictorName, keys, createdMs, now);
             partitions.finish(id, Descriptors.json(d), d.toByteArray(), now);
-            log.info("partition {} of {} over {} x {} ({}): cuts {}, bottleneck {} ms, {} segments profiled, {} campaigns", id,
-                    g.name(), p.req().tpus(), kind, p.method().id(), Arrays.toString(r.cuts()),
-                    String.format("%.3f", r.bottleneckNs() / 1e6), r.cost().segmentsProfiled(), measured.campaignsStarted());
+            log.info(
+                    "partition {} of {} over {} x {} ({}): cuts {}, bottleneck {} ms, {} segments profiled, {} campaigns",
+                    id,
+                    g.name(),
+                    p.req().tpus(),
+                    kind,
+                    p.method().id(),
+                    Arrays.toString(r.cuts()),
+                    String.format("%.3f", r.bottleneckNs() / 1e6),
+                    r.cost().segmentsProfiled(),
+                    measured.campaignsStarted());
         } catch (RuntimeException | Error e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             log.warn("partition {} failed: {}", id, msg);
@@ -233,17 +275,22 @@ public final class PartitionService implements AutoCloseable {
 
     /** The descriptor of a finished search; NOT_FOUND / CONFLICT (still running, failed) otherwise. */
     public PartitionDescriptor descriptor(long id) {
-        PartitionStore.Partition p = partitions.get(id).orElseThrow(() -> StoreException.notFound("no partition " + id));
+        PartitionStore.Partition p =
+                partitions.get(id).orElseThrow(() -> StoreException.notFound("no partition " + id));
         if (p.state() == PartitionState.RUNNING) throw StoreException.conflict("partition " + id + " is still running");
-        if (p.state() == PartitionState.FAILED) throw StoreException.conflict("partition " + id + " failed: " + p.error());
+        if (p.state() == PartitionState.FAILED)
+            throw StoreException.conflict("partition " + id + " failed: " + p.error());
         try {
             return PartitionDescriptor.parseFrom(p.descriptor());
         } catch (InvalidProtocolBufferException e) {
-            throw new StoreException(StoreException.Kind.UNAVAILABLE, "the stored descriptor of partition " + id + " is unreadable", e);
+            throw new StoreException(
+                    StoreException.Kind.UNAVAILABLE, "the stored descriptor of partition " + id + " is unreadable", e);
         }
     }
 
-    private static String abbreviate(String s) { return s.length() <= 80 ? s : s.substring(0, 77) + "..."; }
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
 
     @Override
     public void close() {

@@ -23,19 +23,40 @@ public final class StageChart {
         }
         maxLat = Math.max(maxLat, 1) * 1.1;
         maxMib = Math.max(maxMib, cacheMib) * 1.15;
-        Svg svg = new Svg(w, h).title(m, 18, 13, String.format(Locale.ROOT, "%s: %d stages on %s (%s), bottleneck %.3f ms",
-                r.model(), k, r.deviceKind(), r.method(), r.bottleneckNs() / 1e6));
+        Svg svg = new Svg(w, h)
+                .title(
+                        m,
+                        18,
+                        13,
+                        String.format(
+                                Locale.ROOT,
+                                "%s: %d stages on %s (%s), bottleneck %.3f ms",
+                                r.model(),
+                                k,
+                                r.deviceKind(),
+                                r.method(),
+                                r.bottleneckNs() / 1e6));
         int x0 = m, y0 = m + ph;
         axes(svg, x0, y0, pw, ph, "stage latency (ms)", maxLat / 1e6);
         double bw = (double) pw / k;
         for (PartitionResult.Stage s : r.stages()) {
             double bx = x0 + s.index() * bw;
             if (Double.isFinite(s.predictedNs())) {
-                svg.bar(bx + bw * 0.15, y0, bw * 0.33, s.predictedNs() / maxLat * ph, "#9ecae1",
+                svg.bar(
+                        bx + bw * 0.15,
+                        y0,
+                        bw * 0.33,
+                        s.predictedNs() / maxLat * ph,
+                        "#9ecae1",
                         "predicted " + Svg.number(s.predictedNs() / 1e6) + " ms");
             }
             if (Double.isFinite(s.measuredNs())) {
-                svg.bar(bx + bw * 0.5, y0, bw * 0.33, s.measuredNs() / maxLat * ph, "#3182bd",
+                svg.bar(
+                        bx + bw * 0.5,
+                        y0,
+                        bw * 0.33,
+                        s.measuredNs() / maxLat * ph,
+                        "#3182bd",
                         "measured " + Svg.number(s.measuredNs() / 1e6) + " ms");
             }
             svg.text(bx + bw / 2, y0 + 14, "middle", s.index() + " [" + s.start() + "," + s.end() + ")");
@@ -45,13 +66,23 @@ public final class StageChart {
         for (PartitionResult.Stage s : r.stages()) {
             double bx = x1 + s.index() * bw;
             double mib = s.paramBytes() / MIB;
-            svg.bar(bx + bw * 0.2, y0, bw * 0.6, mib / maxMib * ph, s.fitsOnChip() ? "#31a354" : "#de2d26", Svg.number(mib) + " MiB");
+            svg.bar(
+                    bx + bw * 0.2,
+                    y0,
+                    bw * 0.6,
+                    mib / maxMib * ph,
+                    s.fitsOnChip() ? "#31a354" : "#de2d26",
+                    Svg.number(mib) + " MiB");
             svg.text(bx + bw / 2, y0 + 14, "middle", String.valueOf(s.index()));
         }
         double cy = y0 - cacheMib / maxMib * ph;
         svg.dashedLine(x1, cy, x1 + pw, cy, "#000", "5,3");
         svg.text(x1 + pw, cy - 3, "end", String.format(Locale.ROOT, "on-chip cache %.3f MiB", cacheMib));
-        svg.text(m, h - 8, "start", "light: predicted, dark: measured; green fits the parameter cache, red streams from host memory");
+        svg.text(
+                m,
+                h - 8,
+                "start",
+                "light: predicted, dark: measured; green fits the parameter cache, red streams from host memory");
         return svg.end();
     }
 

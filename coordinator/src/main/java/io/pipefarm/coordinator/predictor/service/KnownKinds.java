@@ -20,10 +20,12 @@ final class KnownKinds {
 
     /** @throws PredictorException UNKNOWN_KIND, listing the kinds the farm knows */
     void require(String kind) {
-        if (kind == null || kind.isBlank()) throw new PredictorException(PredictorException.Kind.UNKNOWN_KIND, "no device kind given");
+        if (kind == null || kind.isBlank())
+            throw new PredictorException(PredictorException.Kind.UNKNOWN_KIND, "no device kind given");
         if (!predictors.kindKnown(kind) && predictors.maxProfileId(kind) == 0) {
-            throw new PredictorException(PredictorException.Kind.UNKNOWN_KIND, "unknown device kind '" + kind
-                    + "'; the farm knows " + all());
+            throw new PredictorException(
+                    PredictorException.Kind.UNKNOWN_KIND,
+                    "unknown device kind '" + kind + "'; the farm knows " + all());
         }
     }
 

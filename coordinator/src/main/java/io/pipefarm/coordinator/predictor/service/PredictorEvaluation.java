@@ -54,8 +54,8 @@ final class PredictorEvaluation {
         List<Sample> use = held.isEmpty() ? all : held;
         double[] pred = use.isEmpty() ? new double[0] : p.predictNanos(PredictorTrainer.features(use));
         double[] y = PredictorTrainer.latencies(use);
-        String title = v.kind() + " " + v.family() + " v" + v.version() + " (" + (held.isEmpty() ? "all data" : "held-out architectures")
-                + "): " + Metrics.of(pred, y);
+        String title = v.kind() + " " + v.family() + " v" + v.version() + " ("
+                + (held.isEmpty() ? "all data" : "held-out architectures") + "): " + Metrics.of(pred, y);
         return ScatterSvg.render(title, y, pred);
     }
 
@@ -70,7 +70,8 @@ final class PredictorEvaluation {
     static Map<String, Metrics> perFamily(List<Sample> samples, double[] predicted) {
         Map<String, List<Integer>> idx = new TreeMap<>();
         for (int i = 0; i < samples.size(); i++) {
-            idx.computeIfAbsent(ProfileDataset.family(samples.get(i).architecture()), k -> new ArrayList<>()).add(i);
+            idx.computeIfAbsent(ProfileDataset.family(samples.get(i).architecture()), k -> new ArrayList<>())
+                    .add(i);
         }
         Map<String, Metrics> out = new LinkedHashMap<>();
         for (Map.Entry<String, List<Integer>> e : idx.entrySet()) {
@@ -91,7 +92,10 @@ final class PredictorEvaluation {
     }
 
     private PredictorStore.Version version(long id) {
-        return predictors.get(id).orElseThrow(() -> new PredictorException(PredictorException.Kind.NO_PREDICTOR, "no predictor with id " + id));
+        return predictors
+                .get(id)
+                .orElseThrow(() ->
+                        new PredictorException(PredictorException.Kind.NO_PREDICTOR, "no predictor with id " + id));
     }
 
     /** The samples of {@code v}'s held-out architectures. */

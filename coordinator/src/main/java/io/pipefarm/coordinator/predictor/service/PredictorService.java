@@ -1,16 +1,15 @@
 package io.pipefarm.coordinator.predictor.service;
 
+import com.typesafe.config.Config;
 import io.pipefarm.coordinator.predictor.LatencyPredictor;
 import io.pipefarm.coordinator.predictor.Metrics;
 import io.pipefarm.coordinator.predictor.PredictorException;
 import io.pipefarm.coordinator.predictor.PredictorTrainer;
 import io.pipefarm.coordinator.predictor.XgbPredictor;
-import com.typesafe.config.Config;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.PredictorStore;
 import io.pipefarm.model.graph.Graph;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +39,10 @@ public final class PredictorService implements AutoCloseable {
     /** How the service trains and when it retrains. */
     public record Settings(Duration checkInterval, int retrainAfter, PredictorTrainer.Options options) {
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(30), 500, PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)));
+            return new Settings(
+                    Duration.ofSeconds(30),
+                    500,
+                    PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)));
         }
 
         /** Settings from {@code pipefarm.predictor.*} of {@code c}, defaults for what is missing. */
@@ -52,20 +54,40 @@ public final class PredictorService implements AutoCloseable {
             PredictorTrainer.Options o = d.options();
             if (c.hasPath(p + "families")) o = o.families(c.getStringList(p + "families"));
             int minProfiles = c.hasPath(p + "min-profiles") ? c.getInt(p + "min-profiles") : o.minProfiles();
-            int minArchs = c.hasPath(p + "min-architectures") ? c.getInt(p + "min-architectures") : o.minArchitectures();
-            o = new PredictorTrainer.Options(o.heldOutFraction(), o.validationFraction(), o.seed(), minProfiles, minArchs,
-                    o.families(), o.xgb(), o.transformer());
+            int minArchs =
+                    c.hasPath(p + "min-architectures") ? c.getInt(p + "min-architectures") : o.minArchitectures();
+            o = new PredictorTrainer.Options(
+                    o.heldOutFraction(),
+                    o.validationFraction(),
+                    o.seed(),
+                    minProfiles,
+                    minArchs,
+                    o.families(),
+                    o.xgb(),
+                    o.transformer());
             return new Settings(check, after, o);
         }
     }
 
     /** What one training run did: the stored version, whether it now serves, and the comparison. */
-    public record Outcome(PredictorStore.Version version, boolean promoted, Metrics metrics, Metrics servingMetrics,
-                          Long previousServingId, String reason) {}
+    public record Outcome(
+            PredictorStore.Version version,
+            boolean promoted,
+            Metrics metrics,
+            Metrics servingMetrics,
+            Long previousServingId,
+            String reason) {}
 
     /** A training request and where it is; {@code errorKind} says why when it failed. */
-    public record Job(long id, String kind, TrainingState state, long createdMs, Long finishedMs, Outcome outcome,
-                      PredictorException.Kind errorKind, String error) {}
+    public record Job(
+            long id,
+            String kind,
+            TrainingState state,
+            long createdMs,
+            Long finishedMs,
+            Outcome outcome,
+            PredictorException.Kind errorKind,
+            String error) {}
 
     /** Metrics of a version over some architectures, overall and per model family of architectures. */
     public record Section(int architectures, Metrics metrics, Map<String, Metrics> perFamily) {}
@@ -92,8 +114,8 @@ public final class PredictorService implements AutoCloseable {
         this.kinds = new KnownKinds(store);
         this.serving = new ServingPredictors(predictors, kinds);
         this.retraining = new Retraining(predictors, settings.retrainAfter());
-        this.queue = new TrainingQueue(new TrainingRun(predictors, dataset, trainer, settings.options(), serving,
-                retraining::trained));
+        this.queue = new TrainingQueue(
+                new TrainingRun(predictors, dataset, trainer, settings.options(), serving, retraining::trained));
         this.evaluation = new PredictorEvaluation(predictors, dataset, serving);
     }
 
@@ -104,9 +126,17 @@ public final class PredictorService implements AutoCloseable {
         return s;
     }
 
-    public Settings settings() { return settings; }
-    public PredictorStore store() { return predictors; }
-    public ProfileDataset dataset() { return dataset; }
+    public Settings settings() {
+        return settings;
+    }
+
+    public PredictorStore store() {
+        return predictors;
+    }
+
+    public ProfileDataset dataset() {
+        return dataset;
+    }
 
     /** Schedules the periodic retraining check. */
     public void startRetraining() {
@@ -139,7 +169,8 @@ public final class PredictorService implements AutoCloseable {
 
     private void checkTrainable(String kind) {
         kinds.require(kind);
-        dataset.requireEnough(kind, settings.options().minProfiles(), settings.options().minArchitectures());
+        dataset.requireEnough(
+                kind, settings.options().minProfiles(), settings.options().minArchitectures());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.pipefarm.model.features.ModelFeatures;
 import io.pipefarm.model.graph.Graph;
 import io.pipefarm.model.zoo.ModelRef;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.HashMap;
 
 /**
  * Training samples from stored profiles: for one device kind, the newest profile of every segment
@@ -49,7 +49,7 @@ public final class ProfileDataset {
     }
 
     /** One sample with the profile id and model family it came from. */
-    public record Row(Sample sample, long profileId, String family) { }
+    public record Row(Sample sample, long profileId, String family) {}
 
     /** Samples of {@code kind} (newest profile per segment), in profile id order. */
     public List<Sample> samples(String kind) {
@@ -62,22 +62,34 @@ public final class ProfileDataset {
     public List<Row> rows(String kind) {
         List<Row> out = new ArrayList<>();
         Map<String, Optional<SegmentStore.Segment>> segs = new HashMap<>();
-        for (ProfileStore.Profile p : store.profiles().list(ProfileStore.Query.all().kind(kind).latest())) {
+        for (ProfileStore.Profile p :
+                store.profiles().list(ProfileStore.Query.all().kind(kind).latest())) {
             if (!(p.stats().medianNs() > 0)) continue;
-            Optional<SegmentStore.Segment> seg = segs.computeIfAbsent(p.segmentKey(), k -> store.segments().info(k));
+            Optional<SegmentStore.Segment> seg =
+                    segs.computeIfAbsent(p.segmentKey(), k -> store.segments().info(k));
             if (seg.isEmpty() || seg.get().modelId() == null) continue;
             long modelId = seg.get().modelId();
             Optional<ModelFeatures> mf = features.computeIfAbsent(modelId, this::load);
-            if (mf.isEmpty() || seg.get().endOp() > mf.get().size() || seg.get().firstOp() >= seg.get().endOp()) continue;
+            if (mf.isEmpty()
+                    || seg.get().endOp() > mf.get().size()
+                    || seg.get().firstOp() >= seg.get().endOp()) continue;
             String arch = architecture(modelId, mf.get());
-            out.add(new Row(new Sample(arch, p.segmentKey(), mf.get().segment(seg.get().firstOp(), seg.get().endOp()),
-                    p.stats().medianNs()), p.id(), families.getOrDefault(modelId, family(arch))));
+            out.add(new Row(
+                    new Sample(
+                            arch,
+                            p.segmentKey(),
+                            mf.get().segment(seg.get().firstOp(), seg.get().endOp()),
+                            p.stats().medianNs()),
+                    p.id(),
+                    families.getOrDefault(modelId, family(arch))));
         }
         return out;
     }
 
     private String architecture(long modelId, ModelFeatures mf) {
-        return names.computeIfAbsent(modelId, id -> store.models().get(id).map(ModelStore.Model::name).orElse(mf.name()));
+        return names.computeIfAbsent(
+                modelId,
+                id -> store.models().get(id).map(ModelStore.Model::name).orElse(mf.name()));
     }
 
     private Optional<ModelFeatures> load(long modelId) {
@@ -85,7 +97,9 @@ public final class ProfileDataset {
         if (m.isEmpty()) return Optional.empty();
         try {
             ModelFeatures mf = ModelFeatures.of(resolver.apply(m.get().source()));
-            families.put(modelId, family(m.get().source().isBlank() ? m.get().name() : m.get().source()));
+            families.put(
+                    modelId,
+                    family(m.get().source().isBlank() ? m.get().name() : m.get().source()));
             return Optional.of(mf);
         } catch (RuntimeException e) {
             // a model whose reference no longer resolves (e.g. a moved file) contributes no samples
@@ -105,18 +119,19 @@ public final class ProfileDataset {
     public void requireEnough(String kind, int minProfiles, int minArchitectures) {
         PredictorStore.Counts c = counts(kind);
         if (c.profiles() < minProfiles || c.architectures() < minArchitectures) {
-            throw new PredictorException(PredictorException.Kind.TOO_LITTLE_DATA, tooLittle(kind, minProfiles, minArchitectures,
-                    c.profiles(), c.architectures()));
+            throw new PredictorException(
+                    PredictorException.Kind.TOO_LITTLE_DATA,
+                    tooLittle(kind, minProfiles, minArchitectures, c.profiles(), c.architectures()));
         }
     }
 
     /** The "too little data" message. */
-    public static String tooLittle(String kind, int minProfiles, int minArchitectures, long profiles, long architectures) {
+    public static String tooLittle(
+            String kind, int minProfiles, int minArchitectures, long profiles, long architectures) {
         return "too little data to train a predictor: need at least " + minProfiles + " profiles of kind " + kind
                 + " from at least " + minArchitectures + " architectures; have " + profiles + " of " + architectures
                 + " (profile more segments of kind " + kind + ", e.g. with `pipefarm campaign start`)";
     }
-
 
     /**
      * The model family of an architecture name or model reference: {@code nasbench}, {@code fc},

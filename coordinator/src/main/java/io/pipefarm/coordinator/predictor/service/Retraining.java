@@ -48,8 +48,14 @@ final class Retraining {
     List<Outcome> checkOnce(Function<String, Outcome> train) {
         Map<String, Long> after = new LinkedHashMap<>();
         for (String kind : predictors.kindsWithProfiles()) {
-            after.put(kind, lastTrainedMaxId.computeIfAbsent(kind,
-                    k -> predictors.newest(k).map(PredictorStore.Version::profilesMaxId).orElse(0L)));
+            after.put(
+                    kind,
+                    lastTrainedMaxId.computeIfAbsent(
+                            kind,
+                            k -> predictors
+                                    .newest(k)
+                                    .map(PredictorStore.Version::profilesMaxId)
+                                    .orElse(0L)));
         }
         List<Outcome> out = new ArrayList<>();
         for (Map.Entry<String, Long> e : predictors.profilesSince(after).entrySet()) {
@@ -60,7 +66,11 @@ final class Retraining {
                 out.add(train.apply(kind));
             } catch (PredictorException | CompletionException ex) {
                 Throwable c = ex instanceof CompletionException ? ex.getCause() : ex;
-                LOG.info("automatic retraining of {} after {} new profiles skipped: {}", kind, e.getValue(), c.getMessage());
+                LOG.info(
+                        "automatic retraining of {} after {} new profiles skipped: {}",
+                        kind,
+                        e.getValue(),
+                        c.getMessage());
             } catch (RuntimeException | LinkageError ex) {
                 LOG.warn("automatic retraining of {} failed", kind, ex);
             } finally {

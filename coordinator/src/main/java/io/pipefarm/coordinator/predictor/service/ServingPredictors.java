@@ -35,8 +35,10 @@ final class ServingPredictors {
         Optional<PredictorStore.Version> v = predictors.serving(kind);
         if (v.isEmpty()) {
             kinds.require(kind);
-            throw new PredictorException(PredictorException.Kind.NO_PREDICTOR, "no predictor has been trained for device kind '"
-                    + kind + "' yet; train one with `pipefarm predictor train --kind " + kind + "`");
+            throw new PredictorException(
+                    PredictorException.Kind.NO_PREDICTOR,
+                    "no predictor has been trained for device kind '" + kind
+                            + "' yet; train one with `pipefarm predictor train --kind " + kind + "`");
         }
         LatencyPredictor cached = servingCache.get(kind);
         if (cached != null && cached.version() == v.get().version()) return cached;
@@ -49,8 +51,10 @@ final class ServingPredictors {
     LatencyPredictor load(long id) {
         LatencyPredictor p = versionCache.get(id);
         if (p != null) return p;
-        byte[] bytes = predictors.artifact(id).orElseThrow(() -> new PredictorException(PredictorException.Kind.NO_PREDICTOR,
-                "no predictor with id " + id));
+        byte[] bytes = predictors
+                .artifact(id)
+                .orElseThrow(() ->
+                        new PredictorException(PredictorException.Kind.NO_PREDICTOR, "no predictor with id " + id));
         p = PredictorArtifact.read(bytes);
         if (versionCache.size() > MAX_VERSIONS) versionCache.clear();
         versionCache.put(id, p);

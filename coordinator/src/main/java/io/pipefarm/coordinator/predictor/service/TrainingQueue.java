@@ -51,12 +51,42 @@ final class TrainingQueue implements AutoCloseable {
             jobs.put(id, new Job(id, kind, TrainingState.RUNNING, queued.createdMs(), null, null, null, null));
             try {
                 Outcome o = run.run(kind);
-                jobs.put(id, new Job(id, kind, TrainingState.DONE, queued.createdMs(), System.currentTimeMillis(), o, null, null));
+                jobs.put(
+                        id,
+                        new Job(
+                                id,
+                                kind,
+                                TrainingState.DONE,
+                                queued.createdMs(),
+                                System.currentTimeMillis(),
+                                o,
+                                null,
+                                null));
             } catch (PredictorException e) {
-                jobs.put(id, new Job(id, kind, TrainingState.FAILED, queued.createdMs(), System.currentTimeMillis(), null, e.kind(), e.getMessage()));
+                jobs.put(
+                        id,
+                        new Job(
+                                id,
+                                kind,
+                                TrainingState.FAILED,
+                                queued.createdMs(),
+                                System.currentTimeMillis(),
+                                null,
+                                e.kind(),
+                                e.getMessage()));
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("training a predictor for {} failed", kind, e);
-                jobs.put(id, new Job(id, kind, TrainingState.FAILED, queued.createdMs(), System.currentTimeMillis(), null, PredictorException.Kind.FAILED, String.valueOf(e)));
+                jobs.put(
+                        id,
+                        new Job(
+                                id,
+                                kind,
+                                TrainingState.FAILED,
+                                queued.createdMs(),
+                                System.currentTimeMillis(),
+                                null,
+                                PredictorException.Kind.FAILED,
+                                String.valueOf(e)));
             }
         });
         return queued;
@@ -82,7 +112,8 @@ final class TrainingQueue implements AutoCloseable {
      * arrives as a {@link CompletionException}).
      */
     Outcome trainOnTrainingThread(String kind) {
-        return Thread.currentThread().getName().equals(THREAD_NAME) ? run.run(kind)
+        return Thread.currentThread().getName().equals(THREAD_NAME)
+                ? run.run(kind)
                 : CompletableFuture.supplyAsync(() -> run.run(kind), thread).join();
     }
 

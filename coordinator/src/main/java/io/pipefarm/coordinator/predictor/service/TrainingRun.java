@@ -37,8 +37,13 @@ final class TrainingRun {
     private final BiConsumer<String, Long> trained;
 
     /** @param trained told the kind and the newest profile id a stored version was trained on */
-    TrainingRun(PredictorStore predictors, ProfileDataset dataset, PredictorTrainer trainer, PredictorTrainer.Options options,
-                ServingPredictors serving, BiConsumer<String, Long> trained) {
+    TrainingRun(
+            PredictorStore predictors,
+            ProfileDataset dataset,
+            PredictorTrainer trainer,
+            PredictorTrainer.Options options,
+            ServingPredictors serving,
+            BiConsumer<String, Long> trained) {
         this.predictors = predictors;
         this.dataset = dataset;
         this.trainer = trainer;
@@ -54,8 +59,10 @@ final class TrainingRun {
         Set<String> archs = new TreeSet<>();
         for (Sample s : samples) archs.add(s.architecture());
         if (samples.size() < options.minProfiles() || archs.size() < options.minArchitectures()) {
-            throw new PredictorException(PredictorException.Kind.TOO_LITTLE_DATA,
-                    ProfileDataset.tooLittle(kind, options.minProfiles(), options.minArchitectures(), samples.size(), archs.size()));
+            throw new PredictorException(
+                    PredictorException.Kind.TOO_LITTLE_DATA,
+                    ProfileDataset.tooLittle(
+                            kind, options.minProfiles(), options.minArchitectures(), samples.size(), archs.size()));
         }
         Optional<PredictorStore.Version> current = predictors.serving(kind);
         PredictorTrainer.Result r = trainer.train(kind, samples, sameHeldOut(current, archs));
@@ -65,24 +72,50 @@ final class TrainingRun {
         String reason = reason(kind, current, theirs, promote);
         Map<String, Object> metrics = metrics(r, current, theirs);
         Map<String, Object> data = new LinkedHashMap<>();
-        r.data().forEach((k, v) -> data.put(k.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT), v));
+        r.data()
+                .forEach((k, v) ->
+                        data.put(k.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT), v));
         data.put("profiles_max_id", maxId);
         byte[] artifact = PredictorArtifact.write(r.best().predictor(), mine.toMap(), data);
         List<String> heldOut = new ArrayList<>(new TreeSet<>(PredictorEvaluation.architectures(r.heldOut())));
-        PredictorStore.Version v = predictors.save(newVersion(kind, artifact, metrics, data, heldOut, maxId),
-                promote, System.currentTimeMillis());
+        PredictorStore.Version v = predictors.save(
+                newVersion(kind, artifact, metrics, data, heldOut, maxId), promote, System.currentTimeMillis());
         trained.accept(kind, maxId);
         if (promote) serving.promoted(kind);
-        LOG.info("predictor {} v{} ({}) trained on {} profiles: {}; {}", kind, v.version(), v.family(), samples.size(), mine, reason);
-        return new Outcome(v, promote, mine, theirs, current.map(PredictorStore.Version::id).orElse(null), reason);
+        LOG.info(
+                "predictor {} v{} ({}) trained on {} profiles: {}; {}",
+                kind,
+                v.version(),
+                v.family(),
+                samples.size(),
+                mine,
+                reason);
+        return new Outcome(
+                v,
+                promote,
+                mine,
+                theirs,
+                current.map(PredictorStore.Version::id).orElse(null),
+                reason);
     }
 
     /** A version to store, its artifact checked first: the store keeps bytes and does not read them. */
-    static PredictorStore.NewVersion newVersion(String kind, byte[] artifact, Map<String, Object> metrics,
-                                                Map<String, Object> data, List<String> heldOut, long profilesMaxId) {
+    static PredictorStore.NewVersion newVersion(
+            String kind,
+            byte[] artifact,
+            Map<String, Object> metrics,
+            Map<String, Object> data,
+            List<String> heldOut,
+            long profilesMaxId) {
         PredictorArtifact.Header h = PredictorArtifact.checked(kind, artifact);
-        return new PredictorStore.NewVersion(kind, h.family(), v -> PredictorArtifact.withVersion(artifact, v), metrics, data,
-                heldOut, profilesMaxId);
+        return new PredictorStore.NewVersion(
+                kind,
+                h.family(),
+                v -> PredictorArtifact.withVersion(artifact, v),
+                metrics,
+                data,
+                heldOut,
+                profilesMaxId);
     }
 
     /**
@@ -102,21 +135,28 @@ final class TrainingRun {
             LatencyPredictor p = serving.load(current.id());
             return Metrics.of(p.predictNanos(PredictorTrainer.features(r.heldOut())), r.measured());
         } catch (PredictorException e) {
-            LOG.warn("the serving predictor {} of {} does not load ({}); a new version replaces it", current.id(), current.kind(), e.getMessage());
+            LOG.warn(
+                    "the serving predictor {} of {} does not load ({}); a new version replaces it",
+                    current.id(),
+                    current.kind(),
+                    e.getMessage());
             return null;
         }
     }
 
-    private static String reason(String kind, Optional<PredictorStore.Version> current, Metrics theirs, boolean promote) {
+    private static String reason(
+            String kind, Optional<PredictorStore.Version> current, Metrics theirs, boolean promote) {
         if (current.isEmpty()) return "first predictor of " + kind;
         if (theirs == null) return "the serving version does not load";
-        return promote ? "better than serving version " + current.get().version() + " on the same held-out architectures"
-                : "not better than serving version " + current.get().version() + " on the same held-out architectures (kept)";
+        return promote
+                ? "better than serving version " + current.get().version() + " on the same held-out architectures"
+                : "not better than serving version " + current.get().version()
+                        + " on the same held-out architectures (kept)";
     }
 
     /** The stored metrics: held-out overall, per trained family, per model family, and the serving version's. */
-    private static Map<String, Object> metrics(PredictorTrainer.Result r, Optional<PredictorStore.Version> current,
-                                               Metrics theirs) {
+    private static Map<String, Object> metrics(
+            PredictorTrainer.Result r, Optional<PredictorStore.Version> current, Metrics theirs) {
         Map<String, Object> metrics = new LinkedHashMap<>(r.best().heldOut().toMap());
         List<Map<String, Object>> fams = new ArrayList<>();
         for (PredictorTrainer.FamilyResult f : r.families()) {

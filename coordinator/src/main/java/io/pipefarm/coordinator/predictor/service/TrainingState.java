@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** States of a training request; shown as the lower-case name. */
 public enum TrainingState {
-    QUEUED, RUNNING, DONE, FAILED;
+    QUEUED,
+    RUNNING,
+    DONE,
+    FAILED;
 
     /** The name in HTTP replies, e.g. {@code done}. */
     public String label() {

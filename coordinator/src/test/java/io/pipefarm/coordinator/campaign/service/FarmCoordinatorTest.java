@@ -14,11 +14,11 @@ import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
 import io.pipefarm.proto.cluster.QueueChanged;
 import io.pipefarm.proto.cluster.ToAgent;
-import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.cluster.ToCoordinator;
 import io.pipefarm.proto.farm.AgentHeartbeat;
 import io.pipefarm.proto.farm.AgentRegistered;
 import io.pipefarm.proto.farm.Device;
+import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobError;
 import io.pipefarm.proto.farm.JobResult;
@@ -60,11 +60,14 @@ class FarmCoordinatorTest {
     static final Duration SILENCE = Duration.ofMinutes(1);
     /** Segments up to this many bytes travel inside the job. */
     static final int INLINE = 64;
-    static final FarmCoordinator.Settings SETTINGS = new FarmCoordinator.Settings(LEASE, Duration.ofHours(1),
-            Duration.ofSeconds(2), SILENCE, BLOBS, INLINE);
-    static final ProfileSpec SPEC = ProfileSpec.newBuilder().setWarmupRuns(2).setTimedRuns(5).build();
+
+    static final FarmCoordinator.Settings SETTINGS =
+            new FarmCoordinator.Settings(LEASE, Duration.ofHours(1), Duration.ofSeconds(2), SILENCE, BLOBS, INLINE);
+    static final ProfileSpec SPEC =
+            ProfileSpec.newBuilder().setWarmupRuns(2).setTimedRuns(5).build();
     /** Generous: replies normally arrive within milliseconds, but the machine is shared. */
     static final Duration WAIT = Duration.ofSeconds(15);
+
     static final String HOST_A = "pekko://pipefarm@10.0.0.1:2552";
     static final String HOST_B = "pekko://pipefarm@10.0.0.2:2552";
 
@@ -74,14 +77,17 @@ class FarmCoordinatorTest {
             pekko.remote.artery.canonical.port = 0
             pekko.actor.serialize-messages = on
             pekko.loglevel = WARNING
-            """).withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
-            .withFallback(ActorTestKit.applicationTestConfig()).resolve();
+            """)
+            .withFallback(ConfigFactory.parseResources("pipefarm-cluster.conf"))
+            .withFallback(ActorTestKit.applicationTestConfig())
+            .resolve();
 
     static ActorTestKit testKit;
     static ActorRefResolver resolver;
 
     @TempDir
     Path dir;
+
     FarmStore store;
     final AtomicLong now = new AtomicLong(T0);
     ActorRef<FarmCoordinator.Command> actor;
@@ -90,6 +96,7 @@ class FarmCoordinatorTest {
     void send(ToCoordinator msg) {
         actor.tell(new FarmCoordinator.Wire(msg));
     }
+
     long modelId;
 
     @BeforeAll
@@ -124,7 +131,9 @@ class FarmCoordinatorTest {
         for (int i = 0; i < segments.length; i++) {
             keys.add(store.segments().put(segments[i].getBytes(StandardCharsets.UTF_8), modelId, i, i + 1, null, T0));
         }
-        long id = store.campaigns().create(name, "{}", keys, List.of(USB), false, 3, now.get()).campaignId();
+        long id = store.campaigns()
+                .create(name, "{}", keys, List.of(USB), false, 3, now.get())
+                .campaignId();
         return store.jobs().jobsOf(id).stream().map(JobInfo::id).toList();
     }
 
@@ -133,10 +142,15 @@ class FarmCoordinatorTest {
     }
 
     private AgentRegistered register(String agentId, String address, TestProbe<ToAgent> replyTo) {
-        send(ToCoordinator.newBuilder().setRegister(RegisterAgent.newBuilder().setAgentId(agentId)
-                .setAddress(address).setReplyTo(path(replyTo)).putVersions("pipefarm", "0.1.0")
-                .addDevices(Device.newBuilder().setId("d0").setKind(USB).setRuntime("sim-edgetpu"))
-                .addDevices(Device.newBuilder().setId("d1").setKind(USB).setRuntime("sim-edgetpu"))).build());
+        send(ToCoordinator.newBuilder()
+                .setRegister(RegisterAgent.newBuilder()
+                        .setAgentId(agentId)
+                        .setAddress(address)
+                        .setReplyTo(path(replyTo))
+                        .putVersions("pipefarm", "0.1.0")
+                        .addDevices(Device.newBuilder().setId("d0").setKind(USB).setRuntime("sim-edgetpu"))
+                        .addDevices(Device.newBuilder().setId("d1").setKind(USB).setRuntime("sim-edgetpu")))
+                .build());
         ToAgent reply = replyTo.expectMessageClass(ToAgent.class, WAIT);
         assertEquals(ToAgent.MsgCase.REGISTERED, reply.getMsgCase(), reply.toString());
         return reply.getRegistered();
@@ -150,8 +164,13 @@ class FarmCoordinatorTest {
     }
 
     private void requestWork(String agentId, String deviceId, TestProbe<ToAgent> replyTo) {
-        send(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder().setAgentId(agentId)
-                .setDeviceId(deviceId).setDeviceKind(USB).setReplyTo(path(replyTo))).build());
+        send(ToCoordinator.newBuilder()
+                .setRequestWork(RequestWork.newBuilder()
+                        .setAgentId(agentId)
+                        .setDeviceId(deviceId)
+                        .setDeviceKind(USB)
+                        .setReplyTo(path(replyTo)))
+                .build());
     }
 
     private static WorkReply expectWork(TestProbe<ToAgent> probe) {
@@ -173,11 +192,24 @@ class FarmCoordinatorTest {
     }
 
     private static JobResult measured(Job job, String agentId, double meanNs, TestProbe<ToAgent> replyTo) {
-        return JobResult.newBuilder().setJobId(job.getJobId()).setLeaseToken(job.getLeaseToken()).setAttempt(job.getAttempt())
-                .setAgentId(agentId).setDeviceId(job.getDeviceId()).setDeviceKind(job.getDeviceKind())
-                .setStats(ProfileStats.newBuilder().setN(5).setMeanNs(meanNs).setMedianNs(meanNs).setP90Ns(meanNs)
-                        .setP99Ns(meanNs).setStdevNs(0).setMinNs(meanNs))
-                .putVersions("simulator", "pipefarm-edgetpu-sim-1").setReplyTo(path(replyTo)).build();
+        return JobResult.newBuilder()
+                .setJobId(job.getJobId())
+                .setLeaseToken(job.getLeaseToken())
+                .setAttempt(job.getAttempt())
+                .setAgentId(agentId)
+                .setDeviceId(job.getDeviceId())
+                .setDeviceKind(job.getDeviceKind())
+                .setStats(ProfileStats.newBuilder()
+                        .setN(5)
+                        .setMeanNs(meanNs)
+                        .setMedianNs(meanNs)
+                        .setP90Ns(meanNs)
+                        .setP99Ns(meanNs)
+                        .setStdevNs(0)
+                        .setMinNs(meanNs))
+                .putVersions("simulator", "pipefarm-edgetpu-sim-1")
+                .setReplyTo(path(replyTo))
+                .build();
     }
 
     private void send(JobResult result) {
@@ -189,7 +221,9 @@ class FarmCoordinatorTest {
     }
 
     private void queueChanged(String reason) {
-        send(ToCoordinator.newBuilder().setQueueChanged(QueueChanged.newBuilder().setReason(reason)).build());
+        send(ToCoordinator.newBuilder()
+                .setQueueChanged(QueueChanged.newBuilder().setReason(reason))
+                .build());
     }
 
     /**
@@ -199,8 +233,13 @@ class FarmCoordinatorTest {
      */
     private void barrier() {
         TestProbe<ToAgent> ghost = testKit.createTestProbe(ToAgent.class);
-        send(ToCoordinator.newBuilder().setRequestWork(RequestWork.newBuilder().setAgentId("ghost")
-                .setDeviceId("d0").setDeviceKind(USB).setReplyTo(path(ghost))).build());
+        send(ToCoordinator.newBuilder()
+                .setRequestWork(RequestWork.newBuilder()
+                        .setAgentId("ghost")
+                        .setDeviceId("d0")
+                        .setDeviceKind(USB)
+                        .setReplyTo(path(ghost)))
+                .build());
         assertTrue(expectWork(ghost).hasNoWork());
     }
 
@@ -220,8 +259,14 @@ class FarmCoordinatorTest {
     void registrationIsAcknowledgedWithHeartbeatIntervalAndBlobUrl() {
         TestProbe<ToAgent> probe = testKit.createTestProbe(ToAgent.class);
         AgentRegistered ack = register("a1", HOST_A, probe);
-        assertEquals(AgentRegistered.newBuilder().setAgentId("a1").setAccepted(true).setHeartbeatIntervalMs(2000)
-                .setBlobBaseUrl(BLOBS).build(), ack);
+        assertEquals(
+                AgentRegistered.newBuilder()
+                        .setAgentId("a1")
+                        .setAccepted(true)
+                        .setHeartbeatIntervalMs(2000)
+                        .setBlobBaseUrl(BLOBS)
+                        .build(),
+                ack);
         AgentStore.Agent stored = store.agents().get("a1").orElseThrow();
         assertEquals(HOST_A, stored.address());
         assertEquals(2, stored.devices().size());
@@ -233,9 +278,15 @@ class FarmCoordinatorTest {
         campaign("c", "segment 0");
         TestProbe<ToAgent> probe = testKit.createTestProbe(ToAgent.class);
         requestWork("stranger", "d0", probe);
-        assertEquals(WorkReply.newBuilder().setAgentId("stranger").setDeviceId("d0")
-                .setNoWork(NoWork.newBuilder().setRetryAfterMs(1000)
-                        .setReason("agent stranger is not registered with this coordinator")).build(), expectWork(probe));
+        assertEquals(
+                WorkReply.newBuilder()
+                        .setAgentId("stranger")
+                        .setDeviceId("d0")
+                        .setNoWork(NoWork.newBuilder()
+                                .setRetryAfterMs(1000)
+                                .setReason("agent stranger is not registered with this coordinator"))
+                        .build(),
+                expectWork(probe));
     }
 
     @Test
@@ -286,15 +337,21 @@ class FarmCoordinatorTest {
         requestWork("a1", "d0", d0);
         Job job = expectJob(d0);
         send(measured(job, "a1", 1234.0, d0));
-        assertEquals(ResultAck.newBuilder().setJobId(job.getJobId()).setStatus(ResultAck.Status.STATUS_ACCEPTED).build(),
+        assertEquals(
+                ResultAck.newBuilder()
+                        .setJobId(job.getJobId())
+                        .setStatus(ResultAck.Status.STATUS_ACCEPTED)
+                        .build(),
                 expectAck(d0));
         assertEquals(JobState.DONE, job(jobs.get(0)).state());
-        ProfileStore.Profile p = store.profiles().latest(job.getSegmentKey(), USB).orElseThrow();
+        ProfileStore.Profile p =
+                store.profiles().latest(job.getSegmentKey(), USB).orElseThrow();
         assertEquals(job.getJobId(), p.jobId());
         assertEquals(1234.0, p.stats().meanNs());
         assertEquals("a1", p.agentId());
         assertEquals("d0", p.deviceId());
-        assertEquals(CampaignState.DONE, store.campaigns().get(job.getCampaignId()).state(), "its only job is done");
+        assertEquals(
+                CampaignState.DONE, store.campaigns().get(job.getCampaignId()).state(), "its only job is done");
     }
 
     @Test
@@ -311,7 +368,13 @@ class FarmCoordinatorTest {
         assertEquals(job.getJobId(), again.getJobId());
         assertEquals(ResultAck.Status.STATUS_ALREADY_DONE, again.getStatus());
         assertEquals(1, store.profiles().count());
-        assertEquals(1000.0, store.profiles().latest(job.getSegmentKey(), USB).orElseThrow().stats().meanNs());
+        assertEquals(
+                1000.0,
+                store.profiles()
+                        .latest(job.getSegmentKey(), USB)
+                        .orElseThrow()
+                        .stats()
+                        .meanNs());
     }
 
     @Test
@@ -364,7 +427,12 @@ class FarmCoordinatorTest {
         send(measured(second, "a2", 2000.0, a2));
         assertEquals(ResultAck.Status.STATUS_ALREADY_DONE, expectAck(a2).getStatus());
         assertEquals(1, store.profiles().count());
-        assertEquals("a1", store.profiles().latest(first.getSegmentKey(), USB).orElseThrow().agentId());
+        assertEquals(
+                "a1",
+                store.profiles()
+                        .latest(first.getSegmentKey(), USB)
+                        .orElseThrow()
+                        .agentId());
     }
 
     @Test
@@ -380,7 +448,9 @@ class FarmCoordinatorTest {
         assertEquals(first.getJobId(), second.getJobId());
         assertEquals(2, second.getAttempt());
         assertEquals(T0 + 30_000, second.getLeaseDeadlineEpochMs(), "no time passed");
-        assertEquals(AgentStore.AgentState.DOWN, store.agents().get("a1").orElseThrow().state());
+        assertEquals(
+                AgentStore.AgentState.DOWN,
+                store.agents().get("a1").orElseThrow().state());
         barrier();
         assertEquals("agent a1 left while running the job", job(jobs.get(0)).lastErrorMessage());
         // a1 is forgotten: it must register again before it gets work
@@ -391,12 +461,18 @@ class FarmCoordinatorTest {
     /** Leases longer than the allowed silence, so that silence alone releases an agent. */
     private void restartWithLongLeases() {
         testKit.stop(actor, WAIT);
-        actor = testKit.spawn(FarmCoordinator.behavior(store, new FarmCoordinator.Settings(Duration.ofMinutes(10),
-                Duration.ofHours(1), Duration.ofSeconds(2), SILENCE, BLOBS, INLINE), id -> SPEC, now::get));
+        actor = testKit.spawn(FarmCoordinator.behavior(
+                store,
+                new FarmCoordinator.Settings(
+                        Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(2), SILENCE, BLOBS, INLINE),
+                id -> SPEC,
+                now::get));
     }
 
     private void heartbeat(String agentId) {
-        send(ToCoordinator.newBuilder().setHeartbeat(AgentHeartbeat.newBuilder().setAgentId(agentId)).build());
+        send(ToCoordinator.newBuilder()
+                .setHeartbeat(AgentHeartbeat.newBuilder().setAgentId(agentId))
+                .build());
     }
 
     @Test
@@ -415,7 +491,9 @@ class FarmCoordinatorTest {
         assertEquals(first.getJobId(), second.getJobId());
         assertEquals(2, second.getAttempt());
         assertEquals(T0 + 60_001 + 600_000, second.getLeaseDeadlineEpochMs());
-        assertEquals(AgentStore.AgentState.DOWN, store.agents().get("a1").orElseThrow().state());
+        assertEquals(
+                AgentStore.AgentState.DOWN,
+                store.agents().get("a1").orElseThrow().state());
     }
 
     @Test
@@ -447,12 +525,24 @@ class FarmCoordinatorTest {
         requestWork("a1", "d0", a1);
         Job first = expectJob(a1);
         requestWork("a2", "d0", a2);
-        send(JobResult.newBuilder().setJobId(first.getJobId()).setLeaseToken(first.getLeaseToken()).setAttempt(1)
-                .setAgentId("a1").setDeviceId("d0").setDeviceKind(USB).setReplyTo(path(a1))
-                .setError(JobError.newBuilder().setKind(ErrorKind.ERROR_KIND_LOAD)
-                        .setMessage("delegate failed")).build());
-        assertEquals(ResultAck.newBuilder().setJobId(first.getJobId()).setStatus(ResultAck.Status.STATUS_FAILURE_RECORDED)
-                .setMessage("REQUEUED").build(), expectAck(a1));
+        send(JobResult.newBuilder()
+                .setJobId(first.getJobId())
+                .setLeaseToken(first.getLeaseToken())
+                .setAttempt(1)
+                .setAgentId("a1")
+                .setDeviceId("d0")
+                .setDeviceKind(USB)
+                .setReplyTo(path(a1))
+                .setError(
+                        JobError.newBuilder().setKind(ErrorKind.ERROR_KIND_LOAD).setMessage("delegate failed"))
+                .build());
+        assertEquals(
+                ResultAck.newBuilder()
+                        .setJobId(first.getJobId())
+                        .setStatus(ResultAck.Status.STATUS_FAILURE_RECORDED)
+                        .setMessage("REQUEUED")
+                        .build(),
+                expectAck(a1));
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
         assertEquals(2, second.getAttempt());

@@ -8,9 +8,9 @@ import io.pipefarm.model.zoo.ModelRef;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 
 /**
  * Test helper: registers small fc models, stores their segments and profiles them through the
@@ -49,7 +49,10 @@ public final class FarmData {
         Map<String, Double> lat = new HashMap<>();
         for (String ref : refs) {
             ModelFeatures mf = ModelFeatures.of(ModelRef.resolve(ref));
-            long id = store.models().byName(ref).map(m -> m.id()).orElseGet(() -> store.models().add(ref, ref, mf.size(), now));
+            long id = store.models()
+                    .byName(ref)
+                    .map(m -> m.id())
+                    .orElseGet(() -> store.models().add(ref, ref, mf.size(), now));
             for (int i = 0; i < mf.size(); i++) {
                 for (int j = i + 1; j <= mf.size(); j++) {
                     byte[] bytes = (ref + "/" + i + "-" + j).getBytes(StandardCharsets.UTF_8);
@@ -72,8 +75,14 @@ public final class FarmData {
             List<JobQueue.Result> results = new ArrayList<>();
             for (JobQueue.LeaseGrant g : grants) {
                 double ns = lat.get(g.job().segmentKey());
-                results.add(new JobQueue.Result(g.job().jobId(), g.leaseToken(), "agent-1", "dev-0",
-                        new ProfileStats(10, ns, ns, ns * 1.1, ns * 1.2, ns * 0.01, ns * 0.9), null, Map.of()));
+                results.add(new JobQueue.Result(
+                        g.job().jobId(),
+                        g.leaseToken(),
+                        "agent-1",
+                        "dev-0",
+                        new ProfileStats(10, ns, ns, ns * 1.1, ns * 1.2, ns * 0.01, ns * 0.9),
+                        null,
+                        Map.of()));
             }
             stored += q.completeAll(results, now).size();
         }

@@ -1,27 +1,27 @@
 package io.pipefarm.coordinator.predictor.service;
 
-import io.pipefarm.coordinator.predictor.LatencyPredictor;
-import io.pipefarm.coordinator.predictor.PredictorArtifact;
-import io.pipefarm.coordinator.predictor.PredictorException;
-import io.pipefarm.coordinator.predictor.PredictorTrainer;
-import io.pipefarm.coordinator.predictor.XgbPredictor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pipefarm.coordinator.predictor.LatencyPredictor;
+import io.pipefarm.coordinator.predictor.PredictorArtifact;
+import io.pipefarm.coordinator.predictor.PredictorException;
+import io.pipefarm.coordinator.predictor.PredictorTrainer;
+import io.pipefarm.coordinator.predictor.XgbPredictor;
 import io.pipefarm.coordinator.store.Database;
 import io.pipefarm.coordinator.store.FarmStore;
 import io.pipefarm.coordinator.store.PredictorStore;
 import io.pipefarm.model.features.SegmentFeatures;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import java.util.LinkedHashSet;
 
 /** The predictor service on an in-memory store with profiles stored through the job path (XGBoost only, small data). */
 class PredictorServiceTest {
@@ -33,14 +33,18 @@ class PredictorServiceTest {
 
     static PredictorService.Settings settings(int retrainAfter, XgbPredictor.Params xgb) {
         PredictorTrainer.Options d = PredictorTrainer.Options.defaults();
-        PredictorTrainer.Options o = new PredictorTrainer.Options(0.25, 0.2, 7, 60, 5, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY)),
-                xgb, d.transformer());
+        PredictorTrainer.Options o = new PredictorTrainer.Options(
+                0.25, 0.2, 7, 60, 5, new LinkedHashSet<>(List.of(XgbPredictor.FAMILY)), xgb, d.transformer());
         return new PredictorService.Settings(Duration.ofHours(1), retrainAfter, o);
     }
 
-    static XgbPredictor.Params good() { return new XgbPredictor.Params(300, 30, 0.1, 4, 2, 42); }
+    static XgbPredictor.Params good() {
+        return new XgbPredictor.Params(300, 30, 0.1, 4, 2, 42);
+    }
 
-    static XgbPredictor.Params crippled() { return new XgbPredictor.Params(1, 1, 0.001, 1, 1, 42); }
+    static XgbPredictor.Params crippled() {
+        return new XgbPredictor.Params(1, 1, 0.001, 1, 1, 42);
+    }
 
     @BeforeEach
     void open() {
@@ -58,7 +62,10 @@ class PredictorServiceTest {
         service = new PredictorService(store, null, settings(500, good()));
         PredictorException unknown = assertThrows(PredictorException.class, () -> service.predictor("no-such-kind"));
         assertEquals(PredictorException.Kind.UNKNOWN_KIND, unknown.kind());
-        assertEquals(PredictorException.Kind.UNKNOWN_KIND, assertThrows(PredictorException.class, () -> service.submit("no-such-kind")).kind());
+        assertEquals(
+                PredictorException.Kind.UNKNOWN_KIND,
+                assertThrows(PredictorException.class, () -> service.submit("no-such-kind"))
+                        .kind());
 
         FarmData.profile(store, FarmData.refs(2, 0), KIND, 1.0, FarmData.T0);
         PredictorException none = assertThrows(PredictorException.class, () -> service.predictor(KIND));
@@ -68,8 +75,11 @@ class PredictorServiceTest {
         PredictorException little = assertThrows(PredictorException.class, () -> service.trainNow(KIND));
         assertEquals(PredictorException.Kind.TOO_LITTLE_DATA, little.kind());
         long have = service.dataset().counts(KIND).profiles();
-        assertTrue(little.getMessage().contains("need at least 60 profiles of kind " + KIND + " from at least 5 architectures; have "
-                + have + " of 2"), little.getMessage());
+        assertTrue(
+                little.getMessage()
+                        .contains("need at least 60 profiles of kind " + KIND + " from at least 5 architectures; have "
+                                + have + " of 2"),
+                little.getMessage());
     }
 
     @Test
@@ -92,7 +102,9 @@ class PredictorServiceTest {
             assertFalse(second.promoted(), second.reason());
             assertEquals(2, second.version().version());
             assertNotNull(second.servingMetrics());
-            assertFalse(second.metrics().betterThan(second.servingMetrics()), second.metrics() + " vs " + second.servingMetrics());
+            assertFalse(
+                    second.metrics().betterThan(second.servingMetrics()),
+                    second.metrics() + " vs " + second.servingMetrics());
             // compared on the same held-out architectures as the serving version
             assertEquals(first.version().heldOut(), second.version().heldOut());
         } finally {
@@ -152,8 +164,11 @@ class PredictorServiceTest {
         service = new PredictorService(store, null, settings(500, good()));
         PredictorService.Job job = service.submit(KIND);
         long deadline = System.currentTimeMillis() + 60_000;
-        while (service.job(job.id()).orElseThrow().state() != TrainingState.DONE && System.currentTimeMillis() < deadline) {
-            assertFalse(service.job(job.id()).orElseThrow().state() == TrainingState.FAILED, String.valueOf(service.job(job.id())));
+        while (service.job(job.id()).orElseThrow().state() != TrainingState.DONE
+                && System.currentTimeMillis() < deadline) {
+            assertFalse(
+                    service.job(job.id()).orElseThrow().state() == TrainingState.FAILED,
+                    String.valueOf(service.job(job.id())));
             Thread.sleep(50);
         }
         PredictorService.Job done = service.job(job.id()).orElseThrow();

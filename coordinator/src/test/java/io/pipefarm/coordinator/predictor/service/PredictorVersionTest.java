@@ -45,12 +45,22 @@ class PredictorVersionTest {
                 }
             }
         }
-        PredictorTrainer.Options o = PredictorTrainer.Options.defaults().families(List.of(XgbPredictor.FAMILY)).minProfiles(10);
-        o = new PredictorTrainer.Options(o.heldOutFraction(), o.validationFraction(), o.seed(), 10, 3, o.families(),
-                new XgbPredictor.Params(50, 10, 0.2, 3, 1, 1), o.transformer());
+        PredictorTrainer.Options o = PredictorTrainer.Options.defaults()
+                .families(List.of(XgbPredictor.FAMILY))
+                .minProfiles(10);
+        o = new PredictorTrainer.Options(
+                o.heldOutFraction(),
+                o.validationFraction(),
+                o.seed(),
+                10,
+                3,
+                o.families(),
+                new XgbPredictor.Params(50, 10, 0.2, 3, 1, 1),
+                o.transformer());
         try (PredictorTrainer t = new PredictorTrainer(o)) {
             PredictorTrainer.Result r = t.train(KIND, samples, null);
-            artifact = PredictorArtifact.write(r.best().predictor(), r.best().heldOut().toMap(), r.data());
+            artifact = PredictorArtifact.write(
+                    r.best().predictor(), r.best().heldOut().toMap(), r.data());
             some = samples.subList(0, 5).stream().map(Sample::features).toList();
         }
         store = FarmStore.open(Database.memUrl("predictor-version-test"));
@@ -65,7 +75,8 @@ class PredictorVersionTest {
     void storedArtifactCarriesItsVersionAndPredictsLikeTheOriginal() {
         PredictorStore ps = store.predictors();
         ps.save(TrainingRun.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 1), true, 1000);
-        PredictorStore.Version v2 = ps.save(TrainingRun.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 2), false, 2000);
+        PredictorStore.Version v2 =
+                ps.save(TrainingRun.newVersion(KIND, artifact, Map.of(), Map.of(), List.of(), 2), false, 2000);
         assertEquals(2, v2.version());
         assertEquals("xgboost", v2.family());
         LatencyPredictor back = PredictorArtifact.read(ps.artifact(v2.id()).orElseThrow());
@@ -77,11 +88,13 @@ class PredictorVersionTest {
     void corruptArtifactsAndOtherKindsAreRefusedBeforeTheStore() {
         byte[] truncated = Arrays.copyOf(artifact, artifact.length / 2);
         for (byte[] bad : new byte[][] {new byte[0], "junk".getBytes(), truncated}) {
-            PredictorException e = assertThrows(PredictorException.class,
+            PredictorException e = assertThrows(
+                    PredictorException.class,
                     () -> TrainingRun.newVersion("edgetpu-usb", bad, Map.of(), Map.of(), List.of(), 0));
             assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
         }
-        PredictorException e = assertThrows(PredictorException.class,
+        PredictorException e = assertThrows(
+                PredictorException.class,
                 () -> TrainingRun.newVersion("edgetpu-usb", artifact, Map.of(), Map.of(), List.of(), 0));
         assertEquals(PredictorException.Kind.CORRUPT_ARTIFACT, e.kind());
         assertTrue(e.getMessage().contains("'" + KIND + "'"), e.getMessage());
