@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *       transaction with {@link #leaseAll}, which counts the attempt. It must write its pending
  *       grants before it calls {@link #queued} again, or it reads the same jobs.</li>
  *   <li>Each grant is a conditional {@code UPDATE ... WHERE state = 'queued' AND held = FALSE AND
- *       attempts = <attempts read>} checked by update count, so of two leasers that read the same
+ *       attempts = <attempts read> AND lost_leases = <lost leases read>} checked by update count, so of two leasers that read the same
  *       job (threads, or coordinators sharing a database) exactly one takes it, and a grant read
  *       before the job was leased, expired and requeued does not take it either. A grant that did
  *       not take is reported false (the job was taken, paused or cancelled meanwhile).</li>
@@ -40,9 +40,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@link #fail} only acts on the current lease (matching token, state leased): the job goes
  *       back to the queue while {@code attempts < max_attempts}, else to failed with the error.
  *       A failure from a stale lease is ignored.</li>
- *   <li>{@link #expireLeases} and {@link #releaseAgent} treat their jobs like a failure of kind
- *       {@link ErrorKind#ERROR_KIND_UNAVAILABLE}: back to the queue, or failed once out of attempts (so a
- *       segment that crashes every agent that runs it cannot circulate forever).</li>
+ *   <li>{@link #expireLeases} and {@link #releaseAgent} send their jobs back with error kind
+ *       {@link ErrorKind#ERROR_KIND_UNAVAILABLE} and give back the attempt the lease took: a lease
+ *       lost to a fault (an agent that fell silent, left or restarted) is not the job's failure. They
+ *       count the loss instead, and a job that lost {@link #MAX_LOST_LEASES} leases fails (so a
+ *       segment that takes down every agent that runs it cannot circulate forever).</li>
  *   <li>A requeued job of a paused campaign is held; of a cancelled campaign it is cancelled.</li>
  * </ul>
  */
@@ -104,10 +106,12 @@ public final class JobQueue {
             ErrorKind lastErrorKind,
             String lastErrorMessage,
             long createdMs,
-            Long finishedMs) {}
+            Long finishedMs,
+            int lostLeases) {}
 
     /** A queued job the coordinator may hand out (see {@link #queued} and {@link #leaseAll}). */
-    public record Candidate(long jobId, long campaignId, String segmentKey, long blobSize, int attempts, byte[] blob) {}
+    public record Candidate(
+            long jobId, long campaignId, String segmentKey, long blobSize, int attempts, int lostLeases, byte[] blob) {}
 
     /** One lease decided in memory by the coordinator, written by {@link #leaseAll}. */
     public record LeaseGrant(Candidate job, String agentId, String deviceId, long leaseToken, long deadlineMs) {}
@@ -117,7 +121,7 @@ public final class JobQueue {
             // Driven by the queue index: with a join H2 may start from campaigns and scan every job of
             // a big campaign per read. Unheld queued jobs belong to running campaigns (pause holds them,
             // cancel closes them); the EXISTS is a cheap per-row guard of that invariant.
-            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size, "
+            "SELECT j.id, j.campaign_id, j.segment_key, j.attempts, s.byte_size, j.lost_leases, "
                     + "CASE WHEN s.byte_size <= ? THEN s.blob END "
                     + "FROM jobs j USE INDEX (jobs_queue) JOIN segments s ON s.segment_key = j.segment_key "
                     + "WHERE j.state = 'queued' AND j.device_kind = ? AND j.held = FALSE "
@@ -127,7 +131,7 @@ public final class JobQueue {
     private static final String TAKE =
             "UPDATE jobs SET state = 'leased', lease_agent = ?, lease_device = ?, lease_token = ?, "
                     + "lease_deadline = ?, leased_at = ?, attempts = attempts + 1 "
-                    + "WHERE id = ? AND state = 'queued' AND held = FALSE AND attempts = ?";
+                    + "WHERE id = ? AND state = 'queued' AND held = FALSE AND attempts = ? AND lost_leases = ?";
 
     /** SET clause that sends a leased job back (params: finished-at, error kind, error message). */
     private static final String REQUEUE_SET = "state = CASE WHEN attempts >= max_attempts THEN 'failed' "
@@ -137,6 +141,31 @@ public final class JobQueue {
             + "finished = CASE WHEN attempts >= max_attempts "
             + "OR (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN ? ELSE NULL END, "
             + "last_error_kind = ?, last_error_message = ?, lease_deadline = NULL";
+
+    /**
+     * Leases a job may lose to faults (expiry, its agent leaving) before it fails: losing one is not
+     * the job's fault and costs no attempt, but a job that keeps taking its agents down must end.
+     */
+    public static final int MAX_LOST_LEASES = 10;
+
+    /**
+     * SET clause that sends back a job whose lease was lost to a fault (params: max lost leases
+     * twice, finished-at, error kind, error message): the attempt its lease took is given back.
+     * Every right-hand side reads the row as it was before the update.
+     */
+    private static final String LOST_SET = "state = CASE WHEN lost_leases + 1 >= ? THEN 'failed' "
+            + "WHEN (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN 'cancelled' "
+            + "ELSE 'queued' END, "
+            + "held = COALESCE((SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'paused', FALSE), "
+            + "finished = CASE WHEN lost_leases + 1 >= ? "
+            + "OR (SELECT c.state FROM campaigns c WHERE c.id = jobs.campaign_id) = 'cancelled' THEN ? ELSE NULL END, "
+            + "last_error_kind = ?, last_error_message = ?, lease_deadline = NULL, "
+            + "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lost_leases = lost_leases + 1";
+
+    /** The columns {@link #jobInfo} reads, in order. */
+    private static final String JOB_COLUMNS = "SELECT id, campaign_id, segment_key, device_kind, state, lease_agent, "
+            + "lease_device, lease_token, lease_deadline, attempts, max_attempts, last_error_kind, "
+            + "last_error_message, created, finished, lost_leases";
 
     private final Database db;
 
@@ -172,7 +201,8 @@ public final class JobQueue {
                             rs.getString(3).trim(),
                             rs.getLong(5),
                             rs.getInt(4),
-                            rs.getBytes(6)));
+                            rs.getInt(6),
+                            rs.getBytes(7)));
                 }
             }
             return out;
@@ -197,7 +227,9 @@ public final class JobQueue {
                 take.setLong(4, g.deadlineMs());
                 take.setLong(5, nowMs);
                 take.setLong(6, g.job().jobId());
+                // (attempts, lost leases) changes with every lease cycle, so a grant read before one never takes
                 take.setInt(7, g.job().attempts());
+                take.setInt(8, g.job().lostLeases());
                 take.addBatch();
             }
             int[] counts = take.executeBatch();
@@ -402,16 +434,14 @@ public final class JobQueue {
                     expired.add(new Object[] {rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)});
                 }
             }
-            PreparedStatement up = tx.ps("UPDATE jobs SET " + REQUEUE_SET
+            PreparedStatement up = tx.ps("UPDATE jobs SET " + LOST_SET
                     + " WHERE id = ? AND state = 'leased' AND lease_token = ? AND lease_deadline < ?");
             int[] counts = new int[3];
             for (Object[] e : expired) {
-                up.setLong(1, nowMs);
-                up.setString(2, storedName(ErrorKind.ERROR_KIND_UNAVAILABLE));
-                up.setString(3, "lease expired: agent " + e[2] + " device " + e[3] + " sent no result in time");
-                up.setLong(4, (Long) e[0]);
-                up.setLong(5, (Long) e[1]);
-                up.setLong(6, nowMs);
+                int p = lost(up, nowMs, "lease expired: agent " + e[2] + " device " + e[3] + " sent no result in time");
+                up.setLong(p, (Long) e[0]);
+                up.setLong(p + 1, (Long) e[1]);
+                up.setLong(p + 2, nowMs);
                 if (up.executeUpdate() == 1) {
                     count(tx, (Long) e[0], counts, nowMs);
                 }
@@ -432,14 +462,12 @@ public final class JobQueue {
                 }
             }
             PreparedStatement up =
-                    tx.ps("UPDATE jobs SET " + REQUEUE_SET + " WHERE id = ? AND state = 'leased' AND lease_agent = ?");
+                    tx.ps("UPDATE jobs SET " + LOST_SET + " WHERE id = ? AND state = 'leased' AND lease_agent = ?");
             int[] counts = new int[3];
             for (long id : ids) {
-                up.setLong(1, nowMs);
-                up.setString(2, storedName(ErrorKind.ERROR_KIND_UNAVAILABLE));
-                up.setString(3, "agent " + agentId + " left while running the job");
-                up.setLong(4, id);
-                up.setString(5, agentId);
+                int p = lost(up, nowMs, "agent " + agentId + " left while running the job");
+                up.setLong(p, id);
+                up.setString(p + 1, agentId);
                 if (up.executeUpdate() == 1) {
                     count(tx, id, counts, nowMs);
                 }
@@ -471,9 +499,7 @@ public final class JobQueue {
 
     public Optional<JobInfo> job(long jobId) {
         return db.tx(tx -> {
-            PreparedStatement ps = tx.ps("SELECT id, campaign_id, segment_key, device_kind, state, lease_agent, "
-                    + "lease_device, lease_token, lease_deadline, attempts, max_attempts, last_error_kind, "
-                    + "last_error_message, created, finished FROM jobs WHERE id = ?");
+            PreparedStatement ps = tx.ps(JOB_COLUMNS + " FROM jobs WHERE id = ?");
             ps.setLong(1, jobId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -487,9 +513,7 @@ public final class JobQueue {
     /** Jobs of a campaign, in id order. */
     public List<JobInfo> jobsOf(long campaignId) {
         return db.tx(tx -> {
-            PreparedStatement ps = tx.ps("SELECT id, campaign_id, segment_key, device_kind, state, lease_agent, "
-                    + "lease_device, lease_token, lease_deadline, attempts, max_attempts, last_error_kind, "
-                    + "last_error_message, created, finished FROM jobs WHERE campaign_id = ? ORDER BY id");
+            PreparedStatement ps = tx.ps(JOB_COLUMNS + " FROM jobs WHERE campaign_id = ? ORDER BY id");
             ps.setLong(1, campaignId);
             List<JobInfo> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -532,10 +556,21 @@ public final class JobQueue {
                 ek == null ? null : ErrorKind.valueOf(PREFIX + ek),
                 rs.getString(13),
                 rs.getLong(14),
-                finished);
+                finished,
+                rs.getInt(16));
     }
 
     /** Counts a requeued job by its new state and closes it in its campaign if terminal. */
+    /** Sets the parameters of {@link #LOST_SET}; returns the index of the next parameter. */
+    private static int lost(PreparedStatement up, long nowMs, String message) throws SQLException {
+        up.setInt(1, MAX_LOST_LEASES);
+        up.setInt(2, MAX_LOST_LEASES);
+        up.setLong(3, nowMs);
+        up.setString(4, storedName(ErrorKind.ERROR_KIND_UNAVAILABLE));
+        up.setString(5, message);
+        return 6;
+    }
+
     private static void count(Database.Tx tx, long id, int[] counts, long nowMs) throws SQLException {
         PreparedStatement st = tx.ps("SELECT state, campaign_id FROM jobs WHERE id = ?");
         st.setLong(1, id);

@@ -201,13 +201,14 @@ class JobLifecycleTest {
         JobInfo first = lease(USB, "a", "d1", T0);
         assertEquals(1, q.expireLeases(T0 + LEASE.toMillis() + 1).requeued());
         assertEquals(ids(List.of(stale)), ids(q.queued(USB, 1)), "queued again");
-        // read at attempt 0; the job has had an attempt since
+        // read at attempt 0 with no lost lease; the lost lease gave its attempt back, but it is counted
         assertArrayEquals(
                 new boolean[] {false}, q.leaseAll(List.of(grant(stale, "b", "d2", LEASE, T0 + 40_000)), T0 + 40_000));
         JobInfo j = q.job(first.id()).orElseThrow();
         assertEquals(JobState.QUEUED, j.state());
-        assertEquals(1, j.attempts());
-        assertEquals(2, lease(USB, "b", "d2", T0 + 40_000).attempts());
+        assertEquals(0, j.attempts());
+        assertEquals(1, j.lostLeases());
+        assertEquals(1, lease(USB, "b", "d2", T0 + 40_000).attempts());
     }
 
     @Test
@@ -306,7 +307,8 @@ class JobLifecycleTest {
         assertEquals(1, q.expireLeases(T0 + LEASE.toMillis() + 1).requeued());
         JobInfo second = lease(USB, "b", "d2", T0 + 40_000);
         assertEquals(first.id(), second.id());
-        assertEquals(2, second.attempts());
+        assertEquals(1, second.attempts(), "the lost lease cost no attempt");
+        assertEquals(1, second.lostLeases());
         // the late result of the first lease arrives first: accepted (a measurement is a measurement)
         assertEquals(
                 Completion.ACCEPTED_STALE,
@@ -336,14 +338,15 @@ class JobLifecycleTest {
         assertEquals(1, q.expireLeases(T0 + 60_001).requeued());
         JobInfo j = q.job(l.id()).orElseThrow();
         assertEquals(JobState.QUEUED, j.state());
-        assertEquals(1, j.attempts());
+        assertEquals(0, j.attempts(), "an expired lease is not a failed attempt");
+        assertEquals(1, j.lostLeases());
         assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, j.lastErrorKind());
         assertEquals("lease expired: agent a device d sent no result in time", j.lastErrorMessage());
         assertFalse(q.extendLease(l.id(), l.leaseToken(), T0 + 120_000), "expired lease cannot be extended");
-        // the requeued job is the oldest again, on its second attempt
+        // the requeued job is the oldest again, on what counts as its first attempt
         JobInfo again = lease(USB, "b", "d", T0 + 70_000);
         assertEquals(l.id(), again.id());
-        assertEquals(2, again.attempts());
+        assertEquals(1, again.attempts());
         assertEquals(
                 CampaignState.RUNNING, store.campaigns().get(c.campaignId()).state());
     }
@@ -382,8 +385,14 @@ class JobLifecycleTest {
                 "stale token");
         l = lease(USB, "a", "d", T0 + 2);
         assertEquals(2, l.attempts());
+        // a lost lease in between costs no attempt
         assertEquals(1, q.expireLeases(T0 + 2 + LEASE.toMillis() + 1).requeued());
         l = lease(USB, "a", "d", T0 + 40_000);
+        assertEquals(2, l.attempts());
+        assertEquals(
+                Failure.REQUEUED,
+                q.fail(l.id(), l.leaseToken(), ErrorKind.ERROR_KIND_RUN, "invoke failed", T0 + 40_001));
+        l = lease(USB, "a", "d", T0 + 40_002);
         assertEquals(3, l.attempts());
         assertEquals(
                 Failure.FAILED,
@@ -408,14 +417,24 @@ class JobLifecycleTest {
     }
 
     @Test
-    void expiryOutOfAttemptsFails() {
+    void aJobThatKeepsLosingItsLeasesFailsAfterTheLimit() {
         List<String> keys = StoreFixture.segments(store, "m", 1);
         store.campaigns().create("c", null, keys, List.of(USB), false, 1, T0);
-        JobInfo l = lease(USB, "a", "d", T0);
-        JobQueue.Requeued r = q.expireLeases(T0 + LEASE.toMillis() + 1);
+        long now = T0;
+        for (int lost = 1; lost < JobQueue.MAX_LOST_LEASES; lost++) {
+            JobInfo l = lease(USB, "a", "d", now);
+            assertEquals(1, l.attempts(), "lost leases cost no attempt, even with max_attempts 1");
+            now += LEASE.toMillis() + 1;
+            assertEquals(1, q.expireLeases(now).requeued(), "lost lease " + lost);
+        }
+        JobInfo l = lease(USB, "a", "d", now);
+        JobQueue.Requeued r = q.releaseAgent("a", now + 1);
         assertEquals(1, r.failed());
         assertEquals(0, r.requeued());
-        assertEquals(JobState.FAILED, q.job(l.id()).orElseThrow().state());
+        JobInfo j = q.job(l.id()).orElseThrow();
+        assertEquals(JobState.FAILED, j.state());
+        assertEquals(JobQueue.MAX_LOST_LEASES, j.lostLeases());
+        assertEquals("agent a left while running the job", j.lastErrorMessage());
         assertTrue(q.queued(USB, 256).isEmpty());
     }
 

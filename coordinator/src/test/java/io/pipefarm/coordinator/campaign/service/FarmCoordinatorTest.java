@@ -401,7 +401,7 @@ class FarmCoordinatorTest {
         tick();
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
-        assertEquals(2, second.getAttempt());
+        assertEquals(1, second.getAttempt(), "a lease lost to a fault costs the job no attempt");
         assertEquals(T0 + 30_001 + 30_000, second.getLeaseDeadlineEpochMs());
         assertNotEquals(first.getLeaseToken(), second.getLeaseToken(), "a new lease, a new token");
         barrier();
@@ -409,6 +409,7 @@ class FarmCoordinatorTest {
         assertEquals("a2", j.leaseAgent());
         assertEquals(ErrorKind.ERROR_KIND_UNAVAILABLE, j.lastErrorKind());
         assertEquals("lease expired: agent a1 device d0 sent no result in time", j.lastErrorMessage());
+        assertEquals(1, j.lostLeases());
     }
 
     @Test
@@ -446,7 +447,7 @@ class FarmCoordinatorTest {
         actor.tell(new FarmCoordinator.MemberGone(HOST_A));
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
-        assertEquals(2, second.getAttempt());
+        assertEquals(1, second.getAttempt(), "a lease lost to a fault costs the job no attempt");
         assertEquals(T0 + 30_000, second.getLeaseDeadlineEpochMs(), "no time passed");
         assertEquals(
                 AgentStore.AgentState.DOWN,
@@ -489,7 +490,7 @@ class FarmCoordinatorTest {
         tick();
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
-        assertEquals(2, second.getAttempt());
+        assertEquals(1, second.getAttempt(), "a lease lost to a fault costs the job no attempt");
         assertEquals(T0 + 60_001 + 600_000, second.getLeaseDeadlineEpochMs());
         assertEquals(
                 AgentStore.AgentState.DOWN,
@@ -545,7 +546,7 @@ class FarmCoordinatorTest {
                 expectAck(a1));
         Job second = expectJob(a2);
         assertEquals(first.getJobId(), second.getJobId());
-        assertEquals(2, second.getAttempt());
+        assertEquals(2, second.getAttempt(), "a failed run costs an attempt");
         assertEquals(ErrorKind.ERROR_KIND_LOAD, job(jobs.get(0)).lastErrorKind());
     }
 
