@@ -7,10 +7,12 @@ import io.pipefarm.agent.device.RunOutcome;
 import io.pipefarm.agent.profile.ProfileStatistics;
 import io.pipefarm.proto.cluster.ToAgent;
 import io.pipefarm.proto.cluster.ToCoordinator;
+import io.pipefarm.proto.farm.AgentHeartbeat;
 import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobError;
 import io.pipefarm.proto.farm.JobResult;
+import io.pipefarm.proto.farm.LeaseRef;
 import io.pipefarm.proto.farm.RawSamples;
 import io.pipefarm.proto.farm.RequestWork;
 import io.pipefarm.proto.farm.ResultAck;
@@ -58,8 +60,15 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
         INSTANCE
     }
 
+    /** Names the leases this device holds to the coordinator, so that a long job keeps its lease. */
+    private enum KeepLeases implements Command {
+        INSTANCE
+    }
+
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RESEND_INTERVAL = Duration.ofSeconds(3);
+    /** Shortest interval between lease-keeping messages, whatever the lease. */
+    private static final Duration MIN_KEEP_INTERVAL = Duration.ofSeconds(1);
 
     private final String agentId;
     private final DeviceInfo device;
@@ -73,6 +82,9 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private final Map<Long, JobResult> unacked = new LinkedHashMap<>();
 
     private boolean busy;
+    /** The job running now (null when idle). */
+    private Job current;
+
     private boolean waitingForWork;
     /** A leased job waiting for the current one to finish. */
     private Job next;
@@ -118,6 +130,7 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
                 .onMessageEquals(RequestAgain.INSTANCE, this::requestAgain)
                 .onMessageEquals(ResendResults.INSTANCE, this::resend)
                 .onMessage(Ran.class, this::onRan)
+                .onMessageEquals(KeepLeases.INSTANCE, this::keepLeases)
                 .build();
     }
 
@@ -177,6 +190,11 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
 
     private void start(Job job) {
         busy = true;
+        current = job;
+        // Renew at half the lease the coordinator granted, so a job longer than its lease keeps it.
+        long lease = job.getLeaseDeadlineEpochMs() - System.currentTimeMillis();
+        Duration every = Duration.ofMillis(Math.max(MIN_KEEP_INTERVAL.toMillis(), lease / 2));
+        timers.startTimerWithFixedDelay(KeepLeases.INSTANCE, every);
         CompletableFuture.supplyAsync(() -> runJob(job), blocking)
                 .exceptionally(t -> new Ran(
                         job,
@@ -207,6 +225,8 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
 
     private Behavior<Command> onRan(Ran ran) {
         busy = false;
+        current = null;
+        timers.cancel(KeepLeases.INSTANCE);
         Job job = ran.job();
         JobResult.Builder r = JobResult.newBuilder()
                 .setJobId(job.getJobId())
@@ -239,6 +259,18 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
             return this;
         }
         return requestWorkIfIdle();
+    }
+
+    private Behavior<Command> keepLeases() {
+        AgentHeartbeat.Builder h =
+                AgentHeartbeat.newBuilder().setAgentId(agentId).setSentAtEpochMs(System.currentTimeMillis());
+        for (Job j : new Job[] {current, next}) {
+            if (j != null)
+                h.addRunning(LeaseRef.newBuilder().setJobId(j.getJobId()).setLeaseToken(j.getLeaseToken()));
+        }
+        if (h.getRunningCount() > 0)
+            coordinator.tell(ToCoordinator.newBuilder().setHeartbeat(h).build());
+        return this;
     }
 
     private void onAck(ResultAck ack) {

@@ -134,8 +134,10 @@ public final class FarmAgent extends AbstractBehavior<FarmAgent.Command> {
 
     private Behavior<Command> heartbeat() {
         coordinator.tell(ToCoordinator.newBuilder()
-                .setHeartbeat(
-                        AgentHeartbeat.newBuilder().setAgentId(agentId).setSentAtEpochMs(System.currentTimeMillis()))
+                .setHeartbeat(AgentHeartbeat.newBuilder()
+                        .setAgentId(agentId)
+                        .setSentAtEpochMs(System.currentTimeMillis())
+                        .setReplyTo(replyTo))
                 .build());
         return this;
     }

@@ -18,9 +18,11 @@ import io.pipefarm.model.segment.Segmenter;
 import io.pipefarm.model.zoo.ModelRef;
 import io.pipefarm.proto.cluster.ToAgent;
 import io.pipefarm.proto.cluster.ToCoordinator;
+import io.pipefarm.proto.farm.AgentHeartbeat;
 import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobResult;
+import io.pipefarm.proto.farm.LeaseRef;
 import io.pipefarm.proto.farm.NoWork;
 import io.pipefarm.proto.farm.ProfileSpec;
 import io.pipefarm.proto.farm.ProfileStats;
@@ -337,6 +339,44 @@ class DeviceWorkerTest {
         reply(req.getReplyTo(), ack(1, ResultAck.Status.STATUS_ACCEPTED));
         reply(req.getReplyTo(), ack(2, ResultAck.Status.STATUS_ACCEPTED));
         timePassesInSilence(RESEND.multipliedBy(2)); // and job 3 never ran
+    }
+
+    @Test
+    void theRunningJobAndTheOneWaitingKeepTheirLeases() {
+        GatedRuntime runtime = new GatedRuntime();
+        start(runtime);
+        worker.tell(DeviceWorker.Kick.INSTANCE);
+        RequestWork req = expectRequest();
+        // a 4 s lease: the worker names it again every 2 s (half the lease) while it holds the job
+        long deadline = System.currentTimeMillis() + 4_000;
+        reply(
+                req.getReplyTo(),
+                work(
+                        req,
+                        job(1, req).toBuilder()
+                                .setLeaseDeadlineEpochMs(deadline)
+                                .build()));
+        expectRequest();
+        reply(req.getReplyTo(), work(req, job(2, req)));
+        settle();
+        manualTime.timePasses(Duration.ofSeconds(2));
+        AgentHeartbeat h = expect(ToCoordinator.MsgCase.HEARTBEAT).getHeartbeat();
+        assertEquals("a1", h.getAgentId());
+        assertEquals(
+                List.of(1L, 2L),
+                h.getRunningList().stream().map(LeaseRef::getJobId).toList());
+        assertEquals(
+                List.of(1001L, 1002L),
+                h.getRunningList().stream().map(LeaseRef::getLeaseToken).toList());
+        assertTrue(h.getReplyTo().isEmpty(), "a device's lease-keeping message asks for no re-registration");
+        runtime.gate.countDown();
+        assertEquals(1, expectResult().getJobId());
+        expectRequest();
+        assertEquals(2, expectResult().getJobId());
+        reply(req.getReplyTo(), ack(1, ResultAck.Status.STATUS_ACCEPTED));
+        reply(req.getReplyTo(), ack(2, ResultAck.Status.STATUS_ACCEPTED));
+        settle();
+        timePassesInSilence(RESEND.multipliedBy(2)); // idle: no lease to keep, nothing to resend
     }
 
     @Test

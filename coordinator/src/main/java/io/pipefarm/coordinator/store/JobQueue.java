@@ -162,6 +162,9 @@ public final class JobQueue {
             + "last_error_kind = ?, last_error_message = ?, lease_deadline = NULL, "
             + "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lost_leases = lost_leases + 1";
 
+    private static final String EXTEND =
+            "UPDATE jobs SET lease_deadline = ? WHERE id = ? AND state = 'leased' AND lease_token = ?";
+
     /** The columns {@link #jobInfo} reads, in order. */
     private static final String JOB_COLUMNS = "SELECT id, campaign_id, segment_key, device_kind, state, lease_agent, "
             + "lease_device, lease_token, lease_deadline, attempts, max_attempts, last_error_kind, "
@@ -244,11 +247,33 @@ public final class JobQueue {
         return newToken();
     }
 
+    /** One lease as its holder names it. */
+    public record LeaseKey(long jobId, long leaseToken) {}
+
+    /**
+     * Moves the deadline of every lease in {@code leases} that is still current to {@code
+     * newDeadlineMs}, in one transaction (a heartbeat's worth); returns how many were.
+     */
+    public int extendLeases(List<LeaseKey> leases, long newDeadlineMs) {
+        if (leases.isEmpty()) return 0;
+        return db.tx(tx -> {
+            PreparedStatement ps = tx.ps(EXTEND);
+            for (LeaseKey l : leases) {
+                ps.setLong(1, newDeadlineMs);
+                ps.setLong(2, l.jobId());
+                ps.setLong(3, l.leaseToken());
+                ps.addBatch();
+            }
+            int n = 0;
+            for (int c : ps.executeBatch()) n += c;
+            return n;
+        });
+    }
+
     /** Moves the deadline of a current lease; false if the lease is no longer current. */
     public boolean extendLease(long jobId, long leaseToken, long newDeadlineMs) {
         return db.tx(tx -> {
-            PreparedStatement ps = tx.ps(
-                    "UPDATE jobs SET lease_deadline = ? " + "WHERE id = ? AND state = 'leased' AND lease_token = ?");
+            PreparedStatement ps = tx.ps(EXTEND);
             ps.setLong(1, newDeadlineMs);
             ps.setLong(2, jobId);
             ps.setLong(3, leaseToken);

@@ -14,6 +14,7 @@ import io.pipefarm.proto.farm.Device;
 import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobResult;
+import io.pipefarm.proto.farm.LeaseRef;
 import io.pipefarm.proto.farm.NoWork;
 import io.pipefarm.proto.farm.ProfileSpec;
 import io.pipefarm.proto.farm.RegisterAgent;
@@ -274,9 +275,29 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
     }
 
     private void onHeartbeat(AgentHeartbeat h) {
-        AgentEntry a = agents.get(h.getAgentId());
-        if (a == null) return; // unknown agents re-register when their registration is not acknowledged
         long now = clock.getAsLong();
+        if (h.getRunningCount() > 0) {
+            // The lease token proves the lease: a job longer than its lease keeps it, also right
+            // after a coordinator change, before its agent registered here again.
+            List<JobQueue.LeaseKey> held = new ArrayList<>();
+            for (LeaseRef r : h.getRunningList()) held.add(new JobQueue.LeaseKey(r.getJobId(), r.getLeaseToken()));
+            jobs.extendLeases(held, now + settings.leaseDuration().toMillis());
+        }
+        AgentEntry a = agents.get(h.getAgentId());
+        if (a == null) {
+            // Released (silence, another node took its id) or never known here: it must register again.
+            if (!h.getReplyTo().isEmpty()) {
+                ref(h.getReplyTo())
+                        .tell(ToAgent.newBuilder()
+                                .setRegistered(AgentRegistered.newBuilder()
+                                        .setAgentId(h.getAgentId())
+                                        .setAccepted(false)
+                                        .setMessage("agent " + h.getAgentId()
+                                                + " is not registered with this coordinator; " + "register again"))
+                                .build());
+            }
+            return;
+        }
         agents.put(a.id(), a.seen(now));
         store.agents().touch(a.id(), now);
     }

@@ -1,6 +1,7 @@
 package io.pipefarm.coordinator.campaign.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,7 @@ import io.pipefarm.proto.farm.ErrorKind;
 import io.pipefarm.proto.farm.Job;
 import io.pipefarm.proto.farm.JobError;
 import io.pipefarm.proto.farm.JobResult;
+import io.pipefarm.proto.farm.LeaseRef;
 import io.pipefarm.proto.farm.NoWork;
 import io.pipefarm.proto.farm.ProfileSpec;
 import io.pipefarm.proto.farm.ProfileStats;
@@ -516,6 +518,45 @@ class FarmCoordinatorTest {
         assertEquals(JobState.LEASED, j.state());
         assertEquals(first.getLeaseToken(), j.leaseToken());
         assertEquals(T0 + 59_000, store.agents().get("a1").orElseThrow().lastSeenMs());
+    }
+
+    @Test
+    void aHeartbeatNamingALeaseExtendsItFromNow() {
+        List<Long> jobs = campaign("c", "segment 0");
+        TestProbe<ToAgent> a1 = device("a1", HOST_A);
+        requestWork("a1", "d0", a1);
+        Job first = expectJob(a1);
+        assertEquals(T0 + 30_000, first.getLeaseDeadlineEpochMs());
+        clockAt(T0 + 20_000);
+        send(ToCoordinator.newBuilder()
+                .setHeartbeat(AgentHeartbeat.newBuilder()
+                        .setAgentId("a1")
+                        .addRunning(
+                                LeaseRef.newBuilder().setJobId(first.getJobId()).setLeaseToken(first.getLeaseToken()))
+                        // a stale token extends nothing
+                        .addRunning(LeaseRef.newBuilder()
+                                .setJobId(first.getJobId())
+                                .setLeaseToken(first.getLeaseToken() ^ 1)))
+                .build());
+        barrier();
+        assertEquals(T0 + 20_000 + 30_000, job(jobs.get(0)).leaseDeadlineMs());
+        clockAt(T0 + 45_000); // past the first deadline, within the extended one
+        tick();
+        barrier();
+        assertEquals(JobState.LEASED, job(jobs.get(0)).state());
+        assertEquals(0, job(jobs.get(0)).lostLeases());
+    }
+
+    @Test
+    void anAgentTheCoordinatorDoesNotKnowIsToldToRegisterAgain() {
+        TestProbe<ToAgent> agent = testKit.createTestProbe(ToAgent.class);
+        send(ToCoordinator.newBuilder()
+                .setHeartbeat(AgentHeartbeat.newBuilder().setAgentId("stranger").setReplyTo(path(agent)))
+                .build());
+        ToAgent reply = agent.expectMessageClass(ToAgent.class, WAIT);
+        assertEquals(ToAgent.MsgCase.REGISTERED, reply.getMsgCase(), reply.toString());
+        assertFalse(reply.getRegistered().getAccepted());
+        assertTrue(reply.getRegistered().getMessage().contains("register again"), reply.toString());
     }
 
     @Test
