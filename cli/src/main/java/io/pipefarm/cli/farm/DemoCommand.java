@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.agent.device.TfliteCpuRuntime;
 import io.pipefarm.agent.service.AgentNode;
+import io.pipefarm.cli.command.BaseCommand;
 import io.pipefarm.cli.partition.PartitionFetchCommand;
 import io.pipefarm.cli.remote.FarmClient;
 import io.pipefarm.cli.ui.ProgressBar;
@@ -38,7 +39,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,7 +57,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Run a coordinator, 4 simulated Edge TPUs and a CPU agent in one process and profile a few zoo models.")
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends BaseCommand {
     @Option(names = "--data", defaultValue = "pipefarm-data", description = "data directory (default ${DEFAULT-VALUE})")
     Path data;
 
@@ -101,12 +101,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "simulated Edge TPUs in the pipeline (default ${DEFAULT-VALUE})")
     int tpus;
 
-    @Option(names = "--json", description = "print the summary as one JSON object")
-    boolean json;
-
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = new PrintWriter(System.out, true);
+    protected int run() throws Exception {
+        PrintWriter out = out();
         FarmLogs.quiet();
         int clusterPort = FarmPorts.isFree(2551) ? 2551 : FarmPorts.free();
         int http = FarmPorts.isFree(httpPort) ? httpPort : 0;
