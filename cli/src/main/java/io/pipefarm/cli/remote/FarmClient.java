@@ -6,6 +6,7 @@ import io.pipefarm.coordinator.api.AgentInfo;
 import io.pipefarm.coordinator.api.ApiError;
 import io.pipefarm.coordinator.api.ApiJson;
 import io.pipefarm.coordinator.api.CampaignStatus;
+import io.pipefarm.coordinator.api.JobRecord;
 import io.pipefarm.coordinator.api.ProfileRecord;
 import io.pipefarm.coordinator.api.StartCampaignReply;
 import io.pipefarm.coordinator.api.StartCampaignRequest;
@@ -91,6 +92,13 @@ public final class FarmClient {
     /** GET /api/campaigns/{id}. */
     public CampaignStatus campaign(long id) {
         return get("/api/campaigns/" + id, CampaignStatus.class);
+    }
+
+    /** GET /api/campaigns/{id}/jobs, only the jobs in {@code state} when it is not null. */
+    public List<JobRecord> jobs(long id, String state) {
+        return get(
+                "/api/campaigns/" + id + "/jobs" + (state == null ? "" : "?state=" + state),
+                new TypeReference<List<JobRecord>>() {});
     }
 
     /** POST /api/campaigns/{id}/{action} for pause, resume or cancel; the answer is the new status. */

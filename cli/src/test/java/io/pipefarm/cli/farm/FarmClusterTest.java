@@ -3,11 +3,14 @@ package io.pipefarm.cli.farm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pipefarm.agent.device.SimulatedEdgeTpuRuntime;
 import io.pipefarm.agent.service.AgentNode;
+import io.pipefarm.cli.CliRun;
 import io.pipefarm.coordinator.CoordinatorNode;
+import io.pipefarm.coordinator.api.ApiJson;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
 import io.pipefarm.coordinator.store.CampaignStore;
 import io.pipefarm.coordinator.store.Database;
@@ -314,6 +317,24 @@ class FarmClusterTest {
                 assertEquals(2, j.attempts());
             }
         }
+        // the failures and their errors, through the API and the CLI
+        JsonNode failed = ApiJson.mapper()
+                .readTree(get(c, "/api/campaigns/" + id + "/jobs?state=failed").body());
+        assertEquals(withCustom, failed.size(), failed.toString());
+        for (JsonNode j : failed) {
+            assertEquals("failed", j.get("state").asText());
+            assertEquals("load", j.get("last_error_kind").asText());
+            assertTrue(j.get("last_error_message").asText().contains("my-custom-op"), j.toString());
+        }
+        assertEquals(
+                s.total(),
+                ApiJson.mapper()
+                        .readTree(get(c, "/api/campaigns/" + id + "/jobs").body())
+                        .size());
+        assertEquals(400, get(c, "/api/campaigns/" + id + "/jobs?state=stuck").statusCode());
+        CliRun cli = CliRun.of("campaign", "status", "" + id, "--errors", "--json", "--url", c.httpUrl());
+        assertEquals(0, cli.code(), cli::toString);
+        assertEquals(failed, ApiJson.mapper().readTree(cli.out()).get("failed"), "the CLI lists the same failed jobs");
         assertConsistent(c.store(), id);
     }
 

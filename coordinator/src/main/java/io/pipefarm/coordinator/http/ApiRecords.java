@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.pipefarm.coordinator.api.AgentInfo;
 import io.pipefarm.coordinator.api.ApiError;
 import io.pipefarm.coordinator.api.CampaignStatus;
+import io.pipefarm.coordinator.api.JobRecord;
 import io.pipefarm.coordinator.api.Partition;
 import io.pipefarm.coordinator.api.PartitionSummary;
 import io.pipefarm.coordinator.api.PredictorEvaluation;
@@ -18,6 +19,7 @@ import io.pipefarm.coordinator.predictor.Metrics;
 import io.pipefarm.coordinator.predictor.service.PredictorService;
 import io.pipefarm.coordinator.store.AgentStore;
 import io.pipefarm.coordinator.store.CampaignStore;
+import io.pipefarm.coordinator.store.JobQueue;
 import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.PartitionStore;
 import io.pipefarm.coordinator.store.PredictorStore;
@@ -57,6 +59,27 @@ public final class ApiRecords {
     public static StartCampaignReply created(CampaignStore.Created c, CampaignStore.Status status) {
         return new StartCampaignReply(
                 c.campaignId(), c.jobsEnqueued(), c.skippedProfiled(), c.skippedInFlight(), campaign(status));
+    }
+
+    public static JobRecord job(JobQueue.JobInfo j) {
+        return new JobRecord(
+                j.id(),
+                j.campaignId(),
+                j.segmentKey(),
+                j.deviceKind(),
+                lower(j.state()),
+                j.leaseAgent(),
+                j.leaseDevice(),
+                j.leaseDeadlineMs(),
+                j.attempts(),
+                j.maxAttempts(),
+                j.lostLeases(),
+                j.lastErrorKind() == null
+                        ? null
+                        : JobQueue.storedName(j.lastErrorKind()).toLowerCase(Locale.ROOT),
+                j.lastErrorMessage(),
+                j.createdMs(),
+                j.finishedMs());
     }
 
     public static ProfileRecord profile(ProfileStore.Profile p) {

@@ -1,8 +1,10 @@
 package io.pipefarm.coordinator.http;
 
 import io.pipefarm.coordinator.api.ApiError;
+import io.pipefarm.coordinator.api.ApiException;
 import io.pipefarm.coordinator.api.CampaignStatus;
 import io.pipefarm.coordinator.api.Health;
+import io.pipefarm.coordinator.api.JobRecord;
 import io.pipefarm.coordinator.api.ModelInfo;
 import io.pipefarm.coordinator.campaign.CampaignSpecs;
 import io.pipefarm.coordinator.campaign.service.CampaignPlanner;
@@ -10,12 +12,15 @@ import io.pipefarm.coordinator.partition.service.PartitionService;
 import io.pipefarm.coordinator.predictor.service.PredictorService;
 import io.pipefarm.coordinator.store.CampaignStore;
 import io.pipefarm.coordinator.store.FarmStore;
+import io.pipefarm.coordinator.store.JobQueue;
+import io.pipefarm.coordinator.store.JobState;
 import io.pipefarm.coordinator.store.ProfileStore;
 import io.pipefarm.coordinator.store.SegmentStore;
 import io.pipefarm.coordinator.store.StoreException;
 import io.pipefarm.proto.cluster.QueueChanged;
 import io.pipefarm.proto.cluster.ToCoordinator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -135,6 +140,12 @@ public final class FarmHttpApi extends AllDirectives {
                                                                 pathEnd(() -> get(
                                                                         () -> async(() -> ApiReplies.ok(status(id))))),
                                                                 path(
+                                                                        "jobs",
+                                                                        () -> get(() -> parameterOptional(
+                                                                                "state",
+                                                                                state -> async(() -> ApiReplies.ok(jobs(
+                                                                                        id, state.orElse(null))))))),
+                                                                path(
                                                                         "pause",
                                                                         () -> post(() ->
                                                                                 async(() -> change(id, "pause")))),
@@ -216,6 +227,26 @@ public final class FarmHttpApi extends AllDirectives {
         return store.campaigns().list().stream()
                 .map(c -> ApiRecords.campaign(store.campaigns().status(c.id(), now, RATE_WINDOW)))
                 .toList();
+    }
+
+    /** The jobs of campaign {@code id}, in id order; only those in {@code state} when one is given. */
+    private List<JobRecord> jobs(long id, String state) {
+        JobState wanted = null;
+        if (state != null) {
+            try {
+                wanted = JobState.fromDb(state);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(
+                        ApiError.Kind.BAD_INPUT,
+                        "unknown job state '" + state + "'; use one of queued, leased, done, failed, cancelled");
+            }
+        }
+        store.campaigns().get(id); // not_found for an unknown campaign
+        List<JobRecord> out = new ArrayList<>();
+        for (JobQueue.JobInfo j : store.jobs().jobsOf(id)) {
+            if (wanted == null || j.state() == wanted) out.add(ApiRecords.job(j));
+        }
+        return out;
     }
 
     private CampaignStatus status(long id) {

@@ -550,8 +550,8 @@ public final class JobQueue {
         });
     }
 
-    /** A job error kind as stored: the wire name without its prefix, e.g. {@code UNAVAILABLE}. */
-    static String storedName(ErrorKind kind) {
+    /** A job error kind as stored (and shown): the wire name without its prefix, e.g. {@code UNAVAILABLE}. */
+    public static String storedName(ErrorKind kind) {
         if (kind == null || kind == ErrorKind.ERROR_KIND_UNSPECIFIED || kind == ErrorKind.UNRECOGNIZED) {
             throw StoreException.badInput("unknown error kind '" + kind + "'; expected one of " + KNOWN_KINDS);
         }
