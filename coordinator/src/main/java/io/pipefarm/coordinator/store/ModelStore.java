@@ -13,6 +13,9 @@ public final class ModelStore {
     /** A registered model. {@code source} is a file path, URL or {@code zoo:<name>}. */
     public record Model(long id, String name, String source, int opCount, long createdMs) {}
 
+    /** Longest name the models table keeps. */
+    private static final int MAX_NAME = 256;
+
     private final Database db;
 
     public ModelStore(Database db) {
@@ -27,19 +30,58 @@ public final class ModelStore {
         if (opCount < 1) {
             throw StoreException.badInput("model '" + name + "' must have at least one op, got " + opCount);
         }
-        return db.txDurable(tx -> {
-            PreparedStatement ps =
-                    tx.psKeys("INSERT INTO models (name, source, op_count, created) VALUES (?, ?, ?, ?)");
-            ps.setString(1, name);
-            ps.setString(2, source == null ? "" : source);
-            ps.setInt(3, opCount);
-            ps.setLong(4, nowMs);
-            ps.executeUpdate();
-            try (ResultSet rs = ps.getGeneratedKeys()) {
-                rs.next();
-                return rs.getLong(1);
+        return db.txDurable(tx -> insert(tx, name, source, opCount, null, nowMs));
+    }
+
+    private static long insert(Database.Tx tx, String name, String source, int opCount, String contentKey, long nowMs)
+            throws SQLException {
+        if (name.length() > MAX_NAME) {
+            throw StoreException.badInput("model name '" + name.substring(0, 40) + "...' is longer than " + MAX_NAME
+                    + " characters; rename the model");
+        }
+        PreparedStatement ps =
+                tx.psKeys("INSERT INTO models (name, source, op_count, created, content_key) VALUES (?, ?, ?, ?, ?)");
+        ps.setString(1, name);
+        ps.setString(2, source == null ? "" : source);
+        ps.setInt(3, opCount);
+        ps.setLong(4, nowMs);
+        ps.setString(5, contentKey);
+        ps.executeUpdate();
+        try (ResultSet rs = ps.getGeneratedKeys()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * The id of the model with this content, registering it first if it is new: a model is known by
+     * its content ({@code contentKey}, the SHA-256 of its canonical bytes), not by its name. A new
+     * model whose name another model already has is registered as {@code name~<key prefix>}, so
+     * that its profiles never mix with the other's (predictor training splits by model name).
+     */
+    public long register(String name, String source, int opCount, String contentKey, long nowMs) {
+        SegmentStore.checkKey(contentKey);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return db.txDurable(tx -> {
+                    PreparedStatement known = tx.ps("SELECT id FROM models WHERE content_key = ?");
+                    known.setString(1, contentKey);
+                    try (ResultSet rs = known.executeQuery()) {
+                        if (rs.next()) return rs.getLong(1);
+                    }
+                    PreparedStatement taken = tx.ps("SELECT 1 FROM models WHERE name = ? LIMIT 1");
+                    taken.setString(1, name);
+                    String display = name;
+                    try (ResultSet rs = taken.executeQuery()) {
+                        if (rs.next()) display = name + "~" + contentKey.substring(0, 8);
+                    }
+                    return insert(tx, display, source, opCount, contentKey, nowMs);
+                });
+            } catch (StoreException e) {
+                // two campaigns registered the same new model at once: the other one stored it
+                if (e.kind() != StoreException.Kind.CONFLICT || attempt >= 3) throw e;
             }
-        });
+        }
     }
 
     public Optional<Model> get(long id) {

@@ -90,10 +90,9 @@ public final class CampaignPlanner {
             // The full reference, so that the model can be rebuilt from the store (e.g. to train on it).
             String ref = req.models().get(m);
             String source = ref.length() <= 1024 ? ref : abbreviate(ref);
-            long modelId = store.models()
-                    .byName(g.name())
-                    .map(x -> x.id())
-                    .orElseGet(() -> store.models().add(g.name(), source, g.size(), now));
+            // Known by content: the whole model's canonical bytes, whatever name its file gives it.
+            String content = SegmentStore.keyOf(writer.write(g, 0, g.size()));
+            long modelId = store.models().register(g.name(), source, g.size(), content, now);
             // Stored in batches of bounded bytes: one durable commit per batch, not per segment.
             List<SegmentStore.NewSegment> batch = new ArrayList<>();
             long batchBytes = 0;
