@@ -86,6 +86,10 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private Job current;
 
     private boolean waitingForWork;
+    /** Id of the last work request; sent again with the same id while it is unanswered. */
+    private long requestId;
+    /** The request {@link #requestId} was sent and no answer to it came yet. */
+    private boolean unanswered;
     /** A leased job waiting for the current one to finish. */
     private Job next;
 
@@ -141,20 +145,36 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     private Behavior<Command> requestWorkIfIdle() {
         if (!waitingForWork && next == null) {
             waitingForWork = true;
-            coordinator.tell(ToCoordinator.newBuilder()
-                    .setRequestWork(RequestWork.newBuilder()
-                            .setAgentId(agentId)
-                            .setDeviceId(device.id())
-                            .setDeviceKind(device.kind())
-                            .setReplyTo(replyTo))
-                    .build());
-            // If the coordinator moves while our request is parked there, ask again.
-            timers.startSingleTimer(RequestAgain.INSTANCE, RequestAgain.INSTANCE, REQUEST_TIMEOUT);
+            requestId++;
+            sendRequest();
         }
         return this;
     }
 
+    private void sendRequest() {
+        unanswered = true;
+        coordinator.tell(ToCoordinator.newBuilder()
+                .setRequestWork(RequestWork.newBuilder()
+                        .setAgentId(agentId)
+                        .setDeviceId(device.id())
+                        .setDeviceKind(device.kind())
+                        .setReplyTo(replyTo)
+                        .setRequestId(requestId))
+                .build());
+        // If the coordinator moves while our request is parked there, ask again.
+        timers.startSingleTimer(RequestAgain.INSTANCE, RequestAgain.INSTANCE, REQUEST_TIMEOUT);
+    }
+
+    /**
+     * Asks again (the retry timer, or a kick after a registration): an unanswered request is sent
+     * again with its id, so the coordinator answers it once, with the job it may already have granted.
+     */
     private Behavior<Command> requestAgain() {
+        if (next != null) return this;
+        if (unanswered) {
+            sendRequest();
+            return this;
+        }
         waitingForWork = false;
         return requestWorkIfIdle();
     }
@@ -172,7 +192,9 @@ public final class DeviceWorker extends AbstractBehavior<DeviceWorker.Command> {
     }
 
     private void onWork(WorkReply reply) {
-        if (!waitingForWork) return; // a duplicate answer; the lease will expire if it was a job
+        // An answer to an older request, or a second answer to this one (the same job): nothing new.
+        if (!unanswered || reply.getRequestId() != requestId) return;
+        unanswered = false;
         waitingForWork = false;
         timers.cancel(RequestAgain.INSTANCE);
         if (reply.hasJob()) {

@@ -161,6 +161,7 @@ class DeviceWorkerTest {
                 .setWork(WorkReply.newBuilder()
                         .setAgentId(req.getAgentId())
                         .setDeviceId(req.getDeviceId())
+                        .setRequestId(req.getRequestId())
                         .setJob(job))
                 .build();
     }
@@ -204,9 +205,10 @@ class DeviceWorkerTest {
         startFixed();
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
+        assertEquals(1, req.getRequestId());
         reply(req.getReplyTo(), work(req, job(1, req)));
         // the next job is asked for while this one runs, so the device never waits between jobs
-        assertEquals(req, expectRequest());
+        assertEquals(req.toBuilder().setRequestId(2).build(), expectRequest());
         JobResult r = expectResult();
         assertEquals(1, r.getJobId());
         assertEquals(1001, r.getLeaseToken());
@@ -270,6 +272,7 @@ class DeviceWorkerTest {
                         .setWork(WorkReply.newBuilder()
                                 .setAgentId("a1")
                                 .setDeviceId("fixed0")
+                                .setRequestId(req.getRequestId())
                                 .setNoWork(NoWork.newBuilder()
                                         .setRetryAfterMs(1000)
                                         .setReason("not registered")))
@@ -278,7 +281,8 @@ class DeviceWorkerTest {
         manualTime.timePasses(Duration.ofMillis(900));
         coordinator.expectNoMessage(Duration.ofMillis(200));
         manualTime.timePasses(Duration.ofMillis(100));
-        assertEquals(req, expectRequest());
+        // the answered request is done with: a new one
+        assertEquals(req.toBuilder().setRequestId(req.getRequestId() + 1).build(), expectRequest());
     }
 
     @Test
@@ -291,7 +295,24 @@ class DeviceWorkerTest {
         manualTime.timePasses(Duration.ofSeconds(9));
         coordinator.expectNoMessage(Duration.ofMillis(200));
         manualTime.timePasses(Duration.ofSeconds(1));
-        assertEquals(req, expectRequest());
+        assertEquals(req, expectRequest(), "the unanswered request again, with its id");
+    }
+
+    @Test
+    void aKickWhileARequestIsUnansweredAsksAgainWithTheSameId() {
+        startFixed();
+        worker.tell(DeviceWorker.Kick.INSTANCE);
+        RequestWork req = expectRequest();
+        // e.g. the agent was told twice that it is registered
+        worker.tell(DeviceWorker.Kick.INSTANCE);
+        assertEquals(req, expectRequest(), "the same request, so the coordinator grants one job for both");
+        reply(req.getReplyTo(), work(req, job(1, req)));
+        reply(req.getReplyTo(), work(req, job(1, req))); // its answer to the repeat: the same job
+        assertEquals(req.getRequestId() + 1, expectRequest().getRequestId());
+        assertEquals(1, expectResult().getJobId());
+        reply(req.getReplyTo(), ack(1, ResultAck.Status.STATUS_ACCEPTED));
+        settle();
+        timePassesInSilence(RESEND.multipliedBy(2)); // job 1 ran once: no second result
     }
 
     /** Holds every job until released, so that a test decides when a job finishes. */
@@ -328,9 +349,9 @@ class DeviceWorkerTest {
         worker.tell(DeviceWorker.Kick.INSTANCE);
         RequestWork req = expectRequest();
         reply(req.getReplyTo(), work(req, job(1, req)));
-        expectRequest(); // asked for the next one while job 1 runs
-        reply(req.getReplyTo(), work(req, job(2, req))); // waits its turn; nothing is asked for now
-        // a duplicate answer nobody asked for (its lease expires at the coordinator)
+        RequestWork second = expectRequest(); // asked for the next one while job 1 runs
+        reply(req.getReplyTo(), work(second, job(2, second))); // waits its turn; nothing is asked for now
+        // an answer to the first request again (it was answered already): not run
         reply(req.getReplyTo(), work(req, job(3, req)));
         runtime.gate.countDown();
         assertEquals(1, expectResult().getJobId());
@@ -356,8 +377,8 @@ class DeviceWorkerTest {
                         job(1, req).toBuilder()
                                 .setLeaseDeadlineEpochMs(deadline)
                                 .build()));
-        expectRequest();
-        reply(req.getReplyTo(), work(req, job(2, req)));
+        RequestWork second = expectRequest();
+        reply(req.getReplyTo(), work(second, job(2, second)));
         settle();
         manualTime.timePasses(Duration.ofSeconds(2));
         AgentHeartbeat h = expect(ToCoordinator.MsgCase.HEARTBEAT).getHeartbeat();

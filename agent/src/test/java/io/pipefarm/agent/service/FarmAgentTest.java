@@ -264,9 +264,11 @@ class FarmAgentTest {
                         .setWork(WorkReply.newBuilder()
                                 .setAgentId("host-1")
                                 .setDeviceId("fixed0")
+                                .setRequestId(req.getRequestId())
                                 .setJob(job))
                         .build());
-        assertEquals(req, expectRequest());
+        // the next job is asked for with the next request id
+        assertEquals(req.toBuilder().setRequestId(req.getRequestId() + 1).build(), expectRequest());
         JobResult result = expect(ToCoordinator.MsgCase.RESULT).getResult();
         assertEquals(42, result.getJobId());
         assertEquals(7, result.getLeaseToken());

@@ -113,6 +113,9 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
 
     private record Parked(RequestWork request, ActorRef<ToAgent> replyTo) {}
 
+    /** The job granted for a device's last request, sent again if that request comes again. */
+    private record Granted(long requestId, ToAgent reply) {}
+
     private final FarmStore store;
     private final JobQueue jobs;
     private final Settings settings;
@@ -131,6 +134,8 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
     private final Map<String, AgentEntry> agents = new HashMap<>();
     /** Idle devices waiting for work, by device kind, in arrival order; key = agent/device. */
     private final Map<String, LinkedHashMap<String, Parked>> parked = new HashMap<>();
+    /** Per agent/device: the request its last job answered (work requests are idempotent per device). */
+    private final Map<String, Granted> granted = new HashMap<>();
     /** Queued jobs read ahead per kind, granted in memory and written in one batch per mailbox drain. */
     private final Map<String, ArrayDeque<JobQueue.Candidate>> ready = new HashMap<>();
 
@@ -310,9 +315,15 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
             return;
         }
         agents.put(a.id(), a.seen(clock.getAsLong()));
+        Granted g = granted.get(deviceKey(req));
+        if (g != null && req.getRequestId() != 0 && g.requestId() == req.getRequestId()) {
+            // the device did not get our answer (or asked twice): the same job again, not a second lease
+            replyTo.tell(g.reply());
+            return;
+        }
         if (!tryLease(req, replyTo)) {
             parked.computeIfAbsent(req.getDeviceKind(), k -> new LinkedHashMap<>())
-                    .put(req.getAgentId() + "/" + req.getDeviceId(), new Parked(req, replyTo));
+                    .put(deviceKey(req), new Parked(req, replyTo));
         }
     }
 
@@ -341,13 +352,20 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
                 .setDeviceId(req.getDeviceId())
                 .setDeviceKind(req.getDeviceKind());
         if (c.blob() != null) job.setBlob(ByteString.copyFrom(c.blob()));
-        replyTo.tell(ToAgent.newBuilder()
+        ToAgent reply = ToAgent.newBuilder()
                 .setWork(WorkReply.newBuilder()
                         .setAgentId(req.getAgentId())
                         .setDeviceId(req.getDeviceId())
+                        .setRequestId(req.getRequestId())
                         .setJob(job))
-                .build());
+                .build();
+        if (req.getRequestId() != 0) granted.put(deviceKey(req), new Granted(req.getRequestId(), reply));
+        replyTo.tell(reply);
         return true;
+    }
+
+    private static String deviceKey(RequestWork req) {
+        return req.getAgentId() + "/" + req.getDeviceId();
     }
 
     private JobQueue.Candidate nextCandidate(String kind) {
@@ -395,6 +413,7 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
                 .setWork(WorkReply.newBuilder()
                         .setAgentId(req.getAgentId())
                         .setDeviceId(req.getDeviceId())
+                        .setRequestId(req.getRequestId())
                         .setNoWork(NoWork.newBuilder().setRetryAfterMs(retryMs).setReason(reason)))
                 .build();
     }
@@ -533,6 +552,7 @@ public final class FarmCoordinator extends AbstractBehavior<FarmCoordinator.Comm
         agents.remove(agentId);
         for (LinkedHashMap<String, Parked> q : parked.values())
             q.values().removeIf(p -> p.request().getAgentId().equals(agentId));
+        granted.keySet().removeIf(k -> k.startsWith(agentId + "/")); // its leases go back to the queue
         store.agents().setState(agentId, AgentStore.AgentState.DOWN);
         JobQueue.Requeued r = jobs.releaseAgent(agentId, clock.getAsLong());
         getContext()

@@ -521,6 +521,31 @@ class FarmCoordinatorTest {
     }
 
     @Test
+    void aRequestSentTwiceGetsTheSameJobNotASecondLease() {
+        List<Long> jobs = campaign("c", "segment 0", "segment 1");
+        TestProbe<ToAgent> a1 = device("a1", HOST_A);
+        RequestWork req = RequestWork.newBuilder()
+                .setAgentId("a1")
+                .setDeviceId("d0")
+                .setDeviceKind(USB)
+                .setReplyTo(path(a1))
+                .setRequestId(5)
+                .build();
+        send(ToCoordinator.newBuilder().setRequestWork(req).build());
+        Job first = expectJob(a1);
+        send(ToCoordinator.newBuilder().setRequestWork(req).build());
+        Job again = expectJob(a1);
+        assertEquals(first, again, "the same job and lease");
+        barrier();
+        assertEquals(JobState.QUEUED, job(jobs.get(1)).state(), "the other job was not leased");
+        // the device's next request gets the next job
+        send(ToCoordinator.newBuilder()
+                .setRequestWork(req.toBuilder().setRequestId(6))
+                .build());
+        assertEquals(jobs.get(1), expectJob(a1).getJobId());
+    }
+
+    @Test
     void aHeartbeatNamingALeaseExtendsItFromNow() {
         List<Long> jobs = campaign("c", "segment 0");
         TestProbe<ToAgent> a1 = device("a1", HOST_A);
