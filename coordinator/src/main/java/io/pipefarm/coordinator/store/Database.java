@@ -213,6 +213,21 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #txDurable} for check-then-insert work: when a concurrent transaction inserts the same
+     * unique key between this one's check and its insert, the insert fails as a CONFLICT; the work
+     * then runs again (at most {@code attempts} times in all), and its check sees the other's row.
+     */
+    <T> T txDurableRetryingConflicts(int attempts, Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return txDurable(work);
+            } catch (StoreException e) {
+                if (e.kind() != StoreException.Kind.CONFLICT || attempt >= attempts) throw e;
+            }
+        }
+    }
+
     /** Work done in one transaction. */
     @FunctionalInterface
     interface Work<T> {

@@ -272,13 +272,7 @@ public final class JobQueue {
 
     /** Moves the deadline of a current lease; false if the lease is no longer current. */
     public boolean extendLease(long jobId, long leaseToken, long newDeadlineMs) {
-        return db.tx(tx -> {
-            PreparedStatement ps = tx.ps(EXTEND);
-            ps.setLong(1, newDeadlineMs);
-            ps.setLong(2, jobId);
-            ps.setLong(3, leaseToken);
-            return ps.executeUpdate() == 1;
-        });
+        return extendLeases(List.of(new LeaseKey(jobId, leaseToken)), newDeadlineMs) == 1;
     }
 
     /** One measurement reported for a job (maps 1:1 to a successful {@code JobResult}). */

@@ -61,27 +61,21 @@ public final class ModelStore {
      */
     public long register(String name, String source, int opCount, String contentKey, long nowMs) {
         SegmentStore.checkKey(contentKey);
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return db.txDurable(tx -> {
-                    PreparedStatement known = tx.ps("SELECT id FROM models WHERE content_key = ?");
-                    known.setString(1, contentKey);
-                    try (ResultSet rs = known.executeQuery()) {
-                        if (rs.next()) return rs.getLong(1);
-                    }
-                    PreparedStatement taken = tx.ps("SELECT 1 FROM models WHERE name = ? LIMIT 1");
-                    taken.setString(1, name);
-                    String display = name;
-                    try (ResultSet rs = taken.executeQuery()) {
-                        if (rs.next()) display = name + "~" + contentKey.substring(0, 8);
-                    }
-                    return insert(tx, display, source, opCount, contentKey, nowMs);
-                });
-            } catch (StoreException e) {
-                // two campaigns registered the same new model at once: the other one stored it
-                if (e.kind() != StoreException.Kind.CONFLICT || attempt >= 3) throw e;
+        // Two campaigns may register the same new model at once.
+        return db.txDurableRetryingConflicts(3, tx -> {
+            PreparedStatement known = tx.ps("SELECT id FROM models WHERE content_key = ?");
+            known.setString(1, contentKey);
+            try (ResultSet rs = known.executeQuery()) {
+                if (rs.next()) return rs.getLong(1);
             }
-        }
+            PreparedStatement taken = tx.ps("SELECT 1 FROM models WHERE name = ? LIMIT 1");
+            taken.setString(1, name);
+            String display = name;
+            try (ResultSet rs = taken.executeQuery()) {
+                if (rs.next()) display = name + "~" + contentKey.substring(0, 8);
+            }
+            return insert(tx, display, source, opCount, contentKey, nowMs);
+        });
     }
 
     public Optional<Model> get(long id) {

@@ -73,47 +73,39 @@ public final class PredictorStore {
         String metrics = write(v.metrics()),
                 data = write(v.data()),
                 held = write(v.heldOut() == null ? List.of() : v.heldOut());
-        for (int attempt = 1; ; attempt++) {
-            try {
-                long id = db.txDurable(tx -> {
-                    long version;
-                    PreparedStatement max =
-                            tx.ps("SELECT COALESCE(MAX(version), 0) FROM predictors WHERE device_kind = ?");
-                    max.setString(1, v.kind());
-                    try (ResultSet rs = max.executeQuery()) {
-                        rs.next();
-                        version = rs.getLong(1) + 1;
-                    }
-                    byte[] bytes = v.artifactForVersion().apply(version);
-                    PreparedStatement ins =
-                            tx.psKeys("INSERT INTO predictors (device_kind, version, created, family, serving, "
-                                    + "metrics, data_summary, held_out, profiles_max_id, artifact_size, artifact) "
-                                    + "VALUES (?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?)");
-                    ins.setString(1, v.kind());
-                    ins.setLong(2, version);
-                    ins.setLong(3, nowMs);
-                    ins.setString(4, v.family());
-                    ins.setString(5, metrics);
-                    ins.setString(6, data);
-                    ins.setString(7, held);
-                    ins.setLong(8, v.profilesMaxId());
-                    ins.setLong(9, bytes.length);
-                    ins.setBinaryStream(10, new ByteArrayInputStream(bytes), bytes.length);
-                    ins.executeUpdate();
-                    long newId;
-                    try (ResultSet rs = ins.getGeneratedKeys()) {
-                        rs.next();
-                        newId = rs.getLong(1);
-                    }
-                    if (promote) promoteIn(tx, newId, v.kind(), nowMs);
-                    return newId;
-                });
-                return get(id).orElseThrow();
-            } catch (StoreException e) {
-                // two saves of one kind raced for the same version number: take the next one
-                if (e.kind() != StoreException.Kind.CONFLICT || attempt >= 3) throw e;
+        // Two saves of one kind may race for the same version number: the second takes the next one.
+        long id = db.txDurableRetryingConflicts(3, tx -> {
+            long version;
+            PreparedStatement max = tx.ps("SELECT COALESCE(MAX(version), 0) FROM predictors WHERE device_kind = ?");
+            max.setString(1, v.kind());
+            try (ResultSet rs = max.executeQuery()) {
+                rs.next();
+                version = rs.getLong(1) + 1;
             }
-        }
+            byte[] bytes = v.artifactForVersion().apply(version);
+            PreparedStatement ins = tx.psKeys("INSERT INTO predictors (device_kind, version, created, family, serving, "
+                    + "metrics, data_summary, held_out, profiles_max_id, artifact_size, artifact) "
+                    + "VALUES (?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?)");
+            ins.setString(1, v.kind());
+            ins.setLong(2, version);
+            ins.setLong(3, nowMs);
+            ins.setString(4, v.family());
+            ins.setString(5, metrics);
+            ins.setString(6, data);
+            ins.setString(7, held);
+            ins.setLong(8, v.profilesMaxId());
+            ins.setLong(9, bytes.length);
+            ins.setBinaryStream(10, new ByteArrayInputStream(bytes), bytes.length);
+            ins.executeUpdate();
+            long newId;
+            try (ResultSet rs = ins.getGeneratedKeys()) {
+                rs.next();
+                newId = rs.getLong(1);
+            }
+            if (promote) promoteIn(tx, newId, v.kind(), nowMs);
+            return newId;
+        });
+        return get(id).orElseThrow();
     }
 
     /** Makes version {@code id} the serving one of its kind (the previous one stops serving). */

@@ -90,22 +90,15 @@ public final class SegmentStore {
             if (!actual.equals(n.key()))
                 throw StoreException.badInput("segment bytes hash to " + actual + ", not to the given key " + n.key());
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return db.txDurable(tx -> {
-                    int created = 0;
-                    for (NewSegment n : segments) {
-                        if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs))
-                            created++;
-                    }
-                    return created;
-                });
-            } catch (StoreException e) {
-                // Two campaigns that share segments store them at once: the other transaction inserted
-                // a key between our check and our insert. Run again; the check now finds it.
-                if (e.kind() != StoreException.Kind.CONFLICT || attempt >= INSERT_ATTEMPTS) throw e;
+        // Two campaigns that share segments may store them at once.
+        return db.txDurableRetryingConflicts(INSERT_ATTEMPTS, tx -> {
+            int created = 0;
+            for (NewSegment n : segments) {
+                if (putIn(tx, n.key(), n.bytes(), n.modelId(), n.firstOp(), n.endOp(), n.featuresJson(), nowMs))
+                    created++;
             }
-        }
+            return created;
+        });
     }
 
     private static boolean putIn(
